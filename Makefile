@@ -1,0 +1,63 @@
+# Every target runs inside .venv; the stamp file re-installs when pyproject.toml changes, so a
+# fresh clone needs nothing but `make test` or `make demo`.
+VENV    := .venv
+PY      := $(VENV)/bin/python
+DSL     := $(VENV)/bin/deploy-dsl
+STAMP   := $(VENV)/.installed
+WORKER_PORT ?= 3000
+
+.DEFAULT_GOAL := help
+.PHONY: help install build check test worker up down register deploy deploy-success pipeline demo bench clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-15s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@if [ -f package.json ]; then npm ci --silent --no-audit --no-fund; fi
+	@touch $(STAMP)
+
+install: $(STAMP) ## create .venv and install the project with its dev tools
+
+build: $(STAMP) ## compile definitions/ to build/ (workflows, taskdefs, docs)
+	$(DSL) build
+
+check: $(STAMP) ## ruff and mypy --strict
+	$(VENV)/bin/ruff check deploy_dsl definitions worker tests bench
+	$(VENV)/bin/ruff format --check deploy_dsl definitions worker tests bench
+	$(VENV)/bin/mypy deploy_dsl definitions worker
+
+test: $(STAMP) ## the whole suite: unit, snapshot, worker (gunicorn), end to end (real Conductor)
+	$(VENV)/bin/pytest
+
+worker: $(STAMP) ## run the mock worker in the foreground on 127.0.0.1:$(WORKER_PORT)
+	WORKER_PORT=$(WORKER_PORT) $(VENV)/bin/gunicorn -c worker/gunicorn.conf.py 'worker.app:create_app()'
+
+up: $(STAMP) ## start the local Conductor server and the worker
+	$(DSL) server up
+
+down: $(STAMP) ## stop the local Conductor server and the worker
+	$(DSL) server down
+
+register: $(STAMP) ## register task definitions and workflows with the active settings
+	$(DSL) register
+
+deploy: $(STAMP) ## the seed's rollback scenario
+	$(DSL) run deploy_simple_v1 --input samples/deploy_input.json --wait
+
+deploy-success: $(STAMP) ## a deploy that finalizes (scope svc-success)
+	$(DSL) run deploy_simple_v1 --input samples/deploy_success_input.json --wait
+
+pipeline: $(STAMP) ## the seed's pipeline of waves
+	$(DSL) run pipeline_simple_v1 --input samples/pipeline_input.json --wait
+
+demo: $(STAMP) ## build, start the server and worker, register, run the three scenarios
+	$(PY) -m deploy_dsl.demo
+
+bench: $(STAMP) ## benchmarks: compile, build, worker, server (figures and ratios)
+	$(PY) -m bench
+
+clean: ## remove caches and local state (keeps .venv)
+	rm -rf .state .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""This repository's workflows and task definitions, one module per workflow."""

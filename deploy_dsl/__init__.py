@@ -1,0 +1,1 @@
+"""deploy-dsl: typed Python definitions of Conductor deployment workflows."""

@@ -1,0 +1,1 @@
+"""The mock deployment worker: a Flask app served by gunicorn."""
