@@ -1,0 +1,55 @@
+"""What every deployment workflow shares: the owner, the deployment identity, worker calls."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from deploy_dsl.dsl import WORKFLOW, Http, Ref, WorkerEndpoint
+
+__all__ = ["OWNER_EMAIL", "DeploymentInput", "FollowUpInput", "identity", "worker_step"]
+
+OWNER_EMAIL = "platform-team@example.com"
+
+
+class DeploymentInput(BaseModel):
+    """What one deploy acts on; the worker keys its state by it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    scope: str = Field(min_length=1, description="service being deployed; `svc-*` is healthy")
+    version: str = Field(min_length=1, description="version being rolled out")
+    env: str = Field(min_length=1, description="target environment")
+
+
+class FollowUpInput(DeploymentInput):
+    """Input of the finalize and rollback workflows, called by a deploy."""
+
+    deploymentId: str = Field(min_length=1, description="workflow id of the calling deploy")
+    infrastructureId: str | None = Field(default=None, description="what the deploy created")
+
+
+def identity(inputs: Ref, deployment_id: Ref | None = None) -> dict[str, Any]:
+    """The body fields the worker needs on every call to find the deployment."""
+    return {
+        "scope": inputs.scope,
+        "version": inputs.version,
+        "env": inputs.env,
+        "deploymentId": deployment_id if deployment_id is not None else WORKFLOW.workflowId,
+    }
+
+
+def worker_step(step: str, body: dict[str, Any], *, ref: str | None = None) -> Http:
+    """POST `body` to the mock worker's `/<step>`; retried per the TaskDef named `step`."""
+    return Http(
+        ref or step,
+        name=step,
+        uri=WorkerEndpoint(step),
+        method="POST",
+        body=body,
+        content_type="application/json",
+        accept="application/json",
+        connection_timeout_ms=2000,
+        read_timeout_ms=10000,
+    )

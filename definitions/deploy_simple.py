@@ -1,0 +1,86 @@
+"""deploy_simple_v1: create, wait, swap traffic, check, then finalize or roll back."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel
+
+from deploy_dsl.dsl import (
+    WORKFLOW,
+    SetVariable,
+    SubWorkflow,
+    Switch,
+    Workflow,
+    workflow_input,
+    workflow_variables,
+)
+from definitions.common import OWNER_EMAIL, DeploymentInput, identity, worker_step
+from definitions.finalize_deployment import finalize_deployment_v1
+from definitions.rollback_deployment import rollback_deployment_v1
+
+__all__ = ["DeployVariables", "deploy_simple_v1"]
+
+
+class DeployVariables(BaseModel):
+    outcome: Literal["finalized", "rolled_back"] | None = None
+
+
+inputs = workflow_input(DeploymentInput)
+variables = workflow_variables(DeployVariables)
+
+create_infrastructure = worker_step("create_infrastructure", identity(inputs))
+infrastructure_id = create_infrastructure.output.response.body.infrastructureId
+step_body = {**identity(inputs), "infrastructureId": infrastructure_id}
+
+wait_infrastructure_created = worker_step("wait_infrastructure_created", step_body)
+swap_traffic = worker_step("swap_traffic", step_body)
+effective_status = worker_step("effective_status", step_body)
+
+follow_up = {**identity(inputs), "infrastructureId": infrastructure_id}
+
+decide_outcome = Switch(
+    "decide_outcome",
+    value=effective_status.output.response.body.status,
+    cases={
+        "success": [
+            SubWorkflow("finalize", workflow=finalize_deployment_v1, inputs=follow_up),
+            worker_step("finalize_deployment", step_body),
+            SetVariable("record_finalized", inputs={"outcome": "finalized"}),
+        ],
+    },
+    # Anything but a clear success rolls back: an unknown status must not keep new traffic.
+    default=[
+        SubWorkflow("rollback", workflow=rollback_deployment_v1, inputs=follow_up),
+        worker_step("rollback_deployment", step_body),
+        SetVariable("record_rolled_back", inputs={"outcome": "rolled_back"}),
+    ],
+)
+
+deploy_simple_v1 = Workflow(
+    "deploy_simple_v1",
+    version=7,
+    description="Deploys one service: infrastructure, traffic swap, health check, then "
+    "finalize_deployment_v1 on success or rollback_deployment_v1 otherwise.",
+    owner_email=OWNER_EMAIL,
+    input=DeploymentInput,
+    variables=DeployVariables,
+    tasks=[
+        create_infrastructure,
+        wait_infrastructure_created,
+        swap_traffic,
+        effective_status,
+        decide_outcome,
+    ],
+    output={
+        "outcome": variables.outcome,
+        "scope": inputs.scope,
+        "version": inputs.version,
+        "env": inputs.env,
+        "deploymentId": WORKFLOW.workflowId,
+        "infrastructureId": infrastructure_id,
+        "status": effective_status.output.response.body.status,
+    },
+    timeout_seconds=900,
+    timeout_policy="TIME_OUT_WF",
+)

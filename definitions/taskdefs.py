@@ -1,0 +1,50 @@
+"""A TaskDef for every worker step: HTTP tasks are retried only per the TaskDef of their name."""
+
+from __future__ import annotations
+
+from deploy_dsl.dsl import RetryPolicy, TaskDef
+from definitions.common import OWNER_EMAIL
+
+__all__ = ["PROVISIONING_WAIT", "STEP_TASKDEFS", "WORKER_STEPS"]
+
+WORKER_STEPS = (
+    "create_infrastructure",
+    "swap_traffic",
+    "effective_status",
+    "finalize_deployment",
+    "rollback_deployment",
+    "cleanup_old_resources",
+    "update_monitoring",
+    "notify_success",
+    "restore_previous_traffic",
+    "cleanup_failed_resources",
+    "notify_failure",
+)
+
+# Ten 1 s retries ride out a worker restart without making a real failure slow to surface.
+_STEP_RETRY = RetryPolicy(count=10, delay_seconds=1, logic="FIXED")
+
+STEP_TASKDEFS = [
+    TaskDef(
+        step,
+        owner_email=OWNER_EMAIL,
+        description=f"POST /{step} on the deployment worker",
+        retry=_STEP_RETRY,
+        timeout_seconds=120,
+        response_timeout_seconds=30,
+        timeout_policy="TIME_OUT_WF",
+    )
+    for step in WORKER_STEPS
+]
+
+# The worker answers 503 until the infrastructure is ready; each answer is one retry, so the
+# count bounds how long a deploy waits for provisioning (about 60 s).
+PROVISIONING_WAIT = TaskDef(
+    "wait_infrastructure_created",
+    owner_email=OWNER_EMAIL,
+    description="POST /wait_infrastructure_created: 503 until provisioned, retried every second",
+    retry=RetryPolicy(count=60, delay_seconds=1, logic="FIXED"),
+    timeout_seconds=300,
+    response_timeout_seconds=30,
+    timeout_policy="TIME_OUT_WF",
+)

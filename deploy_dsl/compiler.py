@@ -1,0 +1,64 @@
+"""Project -> validated Conductor JSON files (pure: returns text, writes nothing)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from deploy_dsl.canonical import canonical_json
+from deploy_dsl.findings import Finding
+from deploy_dsl.project import Project
+from deploy_dsl.tasks import CompileOptions
+from deploy_dsl.validation import Subject, errors_in, validate
+from deploy_dsl.wire import TaskDef, WorkflowDef, dump
+
+__all__ = ["Compiled", "DocsRenderer", "compile_project", "render_files"]
+
+
+@dataclass(frozen=True)
+class Compiled:
+    workflows: list[WorkflowDef]
+    taskdefs: list[TaskDef]
+    findings: list[Finding]
+
+    @property
+    def errors(self) -> list[Finding]:
+        return errors_in(self.findings)
+
+
+def compile_project(project: Project, options: CompileOptions | None = None) -> Compiled:
+    """Compiles and validates every definition; errors are returned, never raised."""
+    options = options or CompileOptions()
+    locations: dict[tuple[str, str | None], str] = {}
+    workflows: list[WorkflowDef] = []
+    for workflow in project.workflows:
+        compiled = workflow.compile(options)
+        workflows.append(compiled.definition)
+        locations.update(compiled.locations)
+    taskdefs = [taskdef.to_wire() for taskdef in project.taskdefs]
+    for taskdef in project.taskdefs:
+        if taskdef.location:
+            locations[(f"taskdef:{taskdef.name}", None)] = taskdef.location
+    subject = Subject(
+        workflows=workflows,
+        taskdefs=taskdefs,
+        external_workflows=frozenset(e.name for e in project.externals),
+        locations=locations,
+        strict=True,
+    )
+    return Compiled(workflows, taskdefs, validate(subject))
+
+
+DocsRenderer = Callable[[Compiled], Mapping[str, str]]
+
+
+def render_files(compiled: Compiled, docs: DocsRenderer | None = None) -> dict[str, str]:
+    """The contents of build/, by path relative to it."""
+    files = {
+        f"workflows/{workflow.name}.json": canonical_json(dump(workflow))
+        for workflow in compiled.workflows
+    }
+    files["taskdefs.json"] = canonical_json([dump(taskdef) for taskdef in compiled.taskdefs])
+    if docs is not None:
+        files.update(docs(compiled))
+    return dict(sorted(files.items()))

@@ -1,0 +1,45 @@
+"""The public surface for definition modules: `from deploy_dsl.dsl import ...`."""
+
+from deploy_dsl.expressions import WORKFLOW, Ref, workflow_input, workflow_variables
+from deploy_dsl.flow import DoWhile, DynamicFork, Fork, Join, SubWorkflow, Switch
+from deploy_dsl.taskdef import RetryPolicy, TaskDef
+from deploy_dsl.tasks import (
+    GenericTask,
+    Http,
+    Inline,
+    JsonJq,
+    SetVariable,
+    Simple,
+    Task,
+    Terminate,
+    Wait,
+    WorkerEndpoint,
+)
+from deploy_dsl.workflow import ExternalWorkflow, Workflow
+
+__all__ = [
+    "WORKFLOW",
+    "DoWhile",
+    "DynamicFork",
+    "ExternalWorkflow",
+    "Fork",
+    "GenericTask",
+    "Http",
+    "Inline",
+    "Join",
+    "JsonJq",
+    "Ref",
+    "RetryPolicy",
+    "SetVariable",
+    "Simple",
+    "SubWorkflow",
+    "Switch",
+    "Task",
+    "TaskDef",
+    "Terminate",
+    "Wait",
+    "WorkerEndpoint",
+    "Workflow",
+    "workflow_input",
+    "workflow_variables",
+]

@@ -1,0 +1,35 @@
+"""The exceptions deploy-dsl raises; each names the bad value and where it came from."""
+
+from __future__ import annotations
+
+__all__ = [
+    "DefinitionError",
+    "DeployDslError",
+    "DuplicateDefinition",
+    "UnknownField",
+    "ValidationFailed",
+]
+
+
+class DeployDslError(Exception):
+    """Base of every error this package raises on purpose."""
+
+
+class DefinitionError(DeployDslError, ValueError):
+    """A definition was written wrong (bad argument to a builder)."""
+
+
+class UnknownField(DefinitionError, AttributeError):
+    """A typed reference was asked for a field its schema does not have (a typo)."""
+
+
+class DuplicateDefinition(DefinitionError):
+    """Two definitions share a name (and version) in one project."""
+
+
+class ValidationFailed(DeployDslError):
+    """Validation found errors; the build refused to write anything."""
+
+    def __init__(self, count: int) -> None:
+        super().__init__(f"{count} validation error(s); nothing was written")
+        self.count = count

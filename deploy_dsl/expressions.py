@@ -1,0 +1,177 @@
+"""Typed references that render to Conductor's `${...}` expressions.
+
+A reference knows the shape of what it points at (a schema), so `wf_input.scpoe` raises
+UnknownField when the definition module is imported instead of compiling to a string that
+resolves to null at run time. Where the shape is open (a worker's response body, a SIMPLE task's
+output) any attribute is accepted.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from typing import Any, Final, TypeAlias
+
+from pydantic import BaseModel
+
+from deploy_dsl.errors import UnknownField
+
+__all__ = [
+    "ANY",
+    "LEAF",
+    "WORKFLOW",
+    "Ref",
+    "Schema",
+    "expressions_in",
+    "render",
+    "split_expression",
+    "workflow_input",
+    "workflow_variables",
+]
+
+
+class _Any:
+    """Schema of an open value: every attribute and index is allowed."""
+
+    def __repr__(self) -> str:
+        return "ANY"
+
+
+ANY: Final = _Any()
+Schema: TypeAlias = "_Any | Mapping[str, Schema]"
+LEAF: Final[Mapping[str, Schema]] = {}
+
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*\Z")
+
+
+class Ref:
+    """A path into the running workflow's data, rendered as `${path}`."""
+
+    __slots__ = ("_path", "_schema")
+
+    def __init__(self, path: str, schema: Schema = ANY) -> None:
+        self._path = path
+        self._schema = schema
+
+    def __getattr__(self, name: str) -> Ref:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return self._child(name, f"{self._path}.{name}")
+
+    def __getitem__(self, key: str | int) -> Ref:
+        if isinstance(key, int):
+            if self._schema is not ANY:
+                raise UnknownField(f"{self} is not a list: cannot index it with [{key}]")
+            return Ref(f"{self._path}[{key}]", ANY)
+        if _IDENTIFIER.match(key):
+            return self._child(key, f"{self._path}.{key}")
+        return self._child(key, f"{self._path}['{key}']")
+
+    def _child(self, name: str, path: str) -> Ref:
+        schema = self._schema
+        if isinstance(schema, _Any):
+            return Ref(path, ANY)
+        if name not in schema:
+            known = ", ".join(sorted(schema)) or "none"
+            raise UnknownField(f"{self} has no field {name!r} (known fields: {known})")
+        return Ref(path, schema[name])
+
+    @property
+    def path(self) -> str:
+        """The expression without `${}`, e.g. `workflow.input.scope`."""
+        return self._path
+
+    def __str__(self) -> str:
+        return "${" + self._path + "}"
+
+    def __format__(self, spec: str) -> str:
+        return format(str(self), spec)
+
+    def __repr__(self) -> str:
+        return f"Ref({self._path!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Ref) and other._path == self._path
+
+    def __hash__(self) -> int:
+        return hash(self._path)
+
+
+def _model_schema(model: type[BaseModel]) -> Mapping[str, Schema]:
+    schema: dict[str, Schema] = {}
+    for name, field in model.model_fields.items():
+        key = field.alias or name
+        annotation = field.annotation
+        nested = isinstance(annotation, type) and issubclass(annotation, BaseModel)
+        schema[key] = _model_schema(annotation) if nested else ANY  # type: ignore[arg-type]
+    return schema
+
+
+# The fields of `${workflow.*}` that Conductor resolves (WorkflowModel's JSON form).
+WORKFLOW_FIELDS: Final[Mapping[str, Schema]] = {
+    "input": ANY,
+    "output": ANY,
+    "variables": ANY,
+    "workflowId": LEAF,
+    "correlationId": LEAF,
+    "workflowType": LEAF,
+    "version": LEAF,
+    "status": LEAF,
+    "parentWorkflowId": LEAF,
+    "parentWorkflowTaskId": LEAF,
+    "createTime": LEAF,
+    "updateTime": LEAF,
+    "startTime": LEAF,
+    "endTime": LEAF,
+    "createdBy": LEAF,
+    "reasonForIncompletion": LEAF,
+    "taskToDomain": ANY,
+    "priority": LEAF,
+}
+WORKFLOW: Final = Ref("workflow", WORKFLOW_FIELDS)
+
+
+def workflow_input(model: type[BaseModel]) -> Ref:
+    """`${workflow.input.*}` restricted to the fields of a workflow's input model."""
+    return Ref("workflow.input", _model_schema(model))
+
+
+def workflow_variables(model: type[BaseModel]) -> Ref:
+    """`${workflow.variables.*}` restricted to the fields of a workflow's variables model."""
+    return Ref("workflow.variables", _model_schema(model))
+
+
+def render(value: Any) -> Any:
+    """A JSON-ready copy of an input value with every Ref turned into its `${...}` string."""
+    if isinstance(value, Ref):
+        return str(value)
+    if isinstance(value, Mapping):
+        return {str(k): render(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [render(v) for v in value]
+    return value
+
+
+# `${...}` not preceded by another `$` (`$${x}` is Conductor's escape for a literal `${x}`).
+_EXPRESSION = re.compile(r"(?<!\$)\$\{([^{}]*)\}")
+
+
+def expressions_in(value: Any) -> Iterator[str]:
+    """Every `${...}` body in a JSON value, depth first."""
+    if isinstance(value, str):
+        if "${" in value:
+            yield from _EXPRESSION.findall(value)
+    elif isinstance(value, Mapping):
+        for item in value.values():
+            yield from expressions_in(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from expressions_in(item)
+
+
+_SEGMENT = re.compile(r"\.?([^.\[\]]+)|\[\s*'([^']*)'\s*\]|\[\s*\"([^\"]*)\"\s*\]|\[([^\]]*)\]")
+
+
+def split_expression(body: str) -> list[str]:
+    """The path segments of an expression body: `a.b['c d'][0]` gives ['a', 'b', 'c d', '0']."""
+    return [next(g for g in m.groups() if g is not None) for m in _SEGMENT.finditer(body.strip())]

@@ -1,0 +1,240 @@
+"""Builders for the task types that hold other tasks or start workflows.
+
+Nested bodies are plain lists of tasks, so a definition reads top to bottom the way the workflow
+runs, and a generated import (deploy-dsl import) nests the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, ClassVar, Literal, Protocol
+
+from deploy_dsl.errors import DefinitionError
+from deploy_dsl.expressions import ANY, LEAF, Ref, Schema
+from deploy_dsl.tasks import CompileOptions, Task
+
+__all__ = [
+    "DoWhile",
+    "DynamicFork",
+    "Fork",
+    "Join",
+    "SubWorkflow",
+    "Switch",
+    "WorkflowTarget",
+]
+
+
+def _task_list(owner: str, what: str, tasks: Sequence[Task]) -> list[Task]:
+    items = list(tasks)
+    for item in items:
+        if not isinstance(item, Task):
+            raise DefinitionError(f"{owner}: {what} must hold tasks, got {item!r}")
+    return items
+
+
+class Switch(Task):
+    """Runs the tasks of the case whose key equals the evaluated value, else `default`.
+
+    `value` (a reference) gives a value-param switch; `script` gives a javascript or graaljs
+    one where `$` is the task's inputs. Case keys are compared with the value's string form.
+    """
+
+    type = "SWITCH"
+    output_schema: ClassVar[Schema] = {"evaluationResult": ANY, "selectedCase": LEAF}
+
+    def __init__(
+        self,
+        ref: str,
+        *,
+        cases: Mapping[str, Sequence[Task]],
+        default: Sequence[Task] = (),
+        value: Ref | str | None = None,
+        script: str | None = None,
+        evaluator: Literal["value-param", "javascript", "graaljs"] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(ref, **kwargs)
+        if (value is None) == (script is None):
+            raise DefinitionError(f"SWITCH {ref!r}: give exactly one of value= or script=")
+        if not cases:
+            raise DefinitionError(f"SWITCH {ref!r}: needs at least one case")
+        self.cases = {str(k): _task_list(ref, f"case {k!r}", v) for k, v in cases.items()}
+        self.default = _task_list(ref, "default", default)
+        if value is not None:
+            self.evaluator = evaluator or "value-param"
+            self.expression = "switchCaseValue"
+            self.inputs = {"switchCaseValue": value, **self.inputs}
+        else:
+            self.evaluator = evaluator or "graaljs"
+            self.expression = str(script)
+
+    def children(self) -> list[list[Task]]:
+        return [*self.cases.values(), self.default]
+
+    def wire_fields(self, options: CompileOptions) -> dict[str, Any]:
+        return {
+            "evaluatorType": self.evaluator,
+            "expression": self.expression,
+            "decisionCases": {
+                key: [task.to_wire(options) for task in tasks] for key, tasks in self.cases.items()
+            },
+            "defaultCase": [task.to_wire(options) for task in self.default],
+        }
+
+
+class Fork(Task):
+    """Runs each branch in parallel; the next task must be a Join (see `Fork.join`)."""
+
+    type = "FORK_JOIN"
+
+    def __init__(self, ref: str, *, branches: Sequence[Sequence[Task]], **kwargs: Any) -> None:
+        super().__init__(ref, **kwargs)
+        if not branches:
+            raise DefinitionError(f"FORK_JOIN {ref!r}: needs at least one branch")
+        self.branches = [_task_list(ref, f"branch {i}", b) for i, b in enumerate(branches)]
+
+    def children(self) -> list[list[Task]]:
+        return list(self.branches)
+
+    def branch_ends(self) -> list[str]:
+        return [branch[-1].ref for branch in self.branches if branch]
+
+    def join(self, ref: str, **kwargs: Any) -> Join:
+        """The JOIN that waits for the last task of every branch."""
+        return Join(ref, join_on=self.branch_ends(), **kwargs)
+
+    def wire_fields(self, options: CompileOptions) -> dict[str, Any]:
+        return {"forkTasks": [[t.to_wire(options) for t in b] for b in self.branches]}
+
+
+class Join(Task):
+    """Waits for the named tasks of the preceding fork; output is keyed by those references."""
+
+    type = "JOIN"
+
+    def __init__(self, ref: str, *, join_on: Sequence[str] = (), **kwargs: Any) -> None:
+        super().__init__(ref, **kwargs)
+        self.join_on = list(join_on)
+
+    def wire_fields(self, options: CompileOptions) -> dict[str, Any]:
+        return {"joinOn": self.join_on}
+
+
+class WorkflowTarget(Protocol):
+    """Anything with a workflow's name and version: a Workflow or an ExternalWorkflow."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def version(self) -> int: ...
+
+
+class DynamicFork(Task):
+    """Forks at run time; follow it with a Join whose join_on is empty.
+
+    With `workflow`, one sub-workflow runs per item of `inputs` (a list); otherwise the older
+    form names the inputs holding the tasks and their inputs (`tasks_param`, `inputs_param`).
+    """
+
+    type = "FORK_JOIN_DYNAMIC"
+
+    def __init__(
+        self,
+        ref: str,
+        *,
+        workflow: WorkflowTarget | None = None,
+        fork_inputs: Ref | Sequence[Any] | None = None,
+        tasks_param: str | None = None,
+        inputs_param: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(ref, **kwargs)
+        if (workflow is None) == (tasks_param is None):
+            raise DefinitionError(
+                f"FORK_JOIN_DYNAMIC {ref!r}: give workflow= (with fork_inputs=) or tasks_param="
+            )
+        if workflow is not None and fork_inputs is None:
+            raise DefinitionError(f"FORK_JOIN_DYNAMIC {ref!r}: workflow= needs fork_inputs=")
+        self.workflow = workflow
+        self.fork_inputs = fork_inputs
+        self.tasks_param = tasks_param
+        self.inputs_param = inputs_param
+
+    def wire_inputs(self, options: CompileOptions) -> dict[str, Any]:
+        if self.workflow is None:
+            return self.inputs
+        return {
+            "forkTaskWorkflow": self.workflow.name,
+            "forkTaskWorkflowVersion": str(self.workflow.version),
+            "forkTaskInputs": self.fork_inputs,
+            **self.inputs,
+        }
+
+    def wire_fields(self, options: CompileOptions) -> dict[str, Any]:
+        return {
+            "dynamicForkTasksParam": self.tasks_param,
+            "dynamicForkTasksInputParamName": self.inputs_param,
+        }
+
+
+class DoWhile(Task):
+    """Runs `body` until `condition` (a script over `$.<ref>` values) is false."""
+
+    type = "DO_WHILE"
+
+    def __init__(
+        self,
+        ref: str,
+        *,
+        condition: str,
+        body: Sequence[Task],
+        evaluator: Literal["value-param", "javascript", "graaljs"] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(ref, **kwargs)
+        if not body:
+            raise DefinitionError(f"DO_WHILE {ref!r}: needs at least one task in its body")
+        self.condition = condition
+        self.body = _task_list(ref, "body", body)
+        self.evaluator = evaluator
+
+    @property
+    def iteration(self) -> Ref:
+        """`${<ref>.output.iteration}`: the number of the current (or last) iteration."""
+        return DoWhile.iteration_of(self.ref)
+
+    @staticmethod
+    def iteration_of(ref: str) -> Ref:
+        """The iteration reference of a loop not built yet, for use inside its own body."""
+        return Ref(f"{ref}.output.iteration", LEAF)
+
+    def children(self) -> list[list[Task]]:
+        return [self.body]
+
+    def wire_fields(self, options: CompileOptions) -> dict[str, Any]:
+        return {
+            "evaluatorType": self.evaluator,
+            "loopCondition": self.condition,
+            "loopOver": [task.to_wire(options) for task in self.body],
+        }
+
+
+class SubWorkflow(Task):
+    """Starts another workflow and waits for it; its output is the child's output."""
+
+    type = "SUB_WORKFLOW"
+
+    def __init__(self, ref: str, *, workflow: WorkflowTarget, **kwargs: Any) -> None:
+        super().__init__(ref, name=kwargs.pop("name", None) or workflow.name, **kwargs)
+        self.workflow = workflow
+
+    @property
+    def output(self) -> Ref:
+        schema = getattr(self.workflow, "output_schema", ANY)
+        return Ref(f"{self.ref}.output", schema)
+
+    def wire_fields(self, options: CompileOptions) -> dict[str, Any]:
+        return {
+            "subWorkflowParam": {"name": self.workflow.name, "version": self.workflow.version}
+        }

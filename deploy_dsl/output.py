@@ -1,0 +1,38 @@
+"""Writing a build directory atomically (an I/O edge)."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+
+__all__ = ["write_tree"]
+
+
+def write_tree(out_dir: Path, files: Mapping[str, str]) -> None:
+    """Replaces `out_dir` with exactly `files`, or leaves it untouched if anything fails.
+
+    Everything is written to a sibling temporary directory first; only then is the old tree
+    moved aside and the new one renamed into place (renames within one filesystem).
+    """
+    out_dir = out_dir.resolve()
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-new-", dir=out_dir.parent))
+    try:
+        staging.chmod(0o755)  # mkdtemp makes it private; build/ is an ordinary directory
+        for relative, text in files.items():
+            target = staging / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(text.encode("utf-8"))
+        previous = None
+        if out_dir.exists():
+            previous = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-old-", dir=out_dir.parent))
+            previous.rmdir()
+            out_dir.rename(previous)
+        staging.rename(out_dir)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    if previous is not None:
+        shutil.rmtree(previous, ignore_errors=True)

@@ -1,0 +1,84 @@
+"""The TaskDef builder: retry and timeout policy for a task name."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from deploy_dsl.errors import DefinitionError
+from deploy_dsl.location import caller_location
+from deploy_dsl.wire import TaskDef as WireTaskDef
+
+__all__ = ["RetryPolicy", "TaskDef"]
+
+RetryLogic = Literal["FIXED", "EXPONENTIAL_BACKOFF", "LINEAR_BACKOFF"]
+TimeoutPolicy = Literal["RETRY", "TIME_OUT_WF", "ALERT_ONLY"]
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How often and how soon a failed task is retried (the server's default delay is 60 s)."""
+
+    count: int = 3
+    delay_seconds: int = 1
+    logic: RetryLogic = "FIXED"
+    backoff_scale_factor: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.count < 0 or self.delay_seconds < 0:
+            raise DefinitionError(f"{self}: count and delay_seconds must not be negative")
+
+
+class TaskDef:
+    """A task definition; HTTP and SIMPLE tasks are retried per the TaskDef of their name."""
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        owner_email: str | None,
+        description: str | None = None,
+        retry: RetryPolicy | None = None,
+        timeout_seconds: int | None = None,
+        response_timeout_seconds: int | None = None,
+        timeout_policy: TimeoutPolicy | None = None,
+        concurrent_exec_limit: int | None = None,
+        extra: Mapping[str, Any] | None = None,
+    ) -> None:
+        if not name:
+            raise DefinitionError("a TaskDef needs a name")
+        if timeout_seconds and response_timeout_seconds:
+            if response_timeout_seconds >= timeout_seconds:
+                raise DefinitionError(
+                    f"TaskDef {name!r}: response_timeout_seconds ({response_timeout_seconds}) "
+                    f"must be less than timeout_seconds ({timeout_seconds})"
+                )
+        self.name = name
+        self.owner_email = owner_email
+        self.description = description
+        self.retry = retry
+        self.timeout_seconds = timeout_seconds
+        self.response_timeout_seconds = response_timeout_seconds
+        self.timeout_policy = timeout_policy
+        self.concurrent_exec_limit = concurrent_exec_limit
+        self.extra: dict[str, Any] = dict(extra or {})
+        self.location = caller_location()
+
+    def to_wire(self) -> WireTaskDef:
+        retry = self.retry
+        fields: dict[str, Any] = {
+            "name": self.name,
+            "description": self.description,
+            "ownerEmail": self.owner_email,
+            "retryCount": retry.count if retry else None,
+            "retryLogic": retry.logic if retry else None,
+            "retryDelaySeconds": retry.delay_seconds if retry else None,
+            "backoffScaleFactor": retry.backoff_scale_factor if retry else None,
+            "timeoutSeconds": self.timeout_seconds,
+            "responseTimeoutSeconds": self.response_timeout_seconds,
+            "timeoutPolicy": self.timeout_policy,
+            "concurrentExecLimit": self.concurrent_exec_limit,
+            **self.extra,
+        }
+        return WireTaskDef.model_validate(fields)

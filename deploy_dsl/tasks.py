@@ -1,0 +1,280 @@
+"""Builders for Conductor's leaf task types, and the base every task builder shares.
+
+A builder checks its arguments when the definition is written and records the `file:line` that
+wrote it; `to_wire` turns it into a WorkflowTask when the workflow is compiled.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, ClassVar, Literal
+
+from deploy_dsl.errors import DefinitionError
+from deploy_dsl.expressions import ANY, LEAF, Ref, Schema, render
+from deploy_dsl.location import caller_location
+from deploy_dsl.wire import WorkflowTask
+
+__all__ = [
+    "DEFAULT_WORKER_BASE_URL",
+    "CompileOptions",
+    "GenericTask",
+    "Http",
+    "Inline",
+    "JsonJq",
+    "SetVariable",
+    "Simple",
+    "Task",
+    "Terminate",
+    "Wait",
+    "WorkerEndpoint",
+]
+
+DEFAULT_WORKER_BASE_URL = "http://localhost:3000"
+_REFERENCE_NAME = re.compile(r"[A-Za-z0-9_.\-]+\Z")
+
+
+@dataclass(frozen=True)
+class CompileOptions:
+    """What may differ between the committed build/ and a registration: only the worker URL."""
+
+    worker_base_url: str = DEFAULT_WORKER_BASE_URL
+
+
+@dataclass(frozen=True)
+class WorkerEndpoint:
+    """A path on the mock worker, joined to `CompileOptions.worker_base_url` at compile time."""
+
+    path: str
+
+    def url(self, options: CompileOptions) -> str:
+        return f"{options.worker_base_url.rstrip('/')}/{self.path.lstrip('/')}"
+
+
+class Task:
+    """One WorkflowTask: identity and the fields every task type shares."""
+
+    type: ClassVar[str]
+    output_schema: ClassVar[Schema] = ANY
+
+    def __init__(
+        self,
+        ref: str,
+        *,
+        name: str | None = None,
+        inputs: Mapping[str, Any] | None = None,
+        description: str | None = None,
+        optional: bool | None = None,
+        start_delay: int | None = None,
+        async_complete: bool | None = None,
+        extra: Mapping[str, Any] | None = None,
+    ) -> None:
+        if not isinstance(ref, str) or not _REFERENCE_NAME.match(ref):
+            raise DefinitionError(
+                f"task reference name {ref!r} must be a non-empty string of letters, digits, "
+                "'_', '-' or '.'"
+            )
+        self.ref = ref
+        self.name = name or ref
+        self.inputs: dict[str, Any] = dict(inputs or {})
+        self.description = description
+        self.optional = optional
+        self.start_delay = start_delay
+        self.async_complete = async_complete
+        self.extra: dict[str, Any] = dict(extra or {})
+        self.task_type = type(self).type
+        self.location = caller_location()
+
+    @property
+    def output(self) -> Ref:
+        """`${<ref>.output}`, typed by what this task type returns."""
+        return Ref(f"{self.ref}.output", self.output_schema)
+
+    @property
+    def input(self) -> Ref:
+        """`${<ref>.input}`, restricted to the inputs this task was given."""
+        return Ref(f"{self.ref}.input", {key: ANY for key in self.inputs})
+
+    def children(self) -> list[list[Task]]:
+        """Nested task lists (cases, branches, loop body); leaf tasks have none."""
+        return []
+
+    def to_wire(self, options: CompileOptions) -> WorkflowTask:
+        fields: dict[str, Any] = {
+            "name": self.name,
+            "taskReferenceName": self.ref,
+            "type": self.task_type,
+            "description": self.description,
+            "optional": self.optional,
+            "startDelay": self.start_delay,
+            "asyncComplete": self.async_complete,
+            "inputParameters": render(self.wire_inputs(options)),
+        }
+        fields.update(self.wire_fields(options))
+        fields.update(self.extra)
+        return WorkflowTask.model_validate(fields)
+
+    def wire_inputs(self, options: CompileOptions) -> dict[str, Any]:
+        return self.inputs
+
+    def wire_fields(self, options: CompileOptions) -> dict[str, Any]:
+        """Type-specific WorkflowTask fields, by their camelCase names."""
+        return {}
+
+
+class Simple(Task):
+    """A task polled by an external worker; its TaskDef is registered under `name`."""
+
+    type = "SIMPLE"
+
+
+class GenericTask(Task):
+    """Any task type this library has no builder for (LAMBDA, USER_TASK, a custom type)."""
+
+    type = "SIMPLE"
+
+    def __init__(self, ref: str, *, task_type: str, **kwargs: Any) -> None:
+        super().__init__(ref, **kwargs)
+        self.task_type = task_type
+
+
+HttpMethod = Literal["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
+
+
+class Http(Task):
+    """Conductor's HTTP system task; a non-2xx answer fails it (retries come from its TaskDef)."""
+
+    type = "HTTP"
+    output_schema: ClassVar[Schema] = {
+        "response": {"body": ANY, "statusCode": LEAF, "headers": ANY, "reasonPhrase": LEAF}
+    }
+
+    def __init__(
+        self,
+        ref: str,
+        *,
+        uri: str | WorkerEndpoint | Ref,
+        method: HttpMethod = "GET",
+        body: Any = None,
+        headers: Mapping[str, Any] | None = None,
+        content_type: str | None = None,
+        accept: str | None = None,
+        connection_timeout_ms: int | None = None,
+        read_timeout_ms: int | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(ref, **kwargs)
+        self.uri = uri
+        self.method = method
+        self.request: dict[str, Any] = {
+            "method": method,
+            "headers": dict(headers) if headers is not None else None,
+            "body": body,
+            "contentType": content_type,
+            "accept": accept,
+            "connectionTimeOut": connection_timeout_ms,
+            "readTimeOut": read_timeout_ms,
+        }
+
+    def url(self, options: CompileOptions) -> str:
+        uri = self.uri
+        return uri.url(options) if isinstance(uri, WorkerEndpoint) else str(uri)
+
+    def wire_inputs(self, options: CompileOptions) -> dict[str, Any]:
+        request = {"uri": self.url(options)}
+        request.update((k, v) for k, v in self.request.items() if v is not None)
+        return {"http_request": request, **self.inputs}
+
+
+class Inline(Task):
+    """A script run on the server (graaljs by default); `$` is the task's inputs."""
+
+    type = "INLINE"
+    output_schema: ClassVar[Schema] = {"result": ANY}
+
+    def __init__(
+        self,
+        ref: str,
+        *,
+        script: str,
+        evaluator: Literal["graaljs", "javascript", "python"] = "graaljs",
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(ref, **kwargs)
+        self.script = script
+        self.evaluator = evaluator
+
+    def wire_inputs(self, options: CompileOptions) -> dict[str, Any]:
+        return {"evaluatorType": self.evaluator, "expression": self.script, **self.inputs}
+
+
+class JsonJq(Task):
+    """A jq query over the task's inputs (JSON_JQ_TRANSFORM)."""
+
+    type = "JSON_JQ_TRANSFORM"
+    output_schema: ClassVar[Schema] = {"result": ANY, "resultList": ANY, "error": LEAF}
+
+    def __init__(self, ref: str, *, query: str, **kwargs: Any) -> None:
+        super().__init__(ref, **kwargs)
+        self.query = query
+
+    def wire_inputs(self, options: CompileOptions) -> dict[str, Any]:
+        return {"queryExpression": self.query, **self.inputs}
+
+
+class SetVariable(Task):
+    """Sets workflow variables; the keys of `inputs` are the variable names."""
+
+    type = "SET_VARIABLE"
+    output_schema: ClassVar[Schema] = LEAF
+
+
+TerminationStatus = Literal["COMPLETED", "FAILED", "TERMINATED"]
+
+
+class Terminate(Task):
+    """Ends the workflow with a status, a reason and an output."""
+
+    type = "TERMINATE"
+
+    def __init__(
+        self,
+        ref: str,
+        *,
+        status: TerminationStatus,
+        reason: Any = None,
+        output: Any = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(ref, **kwargs)
+        self.status = status
+        self.reason = reason
+        self.termination_output = output
+
+    def wire_inputs(self, options: CompileOptions) -> dict[str, Any]:
+        fields: dict[str, Any] = {"terminationStatus": self.status}
+        if self.reason is not None:
+            fields["terminationReason"] = self.reason
+        if self.termination_output is not None:
+            fields["workflowOutput"] = self.termination_output
+        return {**fields, **self.inputs}
+
+
+class Wait(Task):
+    """Waits for a duration (`"30s"`, `"2m"`), until a time, or for an external signal."""
+
+    type = "WAIT"
+
+    def __init__(
+        self, ref: str, *, duration: str | None = None, until: str | None = None, **kwargs: Any
+    ) -> None:
+        if duration is not None and until is not None:
+            raise DefinitionError(f"WAIT task {ref!r}: give duration or until, not both")
+        super().__init__(ref, **kwargs)
+        self.duration = duration
+        self.until = until
+
+    def wire_inputs(self, options: CompileOptions) -> dict[str, Any]:
+        fields = {"duration": self.duration, "until": self.until}
+        return {**{k: v for k, v in fields.items() if v is not None}, **self.inputs}

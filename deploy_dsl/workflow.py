@@ -1,0 +1,145 @@
+"""The Workflow builder, and the compiled form validation and output work on."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from pydantic import BaseModel
+
+from deploy_dsl.errors import DefinitionError
+from deploy_dsl.expressions import ANY, Ref, Schema, render, workflow_input
+from deploy_dsl.location import caller_location
+from deploy_dsl.tasks import CompileOptions, Task
+from deploy_dsl.wire import WorkflowDef
+
+__all__ = ["CompiledWorkflow", "ExternalWorkflow", "Workflow", "walk_tasks"]
+
+
+@dataclass(frozen=True)
+class ExternalWorkflow:
+    """A workflow registered by someone else that this project's workflows may call."""
+
+    name: str
+    version: int
+    output_schema: Schema = ANY
+
+
+@dataclass(frozen=True)
+class CompiledWorkflow:
+    definition: WorkflowDef
+    # (workflow name, task reference or None for the workflow) -> "file:line"
+    locations: Mapping[tuple[str, str | None], str] = field(default_factory=dict)
+
+
+class Workflow:
+    """A Conductor workflow definition written in Python.
+
+    `input` is a pydantic model: its fields are the workflow's declared inputs, `inputs` gives
+    typed references to them, and callers can validate a run's input with it before sending it.
+    `variables`, if given, is a model whose defaults are the workflow's initial variables.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        version: int,
+        tasks: Sequence[Task],
+        owner_email: str | None,
+        input: type[BaseModel] | None = None,
+        output: Mapping[str, Any] | None = None,
+        variables: type[BaseModel] | None = None,
+        description: str | None = None,
+        timeout_seconds: int | None = None,
+        timeout_policy: Literal["TIME_OUT_WF", "ALERT_ONLY"] | None = None,
+        failure_workflow: str | None = None,
+        restartable: bool | None = None,
+        schema_version: int | None = 2,
+        extra: Mapping[str, Any] | None = None,
+    ) -> None:
+        if not name:
+            raise DefinitionError("a Workflow needs a name")
+        if not tasks:
+            raise DefinitionError(f"workflow {name!r}: needs at least one task")
+        for task in tasks:
+            if not isinstance(task, Task):
+                raise DefinitionError(f"workflow {name!r}: tasks must be tasks, got {task!r}")
+        self.name = name
+        self.version = version
+        self.tasks = list(tasks)
+        self.owner_email = owner_email
+        self.input_model = input
+        self.output = dict(output or {})
+        self.variables_model = variables
+        self.description = description
+        self.timeout_seconds = timeout_seconds
+        self.timeout_policy = timeout_policy
+        self.failure_workflow = failure_workflow
+        self.restartable = restartable
+        self.schema_version = schema_version
+        self.extra: dict[str, Any] = dict(extra or {})
+        self.location = caller_location()
+
+    @property
+    def inputs(self) -> Ref:
+        if self.input_model is None:
+            raise DefinitionError(f"workflow {self.name!r} declares no input model")
+        return workflow_input(self.input_model)
+
+    @property
+    def output_schema(self) -> Schema:
+        """What a SUB_WORKFLOW calling this workflow may read from its output."""
+        return {key: ANY for key in self.output}
+
+    def compile(self, options: CompileOptions | None = None) -> CompiledWorkflow:
+        options = options or CompileOptions()
+        fields: dict[str, Any] = {
+            "name": self.name,
+            "description": self.description,
+            "version": self.version,
+            "schemaVersion": self.schema_version,
+            "ownerEmail": self.owner_email,
+            "inputParameters": _field_names(self.input_model),
+            "outputParameters": render(self.output) if self.output else None,
+            "variables": _defaults(self.variables_model),
+            "tasks": [task.to_wire(options) for task in self.tasks],
+            "failureWorkflow": self.failure_workflow,
+            "restartable": self.restartable,
+            "timeoutPolicy": self.timeout_policy,
+            "timeoutSeconds": self.timeout_seconds,
+            **self.extra,
+        }
+        locations: dict[tuple[str, str | None], str] = {}
+        if self.location:
+            locations[(self.name, None)] = self.location
+        for task in walk_tasks(self.tasks):
+            if task.location:
+                locations.setdefault((self.name, task.ref), task.location)
+        return CompiledWorkflow(WorkflowDef.model_validate(fields), locations)
+
+
+def walk_tasks(tasks: Sequence[Task]) -> Iterator[Task]:
+    """Every task, nested ones included, in definition order."""
+    for task in tasks:
+        yield task
+        for child in task.children():
+            yield from walk_tasks(child)
+
+
+def _field_names(model: type[BaseModel] | None) -> list[str] | None:
+    if model is None:
+        return None
+    return [info.alias or name for name, info in model.model_fields.items()]
+
+
+def _defaults(model: type[BaseModel] | None) -> dict[str, Any] | None:
+    if model is None:
+        return None
+    try:
+        return model().model_dump(mode="json", by_alias=True)
+    except ValueError as error:
+        raise DefinitionError(
+            f"variables model {model.__name__} needs a default for every field: {error}"
+        ) from error
