@@ -6,6 +6,9 @@ from typing import Literal
 
 from pydantic import BaseModel
 
+from definitions.common import OWNER_EMAIL, DeploymentInput, identity, worker_step
+from definitions.finalize_deployment import finalize_deployment_v1
+from definitions.rollback_deployment import rollback_deployment_v1
 from deploy_dsl.dsl import (
     WORKFLOW,
     SetVariable,
@@ -15,9 +18,6 @@ from deploy_dsl.dsl import (
     workflow_input,
     workflow_variables,
 )
-from definitions.common import OWNER_EMAIL, DeploymentInput, identity, worker_step
-from definitions.finalize_deployment import finalize_deployment_v1
-from definitions.rollback_deployment import rollback_deployment_v1
 
 __all__ = ["DeployVariables", "deploy_simple_v1"]
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from definitions.common import OWNER_EMAIL, DeploymentInput
+from definitions.deploy_simple import deploy_simple_v1
 from deploy_dsl.dsl import (
     DoWhile,
     DynamicFork,
@@ -14,8 +16,6 @@ from deploy_dsl.dsl import (
     Workflow,
     workflow_input,
 )
-from definitions.common import OWNER_EMAIL, DeploymentInput
-from definitions.deploy_simple import deploy_simple_v1
 
 __all__ = ["PipelineInput", "Wave", "pipeline_simple_v1"]
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from deploy_dsl.dsl import Workflow, workflow_input
 from definitions.common import OWNER_EMAIL, FollowUpInput, identity, worker_step
+from deploy_dsl.dsl import Workflow, workflow_input
 
 __all__ = ["rollback_deployment_v1"]
 

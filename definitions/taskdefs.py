@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from deploy_dsl.dsl import RetryPolicy, TaskDef
 from definitions.common import OWNER_EMAIL
+from deploy_dsl.dsl import RetryPolicy, TaskDef
 
 __all__ = ["PROVISIONING_WAIT", "STEP_TASKDEFS", "WORKER_STEPS"]
 

@@ -235,6 +235,4 @@ class SubWorkflow(Task):
         return Ref(f"{self.ref}.output", schema)
 
     def wire_fields(self, options: CompileOptions) -> dict[str, Any]:
-        return {
-            "subWorkflowParam": {"name": self.workflow.name, "version": self.workflow.version}
-        }
+        return {"subWorkflowParam": {"name": self.workflow.name, "version": self.workflow.version}}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from pathlib import Path
@@ -19,8 +20,6 @@ def caller_location() -> str | None:
     if frame is None:
         return None
     filename = frame.f_code.co_filename
-    try:
+    with contextlib.suppress(ValueError):  # another drive on Windows: keep the absolute path
         filename = os.path.relpath(filename)
-    except ValueError:  # another drive on Windows: keep the absolute path
-        pass
     return f"{filename}:{frame.f_lineno}"

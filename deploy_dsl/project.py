@@ -54,7 +54,9 @@ def _import_package(name: str) -> list[ModuleType]:
     try:
         package = importlib.import_module(name)
     except ModuleNotFoundError as error:
-        raise DefinitionError(f"definitions package {name!r} cannot be imported: {error}") from error
+        raise DefinitionError(
+            f"definitions package {name!r} cannot be imported: {error}"
+        ) from error
     modules = [package]
     for info in pkgutil.iter_modules(getattr(package, "__path__", []), prefix=f"{name}."):
         modules.append(importlib.import_module(info.name))

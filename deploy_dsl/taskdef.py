@@ -48,12 +48,15 @@ class TaskDef:
     ) -> None:
         if not name:
             raise DefinitionError("a TaskDef needs a name")
-        if timeout_seconds and response_timeout_seconds:
-            if response_timeout_seconds >= timeout_seconds:
-                raise DefinitionError(
-                    f"TaskDef {name!r}: response_timeout_seconds ({response_timeout_seconds}) "
-                    f"must be less than timeout_seconds ({timeout_seconds})"
-                )
+        if (
+            timeout_seconds
+            and response_timeout_seconds
+            and (response_timeout_seconds >= timeout_seconds)
+        ):
+            raise DefinitionError(
+                f"TaskDef {name!r}: response_timeout_seconds ({response_timeout_seconds}) "
+                f"must be less than timeout_seconds ({timeout_seconds})"
+            )
         self.name = name
         self.owner_email = owner_email
         self.description = description

@@ -85,10 +85,11 @@ def _project_findings(subject: Subject) -> list[Finding]:
             findings.append(
                 Finding(
                     Code.DUPLICATE_WORKFLOW,
-                    "error",
+                    "error" if subject.strict else "warning",
                     workflow.name,
                     None,
-                    f"workflow {workflow.name!r} version {workflow.version} is defined twice",
+                    f"workflow {workflow.name!r} version {workflow.version} is defined twice; "
+                    "registering both keeps only the last",
                     subject.locations.get((workflow.name, None)),
                 )
             )
@@ -154,6 +155,7 @@ class _WorkflowChecker:
         self.branches: dict[str, tuple[Branch, ...]] = {}
         self.inputs = frozenset(workflow.input_parameters or ())
         self.variables = frozenset(workflow.variables or ()) | _set_variable_keys(workflow.tasks)
+        self.undeclared_reported: set[str] = set()
 
     def run(self) -> list[Finding]:
         self._index(self.workflow.tasks, ())
@@ -260,6 +262,9 @@ class _WorkflowChecker:
                 f"{shown}: workflow has no field {field_name!r} (known: {known})",
             )
         elif field_name == "input" and len(segments) > 2 and segments[2] not in self.inputs:
+            if segments[2] in self.undeclared_reported:
+                return  # once per input is enough to act on
+            self.undeclared_reported.add(segments[2])
             declared = ", ".join(sorted(self.inputs)) or "none"
             self._report(
                 Code.UNDECLARED_INPUT,
@@ -289,8 +294,7 @@ class _WorkflowChecker:
             self._report(
                 Code.BAD_TASK_FIELD,
                 task,
-                f"{shown}: a task has no field {segments[1]!r} (did you mean 'output' or "
-                "'input'?)",
+                f"{shown}: a task has no field {segments[1]!r} (did you mean 'output' or 'input'?)",
             )
             return
         if root in visible:
@@ -386,7 +390,9 @@ class _WorkflowChecker:
         params = task.sub_workflow_param
         name = params.name if params else None
         if not name:
-            self._report(Code.SUB_WORKFLOW_NO_NAME, ref, "SUB_WORKFLOW has no subWorkflowParam.name")
+            self._report(
+                Code.SUB_WORKFLOW_NO_NAME, ref, "SUB_WORKFLOW has no subWorkflowParam.name"
+            )
         elif "${" not in name and name not in self.workflow_names:
             self._report(
                 Code.MISSING_SUB_WORKFLOW,

@@ -1,0 +1,17 @@
+"""What `build` produces for a project: compiled definitions plus the files of build/."""
+
+from __future__ import annotations
+
+from deploy_dsl.compiler import Compiled, compile_project, render_files
+from deploy_dsl.project import Project
+from deploy_dsl.tasks import CompileOptions
+
+__all__ = ["build_files"]
+
+
+def build_files(project: Project) -> tuple[Compiled, dict[str, str]]:
+    """Compiles with the default options (the same on every machine) and renders build/."""
+    compiled = compile_project(project, CompileOptions())
+    if compiled.errors:
+        return compiled, {}
+    return compiled, render_files(compiled)
