@@ -116,7 +116,7 @@ class Workflow:
             locations[(self.name, None)] = self.location
         for task in walk_tasks(self.tasks):
             if task.location:
-                locations.setdefault((self.name, task.ref), task.location)
+                locations[(self.name, task.ref)] = task.location  # a duplicate points at the last
         return CompiledWorkflow(WorkflowDef.model_validate(fields), locations)
 
 

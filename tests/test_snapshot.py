@@ -1,0 +1,43 @@
+"""build/ is what the definitions compile to: a stale or hand-edited build/ fails here.
+
+`pytest --snapshot-update tests/test_snapshot.py` rewrites build/ exactly as `make build` does.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pytest_snapshot.plugin import Snapshot
+
+from deploy_dsl.builder import build_files
+from deploy_dsl.project import load_project
+from tests.conftest import REPO_ROOT
+
+
+def _nested(files: dict[str, str]) -> dict[str, Any]:
+    tree: dict[str, Any] = {}
+    for path, text in files.items():
+        *folders, name = path.split("/")
+        node = tree
+        for folder in folders:
+            node = node.setdefault(folder, {})
+        node[name] = text
+    return tree
+
+
+def test_build_directory_matches_the_definitions(snapshot: Snapshot) -> None:
+    compiled, files = build_files(load_project())
+    assert not compiled.errors, "\n".join(map(str, compiled.errors))
+    snapshot.snapshot_dir = REPO_ROOT
+    snapshot.assert_match_dir(_nested(files), "build")
+
+
+def test_build_holds_the_four_workflows_with_their_versions() -> None:
+    compiled, _ = build_files(load_project())
+    versions = {w.name: w.version for w in compiled.workflows}
+    assert versions == {
+        "deploy_simple_v1": 7,
+        "pipeline_simple_v1": 3,
+        "finalize_deployment_v1": 1,
+        "rollback_deployment_v1": 1,
+    }
