@@ -46,7 +46,9 @@ def test_worker_endpoint_joins_the_base_url_at_compile_time() -> None:
     assert default["tasks"][0]["inputParameters"]["http_request"]["uri"] == (
         "http://localhost:3000/create"
     )
-    assert custom["tasks"][0]["inputParameters"]["http_request"]["uri"] == "http://host:9/api/create"
+    assert (
+        custom["tasks"][0]["inputParameters"]["http_request"]["uri"] == "http://host:9/api/create"
+    )
 
 
 def test_switch_value_param_compiles_to_conductor_fields() -> None:

@@ -22,7 +22,8 @@ def _run(*args: str, cwd: Path = REPO_ROOT) -> subprocess.CompletedProcess[str]:
 
 
 def _snapshot(directory: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(directory)): p.read_bytes() for p in directory.rglob("*") if p.is_file()}
+    files = (p for p in directory.rglob("*") if p.is_file())
+    return {str(p.relative_to(directory)): p.read_bytes() for p in files}
 
 
 def test_build_is_byte_identical_across_runs_and_matches_build(tmp_path: Path) -> None:

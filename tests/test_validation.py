@@ -63,8 +63,8 @@ def _wf(*tasks: dict[str, Any]) -> dict[str, Any]:
     ("task", "expected"),
     [
         (
-            {"name": "s", "taskReferenceName": "s", "type": "SWITCH", "evaluatorType": "value-param",
-             "expression": "x", "decisionCases": {}},
+            {"name": "s", "taskReferenceName": "s", "type": "SWITCH",
+             "evaluatorType": "value-param", "expression": "x", "decisionCases": {}},
             [("error", "SWITCH_NO_CASES", "s")],
         ),
         (
@@ -129,7 +129,8 @@ def _fixture_files() -> list[Path]:
 @pytest.mark.parametrize("path", _fixture_files(), ids=lambda p: p.stem)
 def test_conductor_fixture_has_no_errors(path: Path) -> None:
     data = json.loads(path.read_text())
-    workflows = [WorkflowDef.model_validate(d) for d in (data if isinstance(data, list) else [data])]
+    items = data if isinstance(data, list) else [data]
+    workflows = [WorkflowDef.model_validate(item) for item in items]
     errors = [f for f in validate(Subject(workflows, strict=False)) if f.severity == "error"]
     if path.name in BROKEN_FIXTURES:
         assert errors, f"{path.name} was listed as broken but validates cleanly"
