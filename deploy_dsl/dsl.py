@@ -1,7 +1,7 @@
 """The public surface for definition modules: `from deploy_dsl.dsl import ...`."""
 
 from deploy_dsl.expressions import WORKFLOW, Ref, workflow_input, workflow_variables
-from deploy_dsl.flow import DoWhile, DynamicFork, Fork, Join, SubWorkflow, Switch
+from deploy_dsl.flow import Decision, DoWhile, DynamicFork, Fork, Join, SubWorkflow, Switch
 from deploy_dsl.taskdef import RetryPolicy, TaskDef
 from deploy_dsl.tasks import (
     GenericTask,
@@ -19,6 +19,7 @@ from deploy_dsl.workflow import ExternalWorkflow, Workflow
 
 __all__ = [
     "WORKFLOW",
+    "Decision",
     "DoWhile",
     "DynamicFork",
     "ExternalWorkflow",

@@ -14,6 +14,7 @@ from deploy_dsl.expressions import ANY, LEAF, Ref, Schema
 from deploy_dsl.tasks import CompileOptions, Task
 
 __all__ = [
+    "Decision",
     "DoWhile",
     "DynamicFork",
     "Fork",
@@ -75,6 +76,51 @@ class Switch(Task):
         return {
             "evaluatorType": self.evaluator,
             "expression": self.expression,
+            "decisionCases": {
+                key: [task.to_wire(options) for task in tasks] for key, tasks in self.cases.items()
+            },
+            "defaultCase": [task.to_wire(options) for task in self.default],
+        }
+
+
+class Decision(Task):
+    """Conductor's older SWITCH, kept so existing DECISION tasks import unchanged.
+
+    `param` names the input whose value picks the case (caseValueParam); `script` is a
+    javascript expression over `$`, the task's inputs (caseExpression). New definitions
+    should use Switch.
+    """
+
+    type = "DECISION"
+    output_schema: ClassVar[Schema] = {"caseOutput": ANY}
+
+    def __init__(
+        self,
+        ref: str,
+        *,
+        cases: Mapping[str, Sequence[Task]],
+        default: Sequence[Task] = (),
+        param: str | None = None,
+        script: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(ref, **kwargs)
+        if (param is None) == (script is None):
+            raise DefinitionError(f"DECISION {ref!r}: give exactly one of param= or script=")
+        if not cases:
+            raise DefinitionError(f"DECISION {ref!r}: needs at least one case")
+        self.cases = {str(k): _task_list(ref, f"case {k!r}", v) for k, v in cases.items()}
+        self.default = _task_list(ref, "default", default)
+        self.param = param
+        self.script = script
+
+    def children(self) -> list[list[Task]]:
+        return [*self.cases.values(), self.default]
+
+    def wire_fields(self, options: CompileOptions) -> dict[str, Any]:
+        return {
+            "caseValueParam": self.param,
+            "caseExpression": self.script,
             "decisionCases": {
                 key: [task.to_wire(options) for task in tasks] for key, tasks in self.cases.items()
             },
@@ -225,9 +271,13 @@ class SubWorkflow(Task):
 
     type = "SUB_WORKFLOW"
 
-    def __init__(self, ref: str, *, workflow: WorkflowTarget, **kwargs: Any) -> None:
+    def __init__(
+        self, ref: str, *, workflow: WorkflowTarget, latest: bool = False, **kwargs: Any
+    ) -> None:
         super().__init__(ref, name=kwargs.pop("name", None) or workflow.name, **kwargs)
         self.workflow = workflow
+        # Without a version the server starts whatever version is newest when the task runs.
+        self.latest = latest
 
     @property
     def output(self) -> Ref:
@@ -235,4 +285,5 @@ class SubWorkflow(Task):
         return Ref(f"{self.ref}.output", schema)
 
     def wire_fields(self, options: CompileOptions) -> dict[str, Any]:
-        return {"subWorkflowParam": {"name": self.workflow.name, "version": self.workflow.version}}
+        version = None if self.latest else self.workflow.version
+        return {"subWorkflowParam": {"name": self.workflow.name, "version": version}}

@@ -68,6 +68,7 @@ class Task:
         optional: bool | None = None,
         start_delay: int | None = None,
         async_complete: bool | None = None,
+        defaults: Mapping[str, Any] | None = None,
         extra: Mapping[str, Any] | None = None,
     ) -> None:
         if not isinstance(ref, str) or not _REFERENCE_NAME.match(ref):
@@ -82,6 +83,10 @@ class Task:
         self.optional = optional
         self.start_delay = start_delay
         self.async_complete = async_complete
+        # Fields written only where the builder writes nothing: JSON exported from a server
+        # spells out Conductor's defaults (`"forkTasks": []` on a SIMPLE task), and an import
+        # keeps them without restating them per task or overriding a container's own fields.
+        self.defaults: dict[str, Any] = dict(defaults or {})
         self.extra: dict[str, Any] = dict(extra or {})
         self.task_type = type(self).type
         self.location = caller_location()
@@ -112,6 +117,9 @@ class Task:
             "inputParameters": render(self.wire_inputs(options)),
         }
         fields.update(self.wire_fields(options))
+        for key, value in self.defaults.items():
+            if fields.get(key) is None:
+                fields[key] = value
         fields.update(self.extra)
         return WorkflowTask.model_validate(fields)
 
