@@ -143,7 +143,10 @@ def workflow_variables(model: type[BaseModel]) -> Ref:
 
 def render(value: Any) -> Any:
     """A JSON-ready copy of an input value with every Ref turned into its `${...}` string."""
-    if isinstance(value, Ref):
+    kind = type(value)
+    if kind is str or kind is int or kind is bool or value is None:  # most values: done
+        return value
+    if kind is Ref:
         return str(value)
     if isinstance(value, Mapping):
         return {str(k): render(v) for k, v in value.items()}

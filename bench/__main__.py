@@ -1,0 +1,22 @@
+"""`python -m bench`: every benchmark in one run, each printing its figures and ratios."""
+
+from __future__ import annotations
+
+import sys
+
+from bench import compile_bench
+
+SECTIONS = {"compile": compile_bench.main}
+
+
+def main() -> None:
+    chosen = sys.argv[1:] or list(SECTIONS)
+    for name in chosen:
+        if name not in SECTIONS:
+            sys.exit(f"unknown benchmark {name!r}; choose from: {', '.join(SECTIONS)}")
+        print(f"== {name} ==", flush=True)
+        SECTIONS[name]()
+
+
+if __name__ == "__main__":
+    main()
