@@ -141,19 +141,32 @@ def main() -> None:
     client = ApiClient()
     workflows = [
         deploy(),
-        follow_up("finalize_deployment_v1", ["cleanup_old_resources", "update_monitoring", "notify_success"]),
+        follow_up(
+            "finalize_deployment_v1",
+            ["cleanup_old_resources", "update_monitoring", "notify_success"],
+        ),
         pipeline(),
-        follow_up("rollback_deployment_v1", ["restore_previous_traffic", "cleanup_failed_resources", "notify_failure"]),
-    ]  # fmt: skip
+        follow_up(
+            "rollback_deployment_v1",
+            ["restore_previous_traffic", "cleanup_failed_resources", "notify_failure"],
+        ),
+    ]
     for built in workflows:
         definition = client.sanitize_for_serialization(built.to_workflow_def())
         path = out / "workflows" / f"{built.name}.json"
         path.write_text(json.dumps(definition, indent=2) + "\n")
     taskdefs = [
-        TaskDef(name=name, owner_email=OWNER, retry_count=10, retry_logic="FIXED",
-                retry_delay_seconds=1, timeout_seconds=120, response_timeout_seconds=30)
+        TaskDef(
+            name=name,
+            owner_email=OWNER,
+            retry_count=10,
+            retry_logic="FIXED",
+            retry_delay_seconds=1,
+            timeout_seconds=120,
+            response_timeout_seconds=30,
+        )
         for name in STEPS
-    ]  # fmt: skip
+    ]
     serialized = [client.sanitize_for_serialization(t) for t in taskdefs]
     (out / "taskdefs.json").write_text(json.dumps(serialized, indent=2) + "\n")
 
