@@ -1,0 +1,111 @@
+"""The worker's data: the JSON body of a step call, a deployment's state and a history entry."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+
+from worker.errors import ApiError
+
+__all__ = ["Deployment", "HistoryEntry", "StepRequest", "iso_time", "parse_step_request"]
+
+# strict: a number where a string belongs is the caller's mistake, not something to coerce.
+NonEmptyStr = Annotated[str, StringConstraints(strict=True, min_length=1, max_length=256)]
+
+
+def iso_time(timestamp: float) -> str:
+    return datetime.fromtimestamp(timestamp, UTC).isoformat(timespec="microseconds")
+
+
+class StepRequest(BaseModel):
+    """Body of every step call. Unknown fields are accepted so newer workflows keep working."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    scope: NonEmptyStr
+    version: NonEmptyStr
+    env: NonEmptyStr
+    deployment_id: NonEmptyStr | None = Field(default=None, alias="deploymentId")
+    infrastructure_id: NonEmptyStr | None = Field(default=None, alias="infrastructureId")
+
+    @property
+    def key(self) -> str:
+        """The deployment this call belongs to: the given id, else one derived from its identity."""
+        return self.deployment_id or f"{self.scope}@{self.version}/{self.env}"
+
+
+def parse_step_request(data: bytes) -> StepRequest:
+    """Validate a raw body; 400 when it is not a JSON object, 422 naming each bad field."""
+    try:
+        return StepRequest.model_validate_json(data)
+    except ValidationError as exc:
+        errors = exc.errors(include_url=False, include_input=False)
+        first = errors[0]
+        if first["type"] == "json_invalid":
+            raise ApiError(400, "body is not valid JSON", first["msg"]) from None
+        if not first["loc"]:
+            raise ApiError(400, "body must be a JSON object", first["msg"]) from None
+        problems = [
+            {"field": ".".join(str(part) for part in e["loc"]), "problem": e["msg"]} for e in errors
+        ]
+        summary = "; ".join(f"{p['field']}: {p['problem']}" for p in problems)
+        raise ApiError(422, f"invalid request body: {summary}", problems) from None
+
+
+@dataclass(frozen=True, slots=True)
+class Deployment:
+    deployment_id: str
+    scope: str
+    version: str
+    env: str
+    infrastructure_id: str
+    status: str
+    outcome: str | None
+    healthy: bool | None
+    traffic_version: str | None
+    previous_version: str | None
+    created_at: float
+    ready_at: float
+    updated_at: float
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "deploymentId": self.deployment_id,
+            "scope": self.scope,
+            "version": self.version,
+            "env": self.env,
+            "infrastructureId": self.infrastructure_id,
+            "status": self.status,
+            "outcome": self.outcome,
+            "healthy": self.healthy,
+            "trafficVersion": self.traffic_version,
+            "previousVersion": self.previous_version,
+            "createdAt": iso_time(self.created_at),
+            "readyAt": iso_time(self.ready_at),
+            "updatedAt": iso_time(self.updated_at),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryEntry:
+    seq: int
+    deployment_id: str
+    scope: str
+    step: str
+    at: float
+    pid: int
+    status_code: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "seq": self.seq,
+            "deploymentId": self.deployment_id,
+            "scope": self.scope,
+            "step": self.step,
+            "timestamp": iso_time(self.at),
+            "pid": self.pid,
+            "statusCode": self.status_code,
+        }

@@ -1,0 +1,305 @@
+"""The deployment steps as decisions over a snapshot of state: no I/O, no clock, no randomness.
+
+The store takes a :class:`Snapshot` inside its write transaction, :func:`run` turns it into a
+:class:`StepOutcome` (the HTTP answer plus the state to write back), and the store saves it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from worker.models import Deployment, StepRequest, iso_time
+
+__all__ = [
+    "STEP_NAMES",
+    "Rules",
+    "Snapshot",
+    "StepOutcome",
+    "TrafficChange",
+    "infrastructure_id_for",
+    "run",
+]
+
+FINALIZED = "finalized"
+ROLLED_BACK = "rolled_back"
+
+
+@dataclass(frozen=True, slots=True)
+class Rules:
+    provision_delay_seconds: float
+    healthy_scope_prefix: str
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    now: float
+    deployment: Deployment | None
+    # The version receiving traffic in the request's scope and env, if any.
+    live_version: str | None
+    # Earlier calls of this step for this deployment, counted no further than faults need.
+    prior_calls: int
+
+
+@dataclass(frozen=True, slots=True)
+class TrafficChange:
+    version: str | None  # None: no version receives traffic any more
+
+
+@dataclass(frozen=True, slots=True)
+class StepOutcome:
+    status_code: int
+    body: dict[str, Any]
+    deployment: Deployment | None = None  # state to save; None leaves the stored one as it is
+    traffic: TrafficChange | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+class _Rejection(Exception):
+    """The call contradicts the recorded state: answered 409, so a miswired workflow shows."""
+
+    def __init__(self, error: str, detail: dict[str, Any]) -> None:
+        super().__init__(error)
+        self.error = error
+        self.detail = detail
+
+
+def infrastructure_id_for(deployment_id: str) -> str:
+    # Derived, not counted: no allocation to coordinate between processes, and stable across runs.
+    return "infra-" + hashlib.sha256(deployment_id.encode()).hexdigest()[:12]
+
+
+def _check_identity(request: StepRequest, deployment: Deployment) -> None:
+    recorded = (deployment.scope, deployment.version, deployment.env)
+    if recorded != (request.scope, request.version, request.env):
+        raise _Rejection(
+            f"deployment {request.key!r} was created for another scope, version or env",
+            {"recorded": dict(zip(("scope", "version", "env"), recorded, strict=True))},
+        )
+
+
+def _require(request: StepRequest, snapshot: Snapshot) -> Deployment:
+    deployment = snapshot.deployment
+    if deployment is None:
+        raise _Rejection(
+            f"unknown deployment {request.key!r}: call create_infrastructure first",
+            {"deploymentId": request.key},
+        )
+    _check_identity(request, deployment)
+    if request.infrastructure_id not in (None, deployment.infrastructure_id):
+        raise _Rejection(
+            f"deployment {request.key!r} has infrastructure {deployment.infrastructure_id!r}, "
+            f"not {request.infrastructure_id!r}",
+            {"infrastructureId": deployment.infrastructure_id},
+        )
+    return deployment
+
+
+def _advance(deployment: Deployment, now: float, status: str, **changes: Any) -> Deployment | None:
+    """The deployment with ``changes`` applied, or None when they change nothing (no write)."""
+    # A settled deployment keeps its final status when an earlier step is retried afterwards.
+    if deployment.outcome is None:
+        changes["status"] = status
+    if all(getattr(deployment, name) == value for name, value in changes.items()):
+        return None
+    return replace(deployment, updated_at=now, **changes)
+
+
+def _create_infrastructure(request: StepRequest, snapshot: Snapshot, rules: Rules) -> StepOutcome:
+    existing = snapshot.deployment
+    if existing is not None:
+        _check_identity(request, existing)
+    deployment = existing or Deployment(
+        deployment_id=request.key,
+        scope=request.scope,
+        version=request.version,
+        env=request.env,
+        infrastructure_id=infrastructure_id_for(request.key),
+        status="creating",
+        outcome=None,
+        healthy=None,
+        traffic_version=None,
+        previous_version=None,
+        created_at=snapshot.now,
+        ready_at=snapshot.now + rules.provision_delay_seconds,
+        updated_at=snapshot.now,
+    )
+    body = {
+        "infrastructureId": deployment.infrastructure_id,
+        "status": "ready" if snapshot.now >= deployment.ready_at else "creating",
+        "created": existing is None,
+        "readyAt": iso_time(deployment.ready_at),
+    }
+    return StepOutcome(200, body, deployment=None if existing else deployment)
+
+
+def _wait_infrastructure_created(
+    request: StepRequest, snapshot: Snapshot, rules: Rules
+) -> StepOutcome:
+    deployment = _require(request, snapshot)
+    remaining = deployment.ready_at - snapshot.now
+    if remaining > 0:
+        body = {
+            "ready": False,
+            "status": "creating",
+            "infrastructureId": deployment.infrastructure_id,
+            "retryAfterSeconds": round(remaining, 3),
+            "error": "infrastructure not ready",
+            "detail": {"readyAt": iso_time(deployment.ready_at)},
+        }
+        return StepOutcome(503, body, headers={"Retry-After": str(math.ceil(remaining))})
+    saved = None
+    if deployment.status == "creating":
+        saved = _advance(deployment, snapshot.now, "ready")
+    body = {"ready": True, "status": "ready", "infrastructureId": deployment.infrastructure_id}
+    return StepOutcome(200, body, deployment=saved)
+
+
+def _swap_traffic(request: StepRequest, snapshot: Snapshot, rules: Rules) -> StepOutcome:
+    deployment = _require(request, snapshot)
+    if snapshot.now < deployment.ready_at:
+        raise _Rejection(
+            f"infrastructure of deployment {request.key!r} is not ready yet",
+            {"readyAt": iso_time(deployment.ready_at)},
+        )
+    saved, traffic = None, None
+    if deployment.traffic_version is None:
+        # A retried swap answers what the first one did instead of swapping from itself.
+        saved = _advance(
+            deployment,
+            snapshot.now,
+            "traffic_swapped",
+            traffic_version=deployment.version,
+            previous_version=snapshot.live_version,
+        )
+        traffic = TrafficChange(deployment.version)
+    current = saved or deployment
+    body = {
+        "status": "traffic_swapped",
+        "infrastructureId": deployment.infrastructure_id,
+        "trafficVersion": current.traffic_version,
+        "previousVersion": current.previous_version,
+    }
+    return StepOutcome(200, body, deployment=saved, traffic=traffic)
+
+
+def _effective_status(request: StepRequest, snapshot: Snapshot, rules: Rules) -> StepOutcome:
+    deployment = _require(request, snapshot)
+    prefix = rules.healthy_scope_prefix
+    healthy = deployment.scope.startswith(prefix)
+    verb = "starts" if healthy else "does not start"
+    saved = _advance(
+        deployment, snapshot.now, "healthy" if healthy else "unhealthy", healthy=healthy
+    )
+    body = {
+        "healthy": healthy,
+        "status": "success" if healthy else "failure",
+        "reason": f"scope {deployment.scope!r} {verb} with {prefix!r}",
+        "infrastructureId": deployment.infrastructure_id,
+    }
+    return StepOutcome(200, body, deployment=saved)
+
+
+def _settle(request: StepRequest, snapshot: Snapshot, outcome: str) -> StepOutcome:
+    deployment = _require(request, snapshot)
+    if deployment.outcome not in (None, outcome):
+        raise _Rejection(
+            f"deployment {request.key!r} is already {deployment.outcome}",
+            {"outcome": deployment.outcome},
+        )
+    if outcome == FINALIZED and deployment.healthy is not True:
+        raise _Rejection(
+            f"deployment {request.key!r} cannot be finalized: effective_status did not find it "
+            "healthy",
+            {"healthy": deployment.healthy},
+        )
+    saved = None
+    if deployment.outcome is None:
+        saved = replace(deployment, status=outcome, outcome=outcome, updated_at=snapshot.now)
+    body = {
+        "status": outcome,
+        "outcome": outcome,
+        "infrastructureId": deployment.infrastructure_id,
+    }
+    return StepOutcome(200, body, deployment=saved)
+
+
+def _finalize_deployment(request: StepRequest, snapshot: Snapshot, rules: Rules) -> StepOutcome:
+    return _settle(request, snapshot, FINALIZED)
+
+
+def _rollback_deployment(request: StepRequest, snapshot: Snapshot, rules: Rules) -> StepOutcome:
+    return _settle(request, snapshot, ROLLED_BACK)
+
+
+def _restore_previous_traffic(
+    request: StepRequest, snapshot: Snapshot, rules: Rules
+) -> StepOutcome:
+    deployment = _require(request, snapshot)
+    # Only take traffic back if this deployment still has it: a later deploy may own it now.
+    restored = (
+        deployment.traffic_version is not None
+        and snapshot.live_version == deployment.traffic_version
+    )
+    body = {
+        "status": "traffic_restored",
+        "infrastructureId": deployment.infrastructure_id,
+        "restored": restored,
+        "trafficVersion": deployment.previous_version if restored else snapshot.live_version,
+        "previousVersion": deployment.previous_version,
+    }
+    traffic = TrafficChange(deployment.previous_version) if restored else None
+    return StepOutcome(200, body, traffic=traffic)
+
+
+def _record_only(request: StepRequest, snapshot: Snapshot, rules: Rules) -> StepOutcome:
+    deployment = _require(request, snapshot)
+    return StepOutcome(200, {"status": "done", "infrastructureId": deployment.infrastructure_id})
+
+
+_StepFn = Callable[[StepRequest, Snapshot, Rules], StepOutcome]
+
+_STEPS: dict[str, _StepFn] = {
+    "create_infrastructure": _create_infrastructure,
+    "wait_infrastructure_created": _wait_infrastructure_created,
+    "swap_traffic": _swap_traffic,
+    "effective_status": _effective_status,
+    "finalize_deployment": _finalize_deployment,
+    "rollback_deployment": _rollback_deployment,
+    "cleanup_old_resources": _record_only,
+    "update_monitoring": _record_only,
+    "notify_success": _record_only,
+    "restore_previous_traffic": _restore_previous_traffic,
+    "cleanup_failed_resources": _record_only,
+    "notify_failure": _record_only,
+}
+
+STEP_NAMES: tuple[str, ...] = tuple(_STEPS)
+
+
+def run(
+    step: str, request: StepRequest, snapshot: Snapshot, rules: Rules, fail_first: int
+) -> StepOutcome:
+    """Answer one call of ``step``; ``fail_first`` injects a 503 for the first calls."""
+    if snapshot.prior_calls < fail_first:
+        detail = {"call": snapshot.prior_calls + 1, "failFirst": fail_first}
+        outcome = StepOutcome(503, {"error": "injected fault", "detail": detail})
+    else:
+        try:
+            outcome = _STEPS[step](request, snapshot, rules)
+        except _Rejection as exc:
+            outcome = StepOutcome(409, {"error": exc.error, "detail": exc.detail})
+    identity = {
+        "step": step,
+        "deploymentId": request.key,
+        "scope": request.scope,
+        "version": request.version,
+        "env": request.env,
+    }
+    body = identity | outcome.body
+    return StepOutcome(
+        outcome.status_code, body, outcome.deployment, outcome.traffic, outcome.headers
+    )
