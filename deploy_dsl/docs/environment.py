@@ -1,0 +1,27 @@
+"""The jinja2 environment of the docs templates shipped in `deploy_dsl/templates`."""
+
+from __future__ import annotations
+
+from functools import cache
+
+import jinja2
+
+from deploy_dsl.docs.escape import md_cell, md_code, mermaid_text
+
+__all__ = ["environment"]
+
+
+@cache
+def environment() -> jinja2.Environment:
+    """Markdown and Mermaid are not HTML: no autoescape; the templates escape with the
+    `mermaid`, `md_code` and `md_cell` filters instead. Undefined names are errors."""
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("deploy_dsl", "templates"),
+        autoescape=False,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters.update(mermaid=mermaid_text, md_code=md_code, md_cell=md_cell)
+    return env
