@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from deploy_dsl.compiler import Compiled, compile_project, render_files
+from deploy_dsl.docs import render_docs
 from deploy_dsl.project import Project
 from deploy_dsl.tasks import CompileOptions
 
@@ -10,8 +11,9 @@ __all__ = ["build_files"]
 
 
 def build_files(project: Project) -> tuple[Compiled, dict[str, str]]:
-    """Compiles with the default options (the same on every machine) and renders build/."""
+    """Compiles with the default options (the same on every machine) and renders build/,
+    docs included."""
     compiled = compile_project(project, CompileOptions())
     if compiled.errors:
         return compiled, {}
-    return compiled, render_files(compiled)
+    return compiled, render_files(compiled, docs=render_docs)
