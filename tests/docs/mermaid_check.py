@@ -179,4 +179,5 @@ def render_in_chromium(diagrams: dict[str, str], workdir: Path) -> dict[str, dic
     match = re.search(r'<pre id="results">(.+?)</pre>', result.stdout, re.DOTALL)
     assert match, f"chromium rendered nothing (exit {result.returncode}):\n{result.stderr[-2000:]}"
     answer: dict[str, dict[str, Any]] = json.loads(html.unescape(match.group(1)))
+    assert set(answer) == set(diagrams), "chromium did not render every diagram"
     return answer
