@@ -12,11 +12,12 @@ WORKER_PORT ?= 3000
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-15s %s\n", $$1, $$2}'
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml package.json
+	tools/system-deps.sh
 	python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'
-	@if [ -f package.json ]; then npm ci --silent --no-audit --no-fund; fi
+	npm ci --silent --no-audit --no-fund
 	@touch $(STAMP)
 
 install: $(STAMP) ## create .venv and install the project with its dev tools

@@ -22,6 +22,9 @@ def environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        # Compiling the templates is most of a build's docs time; jinja2 keeps the compiled
+        # code in a per-user temporary directory, keyed by the template's source.
+        bytecode_cache=jinja2.FileSystemBytecodeCache(),
     )
     env.filters.update(mermaid=mermaid_text, md_code=md_code, md_cell=md_cell)
     return env
