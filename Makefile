@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml package.json
 	tools/system-deps.sh
 	python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet -e '.[dev,server]'
 	npm ci --silent --no-audit --no-fund
 	@touch $(STAMP)
 

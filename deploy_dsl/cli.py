@@ -113,3 +113,13 @@ def validate(files: tuple[Path, ...], definitions: str) -> None:
     click.echo(f"checked {count}: {errors} error(s), {warnings} warning(s)")
     if errors:
         sys.exit(1)
+
+
+def _add_commands() -> None:
+    """Commands that live in modules of their own."""
+    from deploy_dsl.server_cli import server
+
+    main.add_command(server)
+
+
+_add_commands()
