@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import time
 
-from flask import Flask, Response, g, jsonify, request
+from flask import Flask, Response, jsonify, request
 
 from worker import steps
 from worker.errors import ApiError, register_error_handlers
 from worker.faults import DELAY_HEADER, FAIL_HEADER, NO_FAULT, FaultSyntaxError, fault_for_request
-from worker.logs import configure_logging, log_step_calls
+from worker.logs import CALL_ENVIRON_KEY, StepCallLog, configure_logging
 from worker.models import parse_step_request
 from worker.settings import WorkerSettings, load_settings
 from worker.store import Store
@@ -29,11 +29,11 @@ def create_app(settings: WorkerSettings | None = None) -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
     configure_logging()
     register_error_handlers(app)
-    log_step_calls(app, steps.STEP_NAMES)
+    app.wsgi_app = StepCallLog(app.wsgi_app, steps.STEP_NAMES)  # type: ignore[method-assign]
 
     def run_step(step: str) -> Response:
         body = parse_step_request(request.get_data())
-        g.deployment_id, g.scope = body.key, body.scope
+        request.environ[CALL_ENVIRON_KEY] = (body.key, body.scope)
         try:
             fault = fault_for_request(
                 settings.fault_plan.get(step, NO_FAULT),

@@ -6,13 +6,19 @@ import json
 import logging
 import sys
 import time
-from collections.abc import Collection
-
-from flask import Flask, Response, g, request
+from collections.abc import Callable, Collection, Iterable
+from typing import TYPE_CHECKING
 
 from worker.models import iso_time
 
-__all__ = ["JsonFormatter", "configure_logging", "log_step_calls"]
+if TYPE_CHECKING:
+    from _typeshed import OptExcInfo
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
+
+__all__ = ["CALL_ENVIRON_KEY", "JsonFormatter", "StepCallLog", "configure_logging"]
+
+# Where the step view leaves (deploymentId, scope) for the log line.
+CALL_ENVIRON_KEY = "worker.call"
 
 _log = logging.getLogger("worker")
 
@@ -41,22 +47,38 @@ def configure_logging() -> None:
     _log.propagate = False
 
 
-def log_step_calls(app: Flask, steps: Collection[str]) -> None:
-    """Log every call of a step endpoint, rejected ones included, with its status and duration."""
+class StepCallLog:
+    """WSGI middleware: one line per POST to a step, rejected calls included, with its status
+    and duration. Plain WSGI rather than Flask hooks: it runs on every call, and each Flask
+    context lookup costs more than this whole wrapper."""
 
-    @app.before_request
-    def _start_clock() -> None:
-        g.started = time.perf_counter()
+    def __init__(self, app: WSGIApplication, steps: Collection[str]) -> None:
+        self._app = app
+        self._steps = {f"/{step}": step for step in steps}
 
-    @app.after_request
-    def _log_call(response: Response) -> Response:
-        if request.endpoint in steps:
-            fields = {
-                "step": request.endpoint,
-                "deploymentId": g.get("deployment_id"),
-                "scope": g.get("scope"),
-                "status": response.status_code,
-                "durationMs": round((time.perf_counter() - g.started) * 1000, 3),
-            }
-            _log.info("step call", extra={"fields": fields})
-        return response
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        step = self._steps.get(environ.get("PATH_INFO", ""))
+        if step is None or environ.get("REQUEST_METHOD") != "POST":
+            return self._app(environ, start_response)
+        started = time.perf_counter()
+        status = 0
+
+        def recording_start_response(
+            status_line: str, headers: list[tuple[str, str]], exc_info: OptExcInfo | None = None
+        ) -> Callable[[bytes], object]:
+            nonlocal status
+            status = int(status_line[:3])
+            return start_response(status_line, headers, exc_info)
+
+        # Flask has answered (start_response called) by the time it returns the body iterable.
+        body = self._app(environ, recording_start_response)
+        deployment_id, scope = environ.get(CALL_ENVIRON_KEY, (None, None))
+        fields = {
+            "step": step,
+            "deploymentId": deployment_id,
+            "scope": scope,
+            "status": status,
+            "durationMs": round((time.perf_counter() - started) * 1000, 3),
+        }
+        _log.info("step call", extra={"fields": fields})
+        return body
