@@ -1,0 +1,267 @@
+"""Benchmark: the mock worker against a bare Flask app, both under ``worker/gunicorn.conf.py``.
+
+Called as ``worker_bench.main()`` from ``python -m bench``. Each server is started alone on a free
+loopback port, warmed up, then loaded for :data:`DURATION_SECONDS` with 32 concurrent
+connections: the worker with POST ``/effective_status`` (a valid body, a created deployment),
+the bare app with the same request answered by a constant JSON. Load comes from ``wrk`` when it
+is on PATH, from a separate process as required; otherwise from a Python multiprocess generator,
+which on a small machine competes with the servers for CPU and so understates both.
+Prints requests/s, p50 and p99 latency for each, and the worker/bare throughput ratio.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from dataclasses import dataclass
+from http.client import HTTPConnection
+from pathlib import Path
+
+from flask import Flask
+
+__all__ = ["create_bare_app", "main"]
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+GUNICORN_CONF = REPO_ROOT / "worker" / "gunicorn.conf.py"
+HOST = "127.0.0.1"
+CONNECTIONS = 32
+DURATION_SECONDS = 10
+WARMUP_SECONDS = 2
+PATH = "/effective_status"
+BODY = json.dumps({"scope": "svc-bench", "version": "1.0.0", "env": "bench"})
+TARGET_RATIO = 0.7
+TARGET_P99_MS = 20.0
+
+_WRK_SCRIPT = """
+wrk.method = "POST"
+wrk.body = '%s'
+wrk.headers["Content-Type"] = "application/json"
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    "WRK_RESULT {\\"requests\\": %%d, \\"duration_us\\": %%d, \\"p50_us\\": %%d, \\"p99_us\\": %%d,"
+    .. " \\"errors\\": %%d, \\"non_2xx\\": %%d}\\n",
+    summary.requests, summary.duration, latency:percentile(50), latency:percentile(99),
+    e.connect + e.read + e.write + e.timeout, e.status))
+end
+"""
+
+
+def create_bare_app() -> Flask:
+    """The baseline: Flask under the same gunicorn settings, doing no work."""
+    app = Flask(__name__)
+
+    @app.route(PATH, methods=["GET", "POST"])
+    def constant() -> dict[str, object]:
+        return {"status": "success", "healthy": True}
+
+    return app
+
+
+@dataclass(frozen=True)
+class Result:
+    name: str
+    requests: int
+    seconds: float
+    p50_ms: float
+    p99_ms: float
+    failures: int
+
+    @property
+    def rps(self) -> float:
+        return self.requests / self.seconds
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind((HOST, 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def _post(port: int, path: str, body: str) -> int:
+    request = urllib.request.Request(
+        f"http://{HOST}:{port}{path}",
+        data=body.encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=5) as response:
+        status: int = response.status
+        return status
+
+
+class _Server:
+    """One gunicorn instance under the worker's config, stopped on exit."""
+
+    def __init__(self, app: str, state_dir: Path) -> None:
+        self.port = _free_port()
+        env = os.environ | {
+            "WORKER_PORT": str(self.port),
+            "WORKER_STATE_DIR": str(state_dir),
+            "WORKER_PROVISION_DELAY_SECONDS": "0",
+            "WORKER_FAULTS": "",
+        }
+        self._log = (state_dir / f"gunicorn-{self.port}.log").open("wb")
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "-c", str(GUNICORN_CONF), app],
+            cwd=REPO_ROOT,
+            env=env,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+        )
+
+    def __enter__(self) -> _Server:
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            if self._process.poll() is not None:
+                raise RuntimeError(f"gunicorn exited early, see {self._log.name}")
+            try:
+                with socket.create_connection((HOST, self.port), timeout=0.2):
+                    return self
+            except OSError:
+                time.sleep(0.1)
+        raise RuntimeError(f"gunicorn did not listen on port {self.port}")
+
+    def __exit__(self, *exc: object) -> None:
+        self._process.send_signal(signal.SIGTERM)
+        try:
+            self._process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self._process.kill()
+            self._process.wait()
+        self._log.close()
+
+
+def _wrk(wrk: str, port: int, seconds: int, script: Path) -> dict[str, int]:
+    completed = subprocess.run(
+        [
+            wrk,
+            "-t2",
+            f"-c{CONNECTIONS}",
+            f"-d{seconds}s",
+            "-s",
+            str(script),
+            f"http://{HOST}:{port}{PATH}",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    for line in completed.stdout.splitlines():
+        if line.startswith("WRK_RESULT "):
+            result: dict[str, int] = json.loads(line.removeprefix("WRK_RESULT "))
+            return result
+    raise RuntimeError(f"no result from wrk:\n{completed.stdout}{completed.stderr}")
+
+
+def _load_with_wrk(name: str, wrk: str, port: int, scratch: Path) -> Result:
+    script = scratch / "post.lua"
+    script.write_text(_WRK_SCRIPT % BODY)
+    _wrk(wrk, port, WARMUP_SECONDS, script)
+    raw = _wrk(wrk, port, DURATION_SECONDS, script)
+    return Result(
+        name=name,
+        requests=raw["requests"],
+        seconds=raw["duration_us"] / 1e6,
+        p50_ms=raw["p50_us"] / 1000,
+        p99_ms=raw["p99_us"] / 1000,
+        failures=raw["errors"] + raw["non_2xx"],
+    )
+
+
+def _client_thread(port: int, deadline: float, latencies: list[float], failures: list[int]) -> None:
+    headers = {"Content-Type": "application/json"}
+    while (started := time.perf_counter()) < deadline:
+        # The worker's sync gunicorn closes each connection, so each request opens one.
+        connection = HTTPConnection(HOST, port, timeout=10)
+        try:
+            connection.request("POST", PATH, body=BODY, headers=headers)
+            response = connection.getresponse()
+            response.read()
+            ok = 200 <= response.status < 300
+        except OSError:
+            ok = False
+        finally:
+            connection.close()
+        latencies.append(time.perf_counter() - started)
+        if not ok:
+            failures.append(1)
+
+
+def _client_process(port: int, threads: int, seconds: float) -> tuple[list[float], int]:
+    deadline = time.perf_counter() + seconds
+    latencies: list[float] = []
+    failures: list[int] = []
+    workers = [
+        threading.Thread(target=_client_thread, args=(port, deadline, latencies, failures))
+        for _ in range(threads)
+    ]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    return latencies, len(failures)
+
+
+def _load_with_python(name: str, port: int) -> Result:
+    processes = 2
+    threads = CONNECTIONS // processes
+    with multiprocessing.get_context("spawn").Pool(processes) as pool:
+        pool.starmap(_client_process, [(port, threads, WARMUP_SECONDS)] * processes)
+        runs = pool.starmap(_client_process, [(port, threads, DURATION_SECONDS)] * processes)
+    latencies = sorted(latency for run_latencies, _ in runs for latency in run_latencies)
+    return Result(
+        name=name,
+        requests=len(latencies),
+        seconds=DURATION_SECONDS,
+        p50_ms=latencies[len(latencies) // 2] * 1000,
+        p99_ms=latencies[int(len(latencies) * 0.99)] * 1000,
+        failures=sum(failed for _, failed in runs),
+    )
+
+
+def _measure(name: str, app: str, scratch: Path, wrk: str | None, setup_path: str = "") -> Result:
+    state_dir = scratch / name
+    state_dir.mkdir()
+    with _Server(app, state_dir) as server:
+        if setup_path:
+            _post(server.port, setup_path, BODY)
+        if wrk is not None:
+            return _load_with_wrk(name, wrk, server.port, scratch)
+        return _load_with_python(name, server.port)
+
+
+def main() -> None:
+    wrk = shutil.which("wrk")
+    generator = "wrk" if wrk else "python multiprocess generator (client-bound: install wrk)"
+    print(f"worker bench: {CONNECTIONS} connections, {DURATION_SECONDS} s each, load: {generator}")
+    with tempfile.TemporaryDirectory(prefix="worker-bench-") as tmp:
+        scratch = Path(tmp)
+        # The worker answers effective_status only for a deployment that exists.
+        worker = _measure(
+            "worker", "worker.app:create_app()", scratch, wrk, "/create_infrastructure"
+        )
+        bare = _measure("bare", "bench.worker_bench:create_bare_app()", scratch, wrk)
+    for result in (worker, bare):
+        print(
+            f"  {result.name:<7} {result.rps:9.0f} req/s  p50 {result.p50_ms:6.2f} ms"
+            f"  p99 {result.p99_ms:6.2f} ms  failed {result.failures}"
+        )
+    ratio = worker.rps / bare.rps
+    print(f"  ratio   {ratio:.2f}x bare (target >= {TARGET_RATIO}x)")
+    print(f"  worker p99 {worker.p99_ms:.2f} ms (target < {TARGET_P99_MS:g} ms)")
+
+
+if __name__ == "__main__":
+    main()
