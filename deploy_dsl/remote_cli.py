@@ -1,0 +1,233 @@
+"""Commands that talk to a Conductor server: register, run, status (an edge)."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any, TextIO
+
+import click
+
+from deploy_dsl.errors import DeployDslError
+from deploy_dsl.project import DEFAULT_DEFINITIONS
+
+__all__ = ["register", "run", "status"]
+
+_EXIT_FAILED = 1
+
+
+def _api() -> Any:
+    from deploy_dsl.conductor_api import ConductorApi
+    from deploy_dsl.settings import SettingsError, load_settings
+
+    try:
+        return ConductorApi(load_settings().connection())
+    except SettingsError as error:
+        raise click.ClickException(str(error)) from error
+
+
+def _load_compiled(definitions: str, *, for_server: bool) -> Any:
+    from deploy_dsl.compiler import compile_project
+    from deploy_dsl.loading import LoadError, load_definitions
+    from deploy_dsl.settings import load_settings
+
+    try:
+        project = load_definitions(definitions)
+    except LoadError as error:
+        raise click.ClickException(str(error)) from error
+    options = load_settings().compile_options() if for_server else None
+    return project, compile_project(project, options)
+
+
+@click.command()
+@click.option("--definitions", default=DEFAULT_DEFINITIONS, show_default=True, metavar="PKG_OR_DIR")
+@click.option("--dry-run", is_flag=True, help="Show what would be sent; send nothing.")
+def register(definitions: str, dry_run: bool) -> None:
+    """Register task definitions, then workflows (callees first), through the SDK.
+
+    Compiles with the active settings (WORKER_BASE_URL from the environment or .env) and
+    sends only what differs from the server, in one bulk request per kind: running it twice
+    changes nothing the second time. Prints created / updated / unchanged per definition.
+    """
+    from deploy_dsl.registration import Item, RegistrationFailed, plan
+    from deploy_dsl.registration import register as send
+
+    _, compiled = _load_compiled(definitions, for_server=True)
+    if compiled.errors:
+        for finding in compiled.findings:
+            click.echo(str(finding))
+        raise click.ClickException(f"{len(compiled.errors)} validation error(s); nothing sent")
+    try:
+        api = _api()
+        click.echo(f"Conductor: {api.url}", err=True)
+        current = plan(compiled.workflows, compiled.taskdefs, api.workflow_defs(), api.task_defs())
+    except DeployDslError as error:
+        raise click.ClickException(str(error)) from error
+
+    def report(item: Item, outcome: str) -> None:
+        click.echo(f"  {item.label:44s} {outcome}")
+
+    if dry_run:
+        for item in current.taskdefs + current.workflows:
+            verb = "unchanged" if item.action == "unchanged" else f"would be {item.action}"
+            click.echo(f"  {item.label:44s} {verb}")
+        for kind, path in (
+            ("taskdef", "POST /metadata/taskdefs"),
+            ("workflow", "PUT /metadata/workflow"),
+        ):
+            items = current.to_send(kind)  # type: ignore[arg-type]
+            if items:
+                click.echo(f"would send {path} with {len(items)} definition(s):")
+                click.echo(json.dumps([item.body for item in items], indent=2))
+        return
+    try:
+        send(api, current, report)
+    except RegistrationFailed as error:
+        click.echo(f"registration failed: {error}", err=True)
+        if error.registered:
+            click.echo("registered: " + ", ".join(i.label for i in error.registered), err=True)
+        click.echo("not registered: " + ", ".join(i.label for i in error.not_registered), err=True)
+        sys.exit(_EXIT_FAILED)
+    except DeployDslError as error:
+        raise click.ClickException(str(error)) from error
+    counts = {a: 0 for a in ("created", "updated", "unchanged")}
+    for item in current.taskdefs + current.workflows:
+        counts[item.action] += 1
+    summary = ", ".join(f"{n} {a}" for a, n in counts.items())
+    click.echo(f"registered ({summary}) in {api.requests} request(s)")
+
+
+def _read_input(source: str | None) -> dict[str, Any]:
+    if source is None:
+        return {}
+    try:
+        text = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")
+    except OSError as error:
+        message = f"cannot read {source}: {error.strerror}"
+        raise click.BadParameter(message, param_hint="--input") from error
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise click.BadParameter(
+            f"{source}:{error.lineno}: not JSON: {error.msg}", param_hint="--input"
+        ) from error
+    if not isinstance(data, dict):
+        raise click.BadParameter(f"{source}: must be a JSON object", param_hint="--input")
+    return data
+
+
+def _validated_input(workflow: Any, data: dict[str, Any], source: str) -> dict[str, Any]:
+    from pydantic import ValidationError
+
+    model = workflow.input_model
+    if model is None:
+        return data
+    try:
+        checked: dict[str, Any] = model.model_validate(data).model_dump(mode="json", by_alias=True)
+    except ValidationError as error:
+        lines = [f"input for {workflow.name} ({source}) is not valid:"]
+        for problem in error.errors():
+            where = ".".join(str(p) for p in problem["loc"]) or "(top level)"
+            lines.append(f"  {where}: {problem['msg']}")
+        raise click.ClickException("\n".join(lines)) from error
+    return checked
+
+
+@click.command()
+@click.argument("workflow_name", metavar="WORKFLOW")
+@click.option(
+    "--input", "input_source", metavar="FILE|-", help="JSON input (a file or - for stdin)."
+)
+@click.option("--wait", is_flag=True, help="Follow the execution until it ends.")
+@click.option("--timeout", default=600.0, show_default=True, help="Seconds to wait with --wait.")
+@click.option("--definitions", default=DEFAULT_DEFINITIONS, show_default=True, metavar="PKG_OR_DIR")
+def run(
+    workflow_name: str, input_source: str | None, wait: bool, timeout: float, definitions: str
+) -> None:
+    """Start WORKFLOW (its latest version in the definitions) and print its id.
+
+    The input is checked against the workflow's input model before anything is sent. With
+    --wait, each task is printed as it finishes, then the final status and output; the exit
+    code is 0 for COMPLETED and 1 for FAILED, TERMINATED or TIMED_OUT.
+    """
+    from deploy_dsl.errors import DefinitionError
+    from deploy_dsl.loading import LoadError, load_definitions
+
+    try:
+        workflow = load_definitions(definitions).workflow(workflow_name)
+    except (LoadError, DefinitionError) as error:
+        raise click.ClickException(str(error)) from error
+    inputs = _validated_input(workflow, _read_input(input_source), input_source or "no input")
+    try:
+        api = _api()
+        workflow_id = api.start(workflow.name, workflow.version, inputs)
+    except DeployDslError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"started {workflow.name} v{workflow.version}: {workflow_id}")
+    if wait:
+        execution = _follow(api, workflow_id, timeout, sys.stderr)
+        _finish(execution)
+
+
+def _follow(api: Any, workflow_id: str, timeout: float, progress: TextIO) -> dict[str, Any]:
+    from deploy_dsl.timeline import (
+        TERMINAL_STATUSES,
+        finished_tasks,
+        progress_line,
+        task_key,
+        task_line,
+    )
+
+    shown: set[str] = set()
+    started = last_note = time.monotonic()
+    while True:
+        try:
+            execution: dict[str, Any] = api.execution(workflow_id)
+        except DeployDslError as error:
+            raise click.ClickException(str(error)) from error
+        for task in finished_tasks(execution):
+            if task_key(task) not in shown:
+                shown.add(task_key(task))
+                click.echo(task_line(task))
+                last_note = time.monotonic()
+        if execution.get("status") in TERMINAL_STATUSES:
+            return execution
+        elapsed = time.monotonic() - started
+        if elapsed > timeout:
+            raise click.ClickException(
+                f"{workflow_id} still {execution.get('status')} after {timeout:.0f}s"
+            )
+        if time.monotonic() - last_note >= 3:
+            progress.write(progress_line(execution, elapsed) + "\n")
+            progress.flush()
+            last_note = time.monotonic()
+        time.sleep(0.25)
+
+
+def _finish(execution: dict[str, Any]) -> None:
+    from deploy_dsl.timeline import outcome_lines
+
+    for line in outcome_lines(execution):
+        click.echo(line)
+    if execution.get("status") != "COMPLETED":
+        sys.exit(_EXIT_FAILED)
+
+
+@click.command()
+@click.argument("workflow_id")
+def status(workflow_id: str) -> None:
+    """Print the timeline and outcome of the execution WORKFLOW_ID (exit 1 unless COMPLETED)."""
+    from deploy_dsl.timeline import TERMINAL_STATUSES, finished_tasks, progress_line, task_line
+
+    try:
+        execution: dict[str, Any] = _api().execution(workflow_id)
+    except DeployDslError as error:
+        raise click.ClickException(str(error)) from error
+    for task in finished_tasks(execution):
+        click.echo(task_line(task))
+    if execution.get("status") not in TERMINAL_STATUSES:
+        click.echo(progress_line(execution, 0).replace(" after 0.0s", ""))
+        return
+    _finish(execution)
