@@ -1,0 +1,321 @@
+"""A small Python expression tree: each node knows its source text and the value it builds.
+
+The importer builds the objects it is about to write (to check them against the JSON) and the
+code that builds them in one step, so the two cannot drift apart. Layout is a simple
+"one line if it fits, else one item per line" in ruff's style; `ruff format` may polish it.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = [
+    "WIDTH",
+    "Atom",
+    "Call",
+    "DictNode",
+    "FString",
+    "ListNode",
+    "Node",
+    "Statement",
+    "Str",
+    "literal",
+    "quote",
+]
+
+WIDTH = 100
+_INDENT = 4
+_CHUNK_MIN = 30
+
+
+def quote(text: str, quote_char: str = '"') -> str:
+    """A Python string literal for `text` (double quotes unless told otherwise)."""
+    out = [quote_char]
+    for char in text:
+        if char in ("\\", quote_char):
+            out.append("\\" + char)
+        elif char == "\n":
+            out.append("\\n")
+        elif char == "\t":
+            out.append("\\t")
+        elif char == "\r":
+            out.append("\\r")
+        elif not char.isprintable() or not char.isascii():
+            # Escaped: ruff flags characters that look like ASCII ones (RUF001), e.g. U+2019.
+            out.append(ascii(char)[1:-1])
+        else:
+            out.append(char)
+    out.append(quote_char)
+    return "".join(out)
+
+
+class Node(ABC):
+    """A Python expression: `flat()` is its one-line source, `value` what it evaluates to."""
+
+    value: Any
+
+    @abstractmethod
+    def flat(self) -> str: ...
+
+    def needs(self) -> frozenset[str]:
+        """The module-level names the source uses (what the module must define or import)."""
+        return frozenset()
+
+    def exploded(self, indent: int) -> str:
+        """The source spread over lines, the first one starting at column `indent`."""
+        return self.flat()
+
+    def multiline(self) -> bool:
+        """True when the node reads better over several lines whatever its length."""
+        return False
+
+    def layout(self, indent: int, used: int) -> str:
+        """The flat form if it fits after `used` columns, else the exploded one."""
+        flat = self.flat()
+        fits = used + len(flat) <= WIDTH and not self.multiline()
+        return flat if fits else self.exploded(indent)
+
+
+@dataclass
+class Atom(Node):
+    """Source that never breaks: a number, a name, a reference chain."""
+
+    code: str
+    value: Any = None
+    uses: frozenset[str] = frozenset()
+
+    def flat(self) -> str:
+        return self.code
+
+    def needs(self) -> frozenset[str]:
+        return self.uses
+
+
+def _chunks(text: str, size: int) -> list[str]:
+    """`text` cut after newlines and, where its literal is still wider than `size`, after
+    the last space that fits (anywhere when there is none)."""
+    pieces: list[str] = []
+    for line in text.splitlines(keepends=True):
+        while len(quote(line)) - 2 > size:
+            cut = _fitting(line, size)
+            pieces.append(line[:cut])
+            line = line[cut:]
+        if line:
+            pieces.append(line)
+    return pieces
+
+
+def _fitting(line: str, size: int) -> int:
+    """How many characters of `line` fit in `size` columns once quoted; at a space if any."""
+    width, end = 0, 0
+    while end < len(line) and width + len(quote(line[end])) - 2 <= size:
+        width += len(quote(line[end])) - 2
+        end += 1
+    space = line.rfind(" ", 0, end) + 1
+    return space or max(end, 1)
+
+
+def _chunk_size(indent: int) -> int:
+    """Characters of text per piece so that a quoted piece fits on its line (most escapes)."""
+    return max(_CHUNK_MIN, WIDTH - indent - _INDENT - 8)
+
+
+def _concatenation(parts: Sequence[str], indent: int) -> str:
+    """Implicitly concatenated literals in parentheses, one per line."""
+    inner = " " * (indent + _INDENT)
+    body = "".join(f"\n{inner}{part}" for part in parts)
+    return f"({body}\n{' ' * indent})"
+
+
+@dataclass
+class Str(Node):
+    """A string literal; long ones become triple-quoted text or a concatenation of pieces."""
+
+    value: str
+
+    def flat(self) -> str:
+        return quote(self.value)
+
+    def multiline(self) -> bool:
+        # A script or a text of several lines reads as itself in triple quotes.
+        return "\n" in self.value.rstrip("\n") and self._triple_quotable(0)
+
+    def layout(self, indent: int, used: int) -> str:
+        if self.multiline() and self._triple_quotable(used):
+            return '"""' + self.value + '"""'
+        flat = self.flat()
+        return flat if used + len(flat) <= WIDTH else self.exploded(indent)
+
+    def exploded(self, indent: int) -> str:
+        # On lines of their own inside parentheses: ruff format keeps those as they are.
+        pieces = _chunks(self.value, _chunk_size(indent))
+        return _concatenation([quote(piece) for piece in pieces], indent)
+
+    def _triple_quotable(self, used: int) -> bool:
+        text = self.value
+        lines = text.split("\n")
+        return (
+            text.isascii()
+            and "\\" not in text
+            and '"""' not in text
+            and not text.endswith('"')
+            and all(line.isprintable() and line == line.rstrip() for line in lines)
+            and used + 3 + len(lines[0]) <= WIDTH
+            and all(len(line) <= WIDTH - 4 for line in lines[1:])
+        )
+
+
+@dataclass
+class FString(Node):
+    """A string with embedded references: literal text and reference atoms, in order."""
+
+    parts: list[str | Atom]
+    value: str = ""
+
+    def __post_init__(self) -> None:
+        self.value = "".join(p if isinstance(p, str) else str(p.value) for p in self.parts)
+
+    def flat(self) -> str:
+        return self._literal(self.parts)
+
+    def needs(self) -> frozenset[str]:
+        return frozenset().union(*(p.needs() for p in self.parts if isinstance(p, Atom)))
+
+    def exploded(self, indent: int) -> str:
+        size = _chunk_size(indent)
+        pieces: list[list[str | Atom]] = [[]]
+        length = 0
+        for part in self.parts:
+            for piece in _chunks(part, size) if isinstance(part, str) else [part]:
+                width = len(self._literal([piece])) - (2 if isinstance(piece, str) else 3)
+                if length and length + width > size:
+                    pieces.append([])
+                    length = 0
+                pieces[-1].append(piece)
+                length += width
+        return _concatenation([self._literal(piece) for piece in pieces], indent)
+
+    @staticmethod
+    def _literal(parts: Sequence[str | Atom]) -> str:
+        if all(isinstance(p, str) for p in parts):
+            return quote("".join(p for p in parts if isinstance(p, str)))
+        body = [
+            quote(p)[1:-1].replace("{", "{{").replace("}", "}}")
+            if isinstance(p, str)
+            else "{" + p.code + "}"
+            for p in parts
+        ]
+        return 'f"' + "".join(body) + '"'
+
+
+def _items(opening: str, items: Sequence[tuple[str, Node]], closing: str, indent: int) -> str:
+    inner = indent + _INDENT
+    lines = [
+        f"{' ' * inner}{prefix}{node.layout(inner, inner + len(prefix) + 1)},"
+        for prefix, node in items
+    ]
+    return opening + "\n" + "\n".join(lines) + "\n" + " " * indent + closing
+
+
+@dataclass
+class Call(Node):
+    """`func(arg, ..., key=value, ...)`; `value` is the object the call built."""
+
+    func: str
+    args: list[Node]
+    kwargs: list[tuple[str, Node]]
+    value: Any = field(default=None)
+
+    def _entries(self) -> list[tuple[str, Node]]:
+        return [("", arg) for arg in self.args] + [(f"{k}=", v) for k, v in self.kwargs]
+
+    def flat(self) -> str:
+        inside = ", ".join(prefix + node.flat() for prefix, node in self._entries())
+        return f"{self.func}({inside})"
+
+    def needs(self) -> frozenset[str]:
+        own = frozenset({self.func.split(".")[0]})
+        return own.union(*(node.needs() for _, node in self._entries()))
+
+    def multiline(self) -> bool:
+        return any(node.multiline() for _, node in self._entries())
+
+    def exploded(self, indent: int) -> str:
+        if not self.args and not self.kwargs:
+            return self.flat()
+        return _items(f"{self.func}(", self._entries(), ")", indent)
+
+
+@dataclass
+class DictNode(Node):
+    items: list[tuple[Node, Node]]
+    value: dict[Any, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.value = {key.value: item.value for key, item in self.items}
+
+    def flat(self) -> str:
+        return "{" + ", ".join(f"{k.flat()}: {v.flat()}" for k, v in self.items) + "}"
+
+    def needs(self) -> frozenset[str]:
+        return frozenset().union(*(k.needs() | v.needs() for k, v in self.items))
+
+    def multiline(self) -> bool:
+        return any(value.multiline() for _, value in self.items)
+
+    def exploded(self, indent: int) -> str:
+        if not self.items:
+            return "{}"
+        return _items("{", [(f"{k.flat()}: ", v) for k, v in self.items], "}", indent)
+
+
+@dataclass
+class ListNode(Node):
+    items: list[Node]
+    value: list[Any] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.value = [item.value for item in self.items]
+
+    def flat(self) -> str:
+        return "[" + ", ".join(item.flat() for item in self.items) + "]"
+
+    def needs(self) -> frozenset[str]:
+        return frozenset().union(*(item.needs() for item in self.items))
+
+    def multiline(self) -> bool:
+        return any(item.multiline() for item in self.items)
+
+    def exploded(self, indent: int) -> str:
+        if not self.items:
+            return "[]"
+        return _items("[", [("", item) for item in self.items], "]", indent)
+
+
+def literal(value: Any) -> Node:
+    """The Python literal of a JSON value (`true` -> `True`, `null` -> `None`)."""
+    if isinstance(value, str):
+        return Str(value)
+    if isinstance(value, dict):
+        return DictNode([(Str(str(k)), literal(v)) for k, v in value.items()])
+    if isinstance(value, list):
+        return ListNode([literal(item) for item in value])
+    if value is None or isinstance(value, bool | int | float):
+        return Atom(repr(value), value)
+    raise TypeError(f"not a JSON value: {value!r}")
+
+
+@dataclass
+class Statement:
+    """`name = node` at module level, with an optional comment line above it."""
+
+    name: str
+    node: Node
+    comment: str | None = None
+
+    def source(self) -> str:
+        head = f"# {self.comment}\n" if self.comment else ""
+        return f"{head}{self.name} = {self.node.layout(0, len(self.name) + 3)}"
