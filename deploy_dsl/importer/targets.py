@@ -1,0 +1,156 @@
+"""Which workflow a SUB_WORKFLOW or dynamic fork calls: an imported module, or an external one.
+
+A call to a workflow among the imported files imports that module's Workflow; any other call
+(or one that would make two modules import each other) declares an ExternalWorkflow, so the
+import builds without the missing definitions and validation knows they live elsewhere.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any, TypeGuard
+
+from deploy_dsl.expressions import ANY
+from deploy_dsl.importer.names import Namespace, snake_case
+from deploy_dsl.importer.pycode import Atom, Call, Statement, Str, literal
+from deploy_dsl.workflow import ExternalWorkflow
+
+__all__ = ["Catalog", "ModuleEntry", "Targets", "called_workflows", "canonical_int"]
+
+# (workflow name, version); no version means Conductor starts the newest one.
+CallTarget = tuple[str, int | None]
+
+
+@dataclass(frozen=True)
+class ModuleEntry:
+    """One imported workflow: its module stem, its Workflow variable and what callers see."""
+
+    stem: str
+    workflow: str
+    version: int
+    output_keys: tuple[str, ...]
+
+    def stand_in(self) -> ExternalWorkflow:
+        """An object with the Workflow's name, version and output schema, for checking."""
+        return ExternalWorkflow(self.workflow, self.version, {k: ANY for k in self.output_keys})
+
+
+@dataclass
+class Catalog:
+    """Every imported workflow by name, then version."""
+
+    entries: dict[str, dict[int, ModuleEntry]] = field(default_factory=dict)
+    # (caller stem, callee stem) pairs written as ExternalWorkflow to break import cycles
+    back_edges: set[tuple[str, str]] = field(default_factory=set)
+
+    def add(self, entry: ModuleEntry) -> None:
+        self.entries.setdefault(entry.workflow, {})[entry.version] = entry
+
+    def find(self, name: str, version: int | None) -> ModuleEntry | None:
+        versions = self.entries.get(name, {})
+        if version is None:
+            return versions[max(versions)] if versions else None
+        return versions.get(version)
+
+    def break_cycles(self, calls: dict[str, list[CallTarget]]) -> None:
+        """Marks the calls that would close an import cycle (self-calls included)."""
+        state: dict[str, str] = {}
+
+        def visit(stem: str) -> None:
+            state[stem] = "open"
+            for name, version in calls.get(stem, []):
+                entry = self.find(name, version)
+                if entry is None:
+                    continue
+                if state.get(entry.stem) == "open":
+                    self.back_edges.add((stem, entry.stem))
+                elif entry.stem not in state:
+                    visit(entry.stem)
+            state[stem] = "done"
+
+        for stem in sorted(calls):
+            if stem not in state:
+                visit(stem)
+
+
+def called_workflows(tasks: Any) -> Iterator[CallTarget]:
+    """Static (name, version) of every SUB_WORKFLOW and dynamic fork in a raw task list."""
+    if not isinstance(tasks, list):
+        return
+    for task in tasks:
+        if not isinstance(task, dict):
+            continue
+        call = _static_call(task)
+        if call is not None:
+            yield call
+        for key in ("defaultCase", "loopOver"):
+            yield from called_workflows(task.get(key))
+        for branch in _lists(task.get("decisionCases"), task.get("forkTasks")):
+            yield from called_workflows(branch)
+
+
+def _lists(cases: Any, branches: Any) -> list[Any]:
+    found = list(cases.values()) if isinstance(cases, dict) else []
+    return found + (list(branches) if isinstance(branches, list) else [])
+
+
+def _static_call(task: dict[str, Any]) -> CallTarget | None:
+    if task.get("type") == "SUB_WORKFLOW":
+        param = task.get("subWorkflowParam")
+        if isinstance(param, dict) and isinstance(param.get("name"), str):
+            version = param.get("version")
+            if "${" not in param["name"] and (version is None or type(version) is int):
+                return param["name"], version
+    if task.get("type") == "FORK_JOIN_DYNAMIC":
+        inputs = task.get("inputParameters")
+        if isinstance(inputs, dict):
+            name, version = inputs.get("forkTaskWorkflow"), inputs.get("forkTaskWorkflowVersion")
+            if isinstance(name, str) and "${" not in name and canonical_int(version):
+                return name, int(version)
+    return None
+
+
+def canonical_int(text: Any) -> TypeGuard[str]:
+    """True for a version string that `str(int(...))` writes back unchanged."""
+    return isinstance(text, str) and text.isdigit() and str(int(text)) == text
+
+
+class Targets:
+    """The call targets of one generated module, each declared or imported once."""
+
+    def __init__(self, catalog: Catalog, names: Namespace, stem: str) -> None:
+        self.catalog = catalog
+        self.names = names
+        self.stem = stem
+        self._resolved: dict[CallTarget, Atom] = {}
+        # variable -> (module stem, that module's variable)
+        self.imports: dict[str, tuple[str, str]] = {}
+        self.externals: list[Statement] = []
+
+    def resolve(self, name: str, version: int | None) -> Atom:
+        """The variable to pass as `workflow=` for a call of `name` (newest when no version)."""
+        key = (name, version)
+        if key not in self._resolved:
+            self._resolved[key] = self._declare(name, version)
+        return self._resolved[key]
+
+    def _declare(self, name: str, version: int | None) -> Atom:
+        entry = self.catalog.find(name, version)
+        if entry is not None and (self.stem, entry.stem) not in self.catalog.back_edges:
+            for variable, target in self.imports.items():
+                if target == (entry.stem, entry.stem):
+                    return Atom(variable, entry.stand_in(), frozenset({variable}))
+            variable = self.names.allocate(entry.stem, "workflow", "workflow")
+            self.imports[variable] = (entry.stem, entry.stem)
+            return Atom(variable, entry.stand_in(), frozenset({variable}))
+        stated = version if version is not None else entry.version if entry else None
+        external = ExternalWorkflow(name, stated if stated is not None else 1)
+        variable = self.names.allocate(snake_case(name) or "workflow", "workflow", "workflow")
+        comment = None
+        if stated is None:
+            comment = "Called without a version (the newest runs); 1 is a placeholder."
+        call = Call("ExternalWorkflow", [Str(name)], [("version", literal(external.version))])
+        call.value = external
+        self.externals.append(Statement(variable, call, comment))
+        return Atom(variable, external, frozenset({variable}))

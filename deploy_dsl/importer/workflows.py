@@ -1,0 +1,247 @@
+"""One Conductor WorkflowDef as one Python module, checked against the JSON it came from."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import ValidationError
+
+from deploy_dsl.errors import DefinitionError
+from deploy_dsl.expressions import expressions_in, workflow_input, workflow_variables
+from deploy_dsl.importer.compare import OPTIONS, json_diff
+from deploy_dsl.importer.defaults import DEFAULTS_NAME, choose_defaults
+from deploy_dsl.importer.models import Model, input_model, variables_model
+from deploy_dsl.importer.module import DSL_NAMES, Block, ModuleText
+from deploy_dsl.importer.names import Namespace, pascal_case
+from deploy_dsl.importer.pycode import WIDTH, Atom, Call, ListNode, Node, Statement, Str, literal
+from deploy_dsl.importer.refs import Scope, parse_path
+from deploy_dsl.importer.sources import ImportFailed, Source, walk
+from deploy_dsl.importer.targets import Catalog, ModuleEntry, Targets, called_workflows
+from deploy_dsl.importer.tasks import TaskImporter
+from deploy_dsl.wire import WorkflowDef, dump
+from deploy_dsl.workflow import ExternalWorkflow, Workflow
+
+__all__ = ["ImportedWorkflow", "import_workflow", "input_keys_read"]
+
+KNOWN_FIELDS = frozenset(info.alias or name for name, info in WorkflowDef.model_fields.items())
+_MODULE_NAMES = DSL_NAMES | {"Any", "BaseModel", "Field", "inputs", "variables", DEFAULTS_NAME}
+_TIMEOUT_POLICIES = ("TIME_OUT_WF", "ALERT_ONLY")
+
+Warn = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class ImportedWorkflow:
+    text: str
+    workflow: Workflow
+    externals: list[ExternalWorkflow]
+
+
+def input_keys_read(data: dict[str, Any]) -> list[str]:
+    """The `${workflow.input.<key>}` keys the tasks and outputs read, in order of first use."""
+    keys: dict[str, None] = {}
+    for body in expressions_in([data.get("tasks"), data.get("outputParameters")]):
+        parsed = parse_path(body)
+        if parsed is None or parsed[0] != "workflow" or len(parsed[1]) < 2:
+            continue
+        field, key = parsed[1][0], parsed[1][1].key
+        if field.key == "input" and not field.bracketed and isinstance(key, str):
+            keys.setdefault(key)
+    return list(keys)
+
+
+def _referenced_tasks(data: dict[str, Any]) -> frozenset[str]:
+    """References other tasks or the output read: those tasks get a variable of their own."""
+    roots: set[str] = set()
+    for task in walk(data.get("tasks")):
+        own = task.get("taskReferenceName")
+        roots |= {_root(body) for body in expressions_in(task.get("inputParameters"))} - {own}
+    roots |= {_root(body) for body in expressions_in(data.get("outputParameters"))}
+    return frozenset(roots)
+
+
+def _docstring_safe(line: str) -> bool:
+    return len(line) <= WIDTH - 4 and all(
+        c.isascii() and c.isprintable() and c not in '\\"' for c in line
+    )
+
+
+def _root(body: str) -> str:
+    parsed = parse_path(body)
+    return parsed[0] if parsed else ""
+
+
+def import_workflow(
+    source: Source, entry: ModuleEntry, catalog: Catalog, warn: Warn
+) -> ImportedWorkflow:
+    """The module for one workflow; raises ImportFailed when no builder can state it."""
+    return _WorkflowImport(source, entry, catalog, warn).run()
+
+
+class _WorkflowImport:
+    def __init__(self, source: Source, entry: ModuleEntry, catalog: Catalog, warn: Warn) -> None:
+        self.data = source.data
+        self.origin = source.origin
+        self.entry = entry
+        self.warn = warn
+        self.names = Namespace(_MODULE_NAMES)
+        self.names.reserve(entry.stem)
+        self.targets = Targets(catalog, self.names, entry.stem)
+
+    def run(self) -> ImportedWorkflow:
+        tasks = self.data.get("tasks")
+        if not isinstance(tasks, list) or not tasks:
+            raise ImportFailed(f"{self.origin}: the workflow has no tasks")
+        unknown = [key for key in self.data if key not in KNOWN_FIELDS]
+        if unknown:
+            self.warn(f"unknown field(s) {', '.join(unknown)} carried through in extra=")
+        inputs, variables = self._input_model(), self._variables_model()
+        for name, version in called_workflows(tasks):  # callees get their names before tasks
+            self.targets.resolve(name, version)
+        scope = Scope(
+            inputs=workflow_input(inputs.model) if inputs else None,
+            variables=workflow_variables(variables.model) if variables else None,
+            loops=frozenset(
+                t["taskReferenceName"] for t in walk(tasks) if t.get("type") == "DO_WHILE"
+            ),
+        )
+        defaults = choose_defaults(tasks)
+        importer = TaskImporter(
+            scope, self.targets, self.names, defaults, _referenced_tasks(self.data), self._warn_task
+        )
+        nodes = importer.top_level(tasks)
+        call = self._workflow_call(nodes, scope, inputs, variables)
+        blocks = self._blocks(defaults, inputs, variables, importer.statements, call)
+        exports = [self.entry.stem] + [m.class_name for m in (inputs, variables) if m]
+        module = ModuleText(self._docstring(), exports, blocks, self.targets.imports)
+        declared = {block.text for block in blocks}
+        externals = [s.node.value for s in self.targets.externals if Block.of(s).text in declared]
+        return ImportedWorkflow(module.render(), call.value, externals)
+
+    def _warn_task(self, ref: str | None, message: str) -> None:
+        self.warn(f"task {ref}: {message}" if ref else message)
+
+    def _docstring(self) -> str:
+        first = f"{self.entry.workflow} v{self.entry.version}, imported by `deploy-dsl import` from"
+        lines = [first, f"{self.origin}."]
+        if not all(_docstring_safe(line) for line in lines):
+            lines = ["A workflow imported by `deploy-dsl import` from Conductor JSON."]
+        return "\n".join(lines) + ("\n" if len(lines) > 1 else "")
+
+    # -- models ------------------------------------------------------------------------------
+
+    def _input_model(self) -> Model | None:
+        declared = self.data.get("inputParameters")
+        declared_keys = (
+            [k for k in declared if isinstance(k, str)] if isinstance(declared, list) else []
+        )
+        read = input_keys_read(self.data)
+        keys = list(dict.fromkeys(declared_keys + read))
+        undeclared = [key for key in read if key not in declared_keys]
+        if undeclared:
+            self.warn(
+                f"reads inputs it does not declare: {', '.join(undeclared)}; the input model has "
+                "them, extra= keeps the declared list (a strict build reports DSL015)"
+            )
+        if not keys:
+            return None
+        class_name = self.names.allocate(pascal_case(self.entry.stem) + "Input", "Input", "model")
+        return input_model(class_name, self.entry.workflow, keys)
+
+    def _variables_model(self) -> Model | None:
+        values = self.data.get("variables")
+        if not isinstance(values, dict):
+            return None
+        name = pascal_case(self.entry.stem) + "Variables"
+        return variables_model(
+            self.names.allocate(name, "Variables", "model"), self.entry.workflow, values
+        )
+
+    # -- the Workflow call -------------------------------------------------------------------
+
+    def _workflow_call(
+        self, tasks: list[Node], scope: Scope, inputs: Model | None, variables: Model | None
+    ) -> Call:
+        data = self.data
+        kwargs: list[tuple[str, Node]] = [("version", literal(self.entry.version))]
+        kwargs += _typed(data, "description", str)
+        owner = data.get("ownerEmail")
+        kwargs.append(("owner_email", literal(owner if isinstance(owner, str) else None)))
+        for argument, model in (("input", inputs), ("variables", variables)):
+            if model is not None:
+                kwargs.append((argument, _class_atom(model)))
+        kwargs.append(("tasks", ListNode(tasks)))
+        output = data.get("outputParameters")
+        if isinstance(output, dict) and output:
+            kwargs.append(("output", scope.node(output)))
+        kwargs += _typed(data, "failureWorkflow", str, "failure_workflow")
+        kwargs += _typed(data, "restartable", bool)
+        kwargs += _typed(data, "timeoutSeconds", int, "timeout_seconds")
+        if data.get("timeoutPolicy") in _TIMEOUT_POLICIES:
+            kwargs.append(("timeout_policy", Str(data["timeoutPolicy"])))
+        # The builder writes schemaVersion 2 unless told otherwise; a source without it gets None.
+        schema_version = data.get("schemaVersion")
+        stated = schema_version if type(schema_version) is int else None
+        if stated != 2:
+            kwargs.append(("schema_version", literal(stated)))
+        call, wire = self._build(kwargs)
+        extra = {k: v for k, v in json_diff(data, wire).items() if k != "tasks"}
+        if extra:
+            call, wire = self._build([*kwargs, ("extra", literal(extra))])
+        left = [key for key in json_diff(data, wire) if key != "tasks"]
+        if left:
+            self.warn(f"field(s) {', '.join(left)} cannot be written exactly")
+        return call
+
+    def _build(self, kwargs: list[tuple[str, Node]]) -> tuple[Call, dict[str, Any]]:
+        name = self.entry.workflow
+        try:
+            workflow = Workflow(name, **{key: node.value for key, node in kwargs})
+            wire = dump(workflow.compile(OPTIONS).definition)
+        except (DefinitionError, ValidationError, TypeError) as error:
+            raise ImportFailed(
+                f"{self.origin}: workflow {name!r} cannot be built: {error}"
+            ) from error
+        return Call("Workflow", [Str(name)], kwargs, workflow), wire
+
+    def _blocks(
+        self,
+        defaults: dict[str, Any] | None,
+        inputs: Model | None,
+        variables: Model | None,
+        statements: list[Statement],
+        call: Call,
+    ) -> list[Block]:
+        body = [Block.of(s) for s in statements] + [Block.of(Statement(self.entry.stem, call))]
+        needs = frozenset().union(*(block.needs for block in body))
+        head: list[Block] = []
+        if defaults is not None and DEFAULTS_NAME in needs:
+            comment = "Conductor's defaults, spelled out on the tasks of the source JSON."
+            head.append(Block.of(Statement(DEFAULTS_NAME, literal(defaults), comment)))
+        head += [Block.of(s) for s in self.targets.externals if s.name in needs]
+        models = (
+            (inputs, "inputs", "workflow_input"),
+            (variables, "variables", "workflow_variables"),
+        )
+        for model, ref_name, function in models:
+            if model is None:
+                continue
+            head.append(Block(model.source(), model.needs(), is_class=True))
+            if ref_name in needs:
+                head.append(
+                    Block(f"{ref_name} = {function}({model.class_name})", frozenset({function}))
+                )
+        return head + body
+
+
+def _class_atom(model: Model) -> Atom:
+    return Atom(model.class_name, model.model, frozenset({model.class_name}))
+
+
+def _typed(
+    data: dict[str, Any], key: str, kind: type, argument: str | None = None
+) -> list[tuple[str, Node]]:
+    value = data.get(key)
+    return [(argument or key, literal(value))] if type(value) is kind else []
