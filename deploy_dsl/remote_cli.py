@@ -13,7 +13,7 @@ import click
 from deploy_dsl.errors import DeployDslError
 from deploy_dsl.project import DEFAULT_DEFINITIONS
 
-__all__ = ["register", "run", "status"]
+__all__ = ["follow", "register", "run", "start", "status"]
 
 _EXIT_FAILED = 1
 
@@ -152,6 +152,14 @@ def run(
     --wait, each task is printed as it finishes, then the final status and output; the exit
     code is 0 for COMPLETED and 1 for FAILED, TERMINATED or TIMED_OUT.
     """
+    api, workflow_id = start(workflow_name, input_source, definitions)
+    if wait:
+        execution = follow(api, workflow_id, timeout, sys.stderr)
+        _finish(execution)
+
+
+def start(workflow_name: str, input_source: str | None, definitions: str) -> tuple[Any, str]:
+    """Checks the input against the workflow's model, starts it, and prints its id."""
     from deploy_dsl.errors import DefinitionError
     from deploy_dsl.loading import LoadError, load_definitions
 
@@ -162,16 +170,16 @@ def run(
     inputs = _validated_input(workflow, _read_input(input_source), input_source or "no input")
     try:
         api = _api()
-        workflow_id = api.start(workflow.name, workflow.version, inputs)
+        workflow_id: str = api.start(workflow.name, workflow.version, inputs)
     except DeployDslError as error:
         raise click.ClickException(str(error)) from error
     click.echo(f"started {workflow.name} v{workflow.version}: {workflow_id}")
-    if wait:
-        execution = _follow(api, workflow_id, timeout, sys.stderr)
-        _finish(execution)
+    return api, workflow_id
 
 
-def _follow(api: Any, workflow_id: str, timeout: float, progress: TextIO) -> dict[str, Any]:
+def follow(api: Any, workflow_id: str, timeout: float, progress: TextIO) -> dict[str, Any]:
+    """Prints each task as it finishes (and a progress line while waiting); returns the
+    execution once it has ended."""
     from deploy_dsl.timeline import (
         TERMINAL_STATUSES,
         finished_tasks,
