@@ -117,10 +117,11 @@ def validate(files: tuple[Path, ...], definitions: str) -> None:
 
 def _add_commands() -> None:
     """Commands that live in modules of their own."""
+    from deploy_dsl.import_cli import import_
     from deploy_dsl.remote_cli import register, run, status
     from deploy_dsl.server_cli import server
 
-    for command in (server, register, run, status):
+    for command in (register, run, status, import_, server):
         main.add_command(command)
 
 
