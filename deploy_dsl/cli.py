@@ -6,8 +6,10 @@ the Conductor SDK.
 
 from __future__ import annotations
 
+import importlib
 import sys
 from pathlib import Path
+from typing import ClassVar
 
 import click
 
@@ -26,7 +28,30 @@ DEFINITIONS_OPTION = click.option(
 )
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _LazyGroup(click.Group):
+    """Imports a command's module only when that command runs (or --help lists it), so that
+    `build` does not pay for the SDK, the server launcher or the importer."""
+
+    lazy: ClassVar[dict[str, str]] = {
+        "register": "deploy_dsl.remote_cli:register",
+        "run": "deploy_dsl.remote_cli:run",
+        "status": "deploy_dsl.remote_cli:status",
+        "import": "deploy_dsl.import_cli:import_",
+        "server": "deploy_dsl.server_cli:server",
+    }
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), *self.lazy])
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.lazy:
+            module_name, attribute = self.lazy[cmd_name].split(":")
+            command: click.Command = getattr(importlib.import_module(module_name), attribute)
+            return command
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="deploy-dsl")
 def main() -> None:
     """Typed Python deployment workflows for Conductor: build, validate, register, run."""
@@ -113,16 +138,3 @@ def validate(files: tuple[Path, ...], definitions: str) -> None:
     click.echo(f"checked {count}: {errors} error(s), {warnings} warning(s)")
     if errors:
         sys.exit(1)
-
-
-def _add_commands() -> None:
-    """Commands that live in modules of their own."""
-    from deploy_dsl.import_cli import import_
-    from deploy_dsl.remote_cli import register, run, status
-    from deploy_dsl.server_cli import server
-
-    for command in (register, run, status, import_, server):
-        main.add_command(command)
-
-
-_add_commands()
