@@ -38,7 +38,8 @@ class Model:
         return defaults | {"Any", "BaseModel"}
 
     def source(self) -> str:
-        lines = [f"class {self.class_name}(BaseModel):", f'    """{self.docstring}"""', ""]
+        lines = [f"class {self.class_name}(BaseModel):", f'    """{self.docstring}"""']
+        lines += [""] if self.fields else []
         for item in self.fields:
             prefix = f"    {item.name}: Any = "
             lines.append(prefix + self._default(item).layout(4, len(prefix)))

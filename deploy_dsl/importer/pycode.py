@@ -31,8 +31,11 @@ _INDENT = 4
 _CHUNK_MIN = 30
 
 
-def quote(text: str, quote_char: str = '"') -> str:
-    """A Python string literal for `text` (double quotes unless told otherwise)."""
+def quote(text: str, quote_char: str | None = None) -> str:
+    """A Python string literal for `text`: double quotes unless the text has some and no
+    single ones (ruff format's preference), or as told."""
+    if quote_char is None:
+        quote_char = "'" if '"' in text and "'" not in text else '"'
     out = [quote_char]
     for char in text:
         if char in ("\\", quote_char):
@@ -99,7 +102,7 @@ def _chunks(text: str, size: int) -> list[str]:
     the last space that fits (anywhere when there is none)."""
     pieces: list[str] = []
     for line in text.splitlines(keepends=True):
-        while len(quote(line)) - 2 > size:
+        while len(quote(line, '"')) - 2 > size:
             cut = _fitting(line, size)
             pieces.append(line[:cut])
             line = line[cut:]
@@ -111,8 +114,8 @@ def _chunks(text: str, size: int) -> list[str]:
 def _fitting(line: str, size: int) -> int:
     """How many characters of `line` fit in `size` columns once quoted; at a space if any."""
     width, end = 0, 0
-    while end < len(line) and width + len(quote(line[end])) - 2 <= size:
-        width += len(quote(line[end])) - 2
+    while end < len(line) and width + len(quote(line[end], '"')) - 2 <= size:
+        width += len(quote(line[end], '"')) - 2
         end += 1
     space = line.rfind(" ", 0, end) + 1
     return space or max(end, 1)
@@ -151,6 +154,8 @@ class Str(Node):
 
     def exploded(self, indent: int) -> str:
         # On lines of their own inside parentheses: ruff format keeps those as they are.
+        if indent + _INDENT + len(self.flat()) <= WIDTH:
+            return _concatenation([self.flat()], indent)
         pieces = _chunks(self.value, _chunk_size(indent))
         return _concatenation([quote(piece) for piece in pieces], indent)
 
@@ -185,6 +190,8 @@ class FString(Node):
         return frozenset().union(*(p.needs() for p in self.parts if isinstance(p, Atom)))
 
     def exploded(self, indent: int) -> str:
+        if indent + _INDENT + len(self.flat()) <= WIDTH:
+            return _concatenation([self.flat()], indent)
         size = _chunk_size(indent)
         pieces: list[list[str | Atom]] = [[]]
         length = 0
@@ -203,7 +210,7 @@ class FString(Node):
         if all(isinstance(p, str) for p in parts):
             return quote("".join(p for p in parts if isinstance(p, str)))
         body = [
-            quote(p)[1:-1].replace("{", "{{").replace("}", "}}")
+            quote(p, '"')[1:-1].replace("{", "{{").replace("}", "}}")
             if isinstance(p, str)
             else "{" + p.code + "}"
             for p in parts

@@ -117,40 +117,58 @@ def canonical_int(text: Any) -> TypeGuard[str]:
 
 
 class Targets:
-    """The call targets of one generated module, each declared or imported once."""
+    """The call targets of one generated module, each imported or declared once."""
 
-    def __init__(self, catalog: Catalog, names: Namespace, stem: str) -> None:
+    def __init__(
+        self, catalog: Catalog, names: Namespace, stem: str, calls: list[CallTarget]
+    ) -> None:
         self.catalog = catalog
         self.names = names
         self.stem = stem
+        # A call without a version declares the version another call states, if one does.
+        self._stated: dict[str, int] = {}
+        for name, version in calls:
+            if version is not None:
+                self._stated[name] = max(version, self._stated.get(name, version))
         self._resolved: dict[CallTarget, Atom] = {}
+        self._declared: dict[tuple[str, int | None], Atom] = {}
         # variable -> (module stem, that module's variable)
         self.imports: dict[str, tuple[str, str]] = {}
         self.externals: list[Statement] = []
+        for name, version in calls:  # before any task, so callees keep their own names
+            self.resolve(name, version)
 
     def resolve(self, name: str, version: int | None) -> Atom:
         """The variable to pass as `workflow=` for a call of `name` (newest when no version)."""
         key = (name, version)
         if key not in self._resolved:
-            self._resolved[key] = self._declare(name, version)
+            entry = self.catalog.find(name, version)
+            if entry is not None and (self.stem, entry.stem) not in self.catalog.back_edges:
+                self._resolved[key] = self._imported(entry)
+            else:
+                known = self._stated.get(name, entry.version if entry else None)
+                self._resolved[key] = self._external(name, known if version is None else version)
         return self._resolved[key]
 
-    def _declare(self, name: str, version: int | None) -> Atom:
-        entry = self.catalog.find(name, version)
-        if entry is not None and (self.stem, entry.stem) not in self.catalog.back_edges:
-            for variable, target in self.imports.items():
-                if target == (entry.stem, entry.stem):
-                    return Atom(variable, entry.stand_in(), frozenset({variable}))
+    def _imported(self, entry: ModuleEntry) -> Atom:
+        key = (entry.workflow, entry.version)
+        if key not in self._declared:
             variable = self.names.allocate(entry.stem, "workflow", "workflow")
             self.imports[variable] = (entry.stem, entry.stem)
-            return Atom(variable, entry.stand_in(), frozenset({variable}))
-        stated = version if version is not None else entry.version if entry else None
-        external = ExternalWorkflow(name, stated if stated is not None else 1)
+            self._declared[key] = Atom(variable, entry.stand_in(), frozenset({variable}))
+        return self._declared[key]
+
+    def _external(self, name: str, version: int | None) -> Atom:
+        key = (name, version)
+        if key in self._declared:
+            return self._declared[key]
+        external = ExternalWorkflow(name, version if version is not None else 1)
         variable = self.names.allocate(snake_case(name) or "workflow", "workflow", "workflow")
-        comment = None
-        if stated is None:
-            comment = "Called without a version (the newest runs); 1 is a placeholder."
         call = Call("ExternalWorkflow", [Str(name)], [("version", literal(external.version))])
         call.value = external
+        comment = None
+        if version is None:
+            comment = "Called without a version (the newest runs); 1 is a placeholder."
         self.externals.append(Statement(variable, call, comment))
-        return Atom(variable, external, frozenset({variable}))
+        self._declared[key] = Atom(variable, external, frozenset({variable}))
+        return self._declared[key]

@@ -62,7 +62,6 @@ class TaskImporter:
         warn: Warn,
     ) -> None:
         self.scope = scope
-        self.targets = targets
         self.names = names
         self.defaults = defaults
         self.referenced = referenced

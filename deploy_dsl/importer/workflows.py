@@ -88,7 +88,7 @@ class _WorkflowImport:
         self.warn = warn
         self.names = Namespace(_MODULE_NAMES)
         self.names.reserve(entry.stem)
-        self.targets = Targets(catalog, self.names, entry.stem)
+        self.catalog = catalog
 
     def run(self) -> ImportedWorkflow:
         tasks = self.data.get("tasks")
@@ -98,8 +98,7 @@ class _WorkflowImport:
         if unknown:
             self.warn(f"unknown field(s) {', '.join(unknown)} carried through in extra=")
         inputs, variables = self._input_model(), self._variables_model()
-        for name, version in called_workflows(tasks):  # callees get their names before tasks
-            self.targets.resolve(name, version)
+        targets = Targets(self.catalog, self.names, self.entry.stem, list(called_workflows(tasks)))
         scope = Scope(
             inputs=workflow_input(inputs.model) if inputs else None,
             variables=workflow_variables(variables.model) if variables else None,
@@ -108,17 +107,18 @@ class _WorkflowImport:
             ),
         )
         defaults = choose_defaults(tasks)
-        importer = TaskImporter(
-            scope, self.targets, self.names, defaults, _referenced_tasks(self.data), self._warn_task
-        )
+        referenced = _referenced_tasks(self.data)
+        importer = TaskImporter(scope, targets, self.names, defaults, referenced, self._warn_task)
         nodes = importer.top_level(tasks)
         call = self._workflow_call(nodes, scope, inputs, variables)
-        blocks = self._blocks(defaults, inputs, variables, importer.statements, call)
+        body = [Block.of(s) for s in importer.statements]
+        body.append(Block.of(Statement(self.entry.stem, call)))
+        needs = frozenset().union(*(block.needs for block in body))
+        externals = [s for s in targets.externals if s.name in needs]
+        head = self._head(needs, defaults, externals, inputs, variables)
         exports = [self.entry.stem] + [m.class_name for m in (inputs, variables) if m]
-        module = ModuleText(self._docstring(), exports, blocks, self.targets.imports)
-        declared = {block.text for block in blocks}
-        externals = [s.node.value for s in self.targets.externals if Block.of(s).text in declared]
-        return ImportedWorkflow(module.render(), call.value, externals)
+        module = ModuleText(self._docstring(), exports, head + body, targets.imports)
+        return ImportedWorkflow(module.render(), call.value, [s.node.value for s in externals])
 
     def _warn_task(self, ref: str | None, message: str) -> None:
         self.warn(f"task {ref}: {message}" if ref else message)
@@ -206,21 +206,20 @@ class _WorkflowImport:
             ) from error
         return Call("Workflow", [Str(name)], kwargs, workflow), wire
 
-    def _blocks(
+    def _head(
         self,
+        needs: frozenset[str],
         defaults: dict[str, Any] | None,
+        externals: list[Statement],
         inputs: Model | None,
         variables: Model | None,
-        statements: list[Statement],
-        call: Call,
     ) -> list[Block]:
-        body = [Block.of(s) for s in statements] + [Block.of(Statement(self.entry.stem, call))]
-        needs = frozenset().union(*(block.needs for block in body))
+        """What the tasks and the Workflow use: the defaults, externals, models, references."""
         head: list[Block] = []
         if defaults is not None and DEFAULTS_NAME in needs:
             comment = "Conductor's defaults, spelled out on the tasks of the source JSON."
             head.append(Block.of(Statement(DEFAULTS_NAME, literal(defaults), comment)))
-        head += [Block.of(s) for s in self.targets.externals if s.name in needs]
+        head += [Block.of(statement) for statement in externals]
         models = (
             (inputs, "inputs", "workflow_input"),
             (variables, "variables", "workflow_variables"),
@@ -230,10 +229,9 @@ class _WorkflowImport:
                 continue
             head.append(Block(model.source(), model.needs(), is_class=True))
             if ref_name in needs:
-                head.append(
-                    Block(f"{ref_name} = {function}({model.class_name})", frozenset({function}))
-                )
-        return head + body
+                reference = f"{ref_name} = {function}({model.class_name})"
+                head.append(Block(reference, frozenset({function})))
+        return head
 
 
 def _class_atom(model: Model) -> Atom:

@@ -240,6 +240,26 @@ def test_sub_workflows_import_each_other_or_are_declared_external(tmp_path: Path
 
 
 @case
+def _versions() -> Definitions:
+    pinned = {"name": "shared", "version": 2}
+    calls = [
+        _task("newest", "SUB_WORKFLOW", name="shared", subWorkflowParam={"name": "shared"}),
+        _task("pinned", "SUB_WORKFLOW", name="shared", subWorkflowParam=pinned),
+    ]
+    return [_workflow("versions", calls)]
+
+
+def test_a_workflow_called_with_and_without_a_version_is_declared_once(tmp_path: Path) -> None:
+    (definition,) = _versions()
+    imported = _import(tmp_path, definition)
+    _assert_round_trip(imported, definition)
+    text = imported.text("0.json")
+    assert text.count("ExternalWorkflow(") == 1
+    assert 'shared = ExternalWorkflow("shared", version=2)' in text
+    assert 'SubWorkflow("newest", workflow=shared, latest=True)' in text
+
+
+@case
 def _cycle() -> Definitions:
     ping = _workflow("ping", [_task("to_pong", "SUB_WORKFLOW", subWorkflowParam={"name": "pong"})])
     pong = _workflow("pong", [_task("to_ping", "SUB_WORKFLOW", subWorkflowParam={"name": "ping"})])
@@ -356,9 +376,11 @@ def test_text_with_look_alike_characters_stays_ruff_clean(tmp_path: Path) -> Non
     assert "D\\xe9ploiement \\u2019quoted\\u2019 \\u2013 {inputs.x}" in source
 
 
-def test_every_case_passes_ruff_and_mypy(tmp_path: Path) -> None:
+def test_every_case_passes_ruff_and_mypy_even_unformatted(tmp_path: Path) -> None:
     # One package for all cases: one ruff and one mypy run (workflow names differ by case).
-    imported = _import(tmp_path, *(definition for build in CASES for definition in build()))
+    # Not formatted by ruff first: the emitter alone writes code in ruff's style.
+    every = (definition for build in CASES for definition in build())
+    imported = _import(tmp_path, *every, ruff=False)
     config = str(REPO_ROOT / "pyproject.toml")
     for tool, *args in (
         ("ruff", "check", "--config", config),
