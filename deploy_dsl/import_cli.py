@@ -67,8 +67,8 @@ def _report_strict_findings(findings: list[Finding], out: Path) -> None:
     if not errors:
         return
     click.echo(
-        f"`deploy-dsl build --definitions {out}` will refuse {len(errors)} thing(s) the source "
-        "JSON really says (fix them there or in the modules):"
+        f"`deploy-dsl build --definitions {out}` will report {len(errors)} error(s) for what the "
+        "source JSON states (fix it there or in the modules, or import what is missing too):"
     )
     for finding in errors:
         click.echo(f"  {finding}")
