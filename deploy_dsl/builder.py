@@ -10,10 +10,10 @@ from deploy_dsl.tasks import CompileOptions
 __all__ = ["build_files"]
 
 
-def build_files(project: Project) -> tuple[Compiled, dict[str, str]]:
+def build_files(project: Project, *, strict: bool = True) -> tuple[Compiled, dict[str, str]]:
     """Compiles with the default options (the same on every machine) and renders build/,
     docs included."""
-    compiled = compile_project(project, CompileOptions())
+    compiled = compile_project(project, CompileOptions(), strict=strict)
     if compiled.errors:
         return compiled, {}
     return compiled, render_files(compiled, docs=render_docs)

@@ -75,7 +75,13 @@ def _print_findings(findings: list[Finding]) -> int:
     show_default=True,
     help="Output directory; replaced as a whole, and only if the build succeeds.",
 )
-def build(definitions: str, out: Path) -> None:
+@click.option(
+    "--lenient",
+    is_flag=True,
+    help="Validate as for JSON files (undeclared inputs, workflows and task definitions "
+    "registered elsewhere are warnings): for definitions imported from JSON.",
+)
+def build(definitions: str, out: Path, lenient: bool) -> None:
     """Compile definitions to canonical Conductor JSON (and docs) in OUT.
 
     Uses the default worker URL, never `.env`, so build/ is the same on every machine.
@@ -89,7 +95,7 @@ def build(definitions: str, out: Path) -> None:
         project = load_definitions(definitions)
     except LoadError as error:
         raise click.ClickException(str(error)) from error
-    compiled, files = build_files(project)
+    compiled, files = build_files(project, strict=not lenient)
     if _print_findings(compiled.findings):
         raise click.ClickException(
             f"{len(compiled.errors)} validation error(s); {out}/ was left as it was"

@@ -26,8 +26,14 @@ class Compiled:
         return errors_in(self.findings)
 
 
-def compile_project(project: Project, options: CompileOptions | None = None) -> Compiled:
-    """Compiles and validates every definition; errors are returned, never raised."""
+def compile_project(
+    project: Project, options: CompileOptions | None = None, *, strict: bool = True
+) -> Compiled:
+    """Compiles and validates every definition; errors are returned, never raised.
+
+    `strict=False` validates as for plain JSON files: for code imported from JSON, where
+    undeclared inputs or workflows registered elsewhere are warnings, not errors.
+    """
     options = options or CompileOptions()
     locations: dict[tuple[str, str | None], str] = {}
     workflows: list[WorkflowDef] = []
@@ -44,7 +50,7 @@ def compile_project(project: Project, options: CompileOptions | None = None) -> 
         taskdefs=taskdefs,
         external_workflows=frozenset(e.name for e in project.externals),
         locations=locations,
-        strict=True,
+        strict=strict,
     )
     return Compiled(workflows, taskdefs, validate(subject))
 

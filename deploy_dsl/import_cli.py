@@ -68,7 +68,8 @@ def _report_strict_findings(findings: list[Finding], out: Path) -> None:
         return
     click.echo(
         f"`deploy-dsl build --definitions {out}` will report {len(errors)} error(s) for what the "
-        "source JSON states (fix it there or in the modules, or import what is missing too):"
+        "source JSON states (fix it there or in the modules, import what is missing too, or "
+        f"build with --lenient to make them warnings as for JSON files):"
     )
     for finding in errors:
         click.echo(f"  {finding}")

@@ -134,3 +134,19 @@ def test_validate_rejects_a_file_that_is_not_json(tmp_path: Path) -> None:
     result = _run("validate", str(bad))
     assert result.returncode == 1
     assert "bad.json:1: not JSON" in result.stderr
+
+
+def test_lenient_build_turns_json_style_findings_into_warnings(tmp_path: Path) -> None:
+    defs = tmp_path / "defs"
+    defs.mkdir()
+    (defs / "loose.py").write_text(
+        "from deploy_dsl.dsl import Simple, Workflow\n"
+        "t = Simple('t', inputs={'x': '${workflow.input.undeclared}'})\n"
+        "w = Workflow('w', version=1, owner_email='o@example.com', tasks=[t])\n"
+    )
+    strict = _run("build", "--definitions", str(defs), "--out", str(tmp_path / "a"))
+    assert strict.returncode == 1 and "error DSL015" in strict.stdout
+    lenient = _run("build", "--lenient", "--definitions", str(defs), "--out", str(tmp_path / "b"))
+    assert lenient.returncode == 0, lenient.stderr
+    assert "warning DSL015" in lenient.stdout
+    assert (tmp_path / "b" / "workflows" / "w.json").exists()
