@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import sys
 
-from bench import compile_bench
+from bench import compile_bench, worker_bench
 
-SECTIONS = {"compile": compile_bench.main}
+SECTIONS = {"compile": compile_bench.main, "worker": worker_bench.main}
 
 
 def main() -> None:

