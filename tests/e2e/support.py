@@ -1,0 +1,245 @@
+"""Helpers for the end-to-end tests: the CLI as a process, Conductor and worker reads, polling."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+from deploy_dsl import local_server
+from deploy_dsl.conductor_api import ConductorApi
+from deploy_dsl.settings import Connection
+from deploy_dsl.timeline import TERMINAL_STATUSES
+
+__all__ = [
+    "REPO_ROOT",
+    "CliResult",
+    "Conductor",
+    "Stack",
+    "WorkerClient",
+    "at",
+    "healthy",
+    "progress",
+    "recorded_pid",
+    "run_cli",
+    "started_id",
+    "stop_local",
+    "tasks_of",
+    "wait_until",
+]
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+T = TypeVar("T")
+
+# Loopback only: a proxy from the environment must not see (or break) these calls.
+_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+def wait_until(
+    check: Callable[[], T | None], *, timeout: float, what: str, every: float = 0.2
+) -> T:
+    """Poll `check` until it returns something other than None/False; fail after `timeout`."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = check()
+        if result is not None and result is not False:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}")
+        time.sleep(every)
+
+
+def healthy(base_url: str) -> bool:
+    try:
+        with _OPENER.open(f"{base_url.rstrip('/')}/health", timeout=3) as response:
+            return bool(response.status == 200)
+    except (OSError, ValueError):
+        return False
+
+
+def _get_json(url: str) -> Any:
+    with _OPENER.open(url, timeout=10) as response:
+        return json.loads(response.read())
+
+
+@dataclass(frozen=True)
+class CliResult:
+    args: tuple[str, ...]
+    returncode: int
+    stdout: str
+    stderr: str
+    seconds: float
+
+    def __str__(self) -> str:
+        return (
+            f"deploy-dsl {' '.join(self.args)} -> exit {self.returncode} in {self.seconds:.1f}s\n"
+            f"--- stdout\n{self.stdout}--- stderr\n{self.stderr}"
+        )
+
+
+def run_cli(
+    *args: str,
+    stdin: str | None = None,
+    env: Mapping[str, str | None] | None = None,
+    timeout: float = 120,
+) -> CliResult:
+    """`python -m deploy_dsl ARGS` from the repository root, as a user would run it.
+
+    `env` overrides the environment; a None value removes the variable.
+    """
+    environment = dict(os.environ)
+    for key, value in (env or {}).items():
+        if value is None:
+            environment.pop(key, None)
+        else:
+            environment[key] = value
+    started = time.monotonic()
+    done = subprocess.run(
+        [sys.executable, "-m", "deploy_dsl", *args],
+        cwd=REPO_ROOT,
+        env=environment,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    return CliResult(args, done.returncode, done.stdout, done.stderr, time.monotonic() - started)
+
+
+def started_id(result: CliResult, workflow: str) -> str:
+    """The workflow id from `run`'s "started NAME vN: ID" line."""
+    found = re.search(rf"^started {re.escape(workflow)} v\d+: (\S+)$", result.stdout, re.MULTILINE)
+    assert found, f"no 'started {workflow}' line:\n{result}"
+    return found.group(1)
+
+
+class Conductor:
+    """Reads executions through the project's SDK adapter."""
+
+    def __init__(self, connection: Connection) -> None:
+        self.api = ConductorApi(connection)
+        self.url = connection.server_url
+
+    def execution(self, workflow_id: str) -> dict[str, Any]:
+        return self.api.execution(workflow_id)
+
+    def finished(self, workflow_id: str, timeout: float = 60) -> dict[str, Any]:
+        def done() -> dict[str, Any] | None:
+            execution = self.execution(workflow_id)
+            return execution if execution.get("status") in TERMINAL_STATUSES else None
+
+        return wait_until(done, timeout=timeout, what=f"{workflow_id} to finish")
+
+    def metadata_times(self, names: Sequence[str]) -> dict[str, tuple[Any, Any]]:
+        """(createTime, updateTime) of the named workflows (latest version) and task definitions:
+        the server rewrites them on every write, so equal times mean nothing was written."""
+        times = {
+            f"workflow {w['name']} v{w['version']}": (w.get("createTime"), w.get("updateTime"))
+            for w in self.api.workflow_defs()
+            if w["name"] in names
+        }
+        times |= {
+            f"taskdef {t['name']}": (t.get("createTime"), t.get("updateTime"))
+            for t in self.api.task_defs()
+            if t["name"] in names
+        }
+        return times
+
+    def delete(self, path: str) -> None:
+        """DELETE an /api path; cleanup only, so a missing definition is fine."""
+        request = urllib.request.Request(f"{self.url}/{path.lstrip('/')}", method="DELETE")
+        try:
+            with _OPENER.open(request, timeout=10):
+                pass
+        except urllib.error.HTTPError as error:
+            # Conductor 3.32 answers a missing workflow definition with 500 "No such ...".
+            missing = error.code == 404 or b"No such" in error.read()
+            if not missing:
+                raise
+
+
+def tasks_of(execution: Mapping[str, Any], task_type: str | None = None) -> list[dict[str, Any]]:
+    """The execution's tasks in scheduling order, optionally of one type."""
+    tasks = sorted(execution.get("tasks") or [], key=lambda t: t.get("seq") or 0)
+    return [t for t in tasks if task_type is None or t.get("taskType") == task_type]
+
+
+class WorkerClient:
+    def __init__(self, base_url: str) -> None:
+        self.url = base_url.rstrip("/")
+
+    def history(self, deployment_id: str) -> list[dict[str, Any]]:
+        """Every call the worker received for one deployment, in commit order."""
+        quoted = urllib.parse.quote(deployment_id, safe="")
+        try:
+            found = _get_json(f"{self.url}/deployments/{quoted}/history")
+        except urllib.error.HTTPError as error:
+            if error.code == 404:  # the worker never heard of it
+                return []
+            raise
+        return list(found["entries"])
+
+    def deployment(self, deployment_id: str) -> dict[str, Any]:
+        quoted = urllib.parse.quote(deployment_id, safe="")
+        found: dict[str, Any] = _get_json(f"{self.url}/deployments/{quoted}")
+        return found
+
+    def scope_history(self, scope: str) -> list[dict[str, Any]]:
+        query = urllib.parse.urlencode({"scope": scope})
+        return list(_get_json(f"{self.url}/history?{query}")["entries"])
+
+
+def at(entry: Mapping[str, Any]) -> float:
+    """A worker history entry's time, in epoch seconds."""
+    return datetime.fromisoformat(str(entry["timestamp"])).timestamp()
+
+
+@dataclass(frozen=True)
+class Stack:
+    conductor_url: str  # base URL, without /api
+    worker_url: str
+    conductor_port: int
+    worker_port: int
+
+    def restart_worker(self) -> None:
+        """Start the worker again after a test stopped it; Conductor keeps running."""
+        local_server.up(self.conductor_port, self.worker_port, progress=progress)
+        assert healthy(self.worker_url), f"the worker does not answer at {self.worker_url}"
+
+
+def progress(line: str) -> None:
+    print(f"[e2e] {line}", file=sys.stderr, flush=True)
+
+
+def recorded_pid(name: str, stack: Stack) -> int | None:
+    """The pid `deploy-dsl server up` recorded for "conductor" or "worker", if it runs."""
+    for process in local_server.status(stack.conductor_port, stack.worker_port):
+        if process.name == name:
+            return process.pid
+    raise AssertionError(f"local_server knows no process {name!r}")
+
+
+def stop_local(name: str, stack: Stack) -> None:
+    """Stop one process that `server up` started (`down()` stops both) and wait until it is
+    gone, so that `up()` afterwards starts it afresh instead of waiting on a dying one."""
+    pid = recorded_pid(name, stack)
+    if pid is None:
+        return
+    # Both processes lead their own session and group; the group takes gunicorn's workers too.
+    os.killpg(pid, signal.SIGTERM)
+    wait_until(
+        lambda: recorded_pid(name, stack) is None, timeout=60, what=f"{name} (pid {pid}) to stop"
+    )
