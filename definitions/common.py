@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from deploy_dsl.dsl import WORKFLOW, Http, Ref, WorkerEndpoint
+from deploy_dsl.dsl import WORKFLOW, Http, Ref, WorkerEndpoint, Workflow, workflow_input
 
-__all__ = ["OWNER_EMAIL", "DeploymentInput", "FollowUpInput", "identity", "worker_step"]
+__all__ = [
+    "OWNER_EMAIL",
+    "DeploymentInput",
+    "FollowUpInput",
+    "follow_up_workflow",
+    "identity",
+    "worker_step",
+]
 
 OWNER_EMAIL = "platform-team@example.com"
 
@@ -52,4 +60,26 @@ def worker_step(step: str, body: dict[str, Any], *, ref: str | None = None) -> H
         accept="application/json",
         connection_timeout_ms=2000,
         read_timeout_ms=10000,
+    )
+
+
+def follow_up_workflow(name: str, *, description: str, steps: Sequence[str]) -> Workflow:
+    """A workflow a deploy calls once it knows its outcome: the worker `steps` in order, each
+    told which deployment it is about; its output is the last step's answer."""
+    inputs = workflow_input(FollowUpInput)
+    body = {**identity(inputs, inputs.deploymentId), "infrastructureId": inputs.infrastructureId}
+    tasks = [worker_step(step, body) for step in steps]
+    return Workflow(
+        name,
+        version=1,
+        description=description,
+        owner_email=OWNER_EMAIL,
+        input=FollowUpInput,
+        tasks=tasks,
+        output={
+            "deploymentId": inputs.deploymentId,
+            "notification": tasks[-1].output.response.body,
+        },
+        timeout_seconds=600,
+        timeout_policy="TIME_OUT_WF",
     )
