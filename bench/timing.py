@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import resource
 import statistics
 import subprocess
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
-__all__ = ["best_of", "interleaved_process_times", "ratio"]
+__all__ = ["ProcessTime", "best_of", "interleaved_process_times", "ratio"]
 
 
 def best_of(rounds: int, run: Callable[[], object]) -> float:
@@ -20,17 +22,30 @@ def best_of(rounds: int, run: Callable[[], object]) -> float:
     return min(times)
 
 
+@dataclass(frozen=True)
+class ProcessTime:
+    wall: float  # seconds, median
+    cpu: float  # user + system seconds, median: less sensitive to other load than wall time
+
+
 def interleaved_process_times(
     commands: dict[str, Sequence[str]], rounds: int, cwd: str
-) -> dict[str, float]:
-    """Median wall time of each command, run in turn so that load hits all of them alike."""
-    samples: dict[str, list[float]] = {name: [] for name in commands}
+) -> dict[str, ProcessTime]:
+    """Median times of each command, run in turn so that load hits all of them alike."""
+    walls: dict[str, list[float]] = {name: [] for name in commands}
+    cpus: dict[str, list[float]] = {name: [] for name in commands}
     for _ in range(rounds):
         for name, command in commands.items():
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
             start = time.perf_counter()
             subprocess.run(command, cwd=cwd, check=True, capture_output=True)
-            samples[name].append(time.perf_counter() - start)
-    return {name: statistics.median(times) for name, times in samples.items()}
+            walls[name].append(time.perf_counter() - start)
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpus[name].append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+    return {
+        name: ProcessTime(statistics.median(walls[name]), statistics.median(cpus[name]))
+        for name in commands
+    }
 
 
 def ratio(numerator: float, denominator: float) -> str:

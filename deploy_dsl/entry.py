@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 
 __all__ = ["main"]
@@ -12,6 +13,9 @@ def main() -> None:
     # first model is defined: a large share of `deploy-dsl build`'s start-up. The CLI process
     # has no use for plugins, so it opts out before anything imports pydantic.
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
+    # Importing pydantic and the definitions allocates many objects and no garbage worth a
+    # cycle collection; most commands exit within a second. `run --wait` turns it back on.
+    gc.disable()
     from deploy_dsl.cli import main as cli
 
     cli()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import sys
 import time
@@ -188,6 +189,7 @@ def follow(api: Any, workflow_id: str, timeout: float, progress: TextIO) -> dict
         task_line,
     )
 
+    gc.enable()  # entry.py turned it off for short commands; this one may poll for minutes
     shown: set[str] = set()
     started = last_note = time.monotonic()
     while True:
