@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from deploy_dsl.canonical import canonical_json
 from deploy_dsl.findings import Finding
+from deploy_dsl.location import Where
 from deploy_dsl.project import Project
 from deploy_dsl.tasks import CompileOptions
 from deploy_dsl.validation import Subject, errors_in, validate
@@ -35,7 +36,7 @@ def compile_project(
     undeclared inputs or workflows registered elsewhere are warnings, not errors.
     """
     options = options or CompileOptions()
-    locations: dict[tuple[str, str | None], str] = {}
+    locations: dict[tuple[str, str | None], Where] = {}
     workflows: list[WorkflowDef] = []
     for workflow in project.workflows:
         compiled = workflow.compile(options)

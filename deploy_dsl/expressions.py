@@ -141,13 +141,18 @@ def workflow_variables(model: type[BaseModel]) -> Ref:
     return Ref("workflow.variables", _model_schema(model))
 
 
+_PLAIN: Final = frozenset({str, int, bool, float, type(None)})
+
+
 def render(value: Any) -> Any:
     """A JSON-ready copy of an input value with every Ref turned into its `${...}` string."""
     kind = type(value)
-    if kind is str or kind is int or kind is bool or value is None:  # most values: done
+    if kind in _PLAIN:
         return value
     if kind is Ref:
         return str(value)
+    if kind is dict:  # the usual container: skip a call for each plain value in it
+        return {k: v if type(v) in _PLAIN else render(v) for k, v in value.items()}
     if isinstance(value, Mapping):
         return {str(k): render(v) for k, v in value.items()}
     if isinstance(value, list | tuple):

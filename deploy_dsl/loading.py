@@ -11,7 +11,6 @@ from typing import Any
 from pydantic import ValidationError
 
 from deploy_dsl.errors import DeployDslError
-from deploy_dsl.location import caller_location
 from deploy_dsl.project import Project, load_project
 from deploy_dsl.wire import TaskDef, WorkflowDef
 
@@ -39,7 +38,7 @@ def _user_frame(error: BaseException) -> str | None:
     for frame in reversed(frames):
         if not frame.filename.startswith(package) and "importlib" not in frame.filename:
             return f"{_relative(frame.filename)}:{frame.lineno}"
-    return caller_location()
+    return None
 
 
 def _relative(filename: str) -> str:

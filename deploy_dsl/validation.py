@@ -14,6 +14,7 @@ from typing import Final
 
 from deploy_dsl.expressions import WORKFLOW_FIELDS, expressions_in, split_expression
 from deploy_dsl.findings import Code, Finding, Severity
+from deploy_dsl.location import Where
 from deploy_dsl.wire import TaskDef, WorkflowDef, WorkflowTask
 
 __all__ = ["KNOWN_TASK_TYPES", "Subject", "errors_in", "validate"]
@@ -56,7 +57,7 @@ class Subject:
     workflows: Sequence[WorkflowDef]
     taskdefs: Sequence[TaskDef] = ()
     external_workflows: frozenset[str] = frozenset()
-    locations: Mapping[tuple[str, str | None], str] = field(default_factory=dict)
+    locations: Mapping[tuple[str, str | None], Where] = field(default_factory=dict)
     strict: bool = True
 
 
@@ -90,7 +91,7 @@ def _project_findings(subject: Subject) -> list[Finding]:
                     None,
                     f"workflow {workflow.name!r} version {workflow.version} is defined twice; "
                     "registering both keeps only the last",
-                    subject.locations.get((workflow.name, None)),
+                    _shown(subject.locations.get((workflow.name, None))),
                 )
             )
         seen_workflows.add(key)
@@ -102,12 +103,12 @@ def _project_findings(subject: Subject) -> list[Finding]:
                     workflow.name,
                     None,
                     "ownerEmail is missing (some servers reject the workflow without it)",
-                    subject.locations.get((workflow.name, None)),
+                    _shown(subject.locations.get((workflow.name, None))),
                 )
             )
     seen_taskdefs: set[str] = set()
     for taskdef in subject.taskdefs:
-        where = subject.locations.get((f"taskdef:{taskdef.name}", None))
+        where = _shown(subject.locations.get((f"taskdef:{taskdef.name}", None)))
         if taskdef.name in seen_taskdefs:
             findings.append(
                 Finding(
@@ -171,7 +172,8 @@ class _WorkflowChecker:
         location = self.subject.locations.get((self.workflow.name, task))
         if location is None:
             location = self.subject.locations.get((self.workflow.name, None))
-        self.findings.append(Finding(code, severity, self.workflow.name, task, message, location))
+        shown = _shown(location)
+        self.findings.append(Finding(code, severity, self.workflow.name, task, message, shown))
 
     def _lenient(self) -> Severity:
         return "error" if self.subject.strict else "warning"
@@ -425,6 +427,10 @@ class _WorkflowChecker:
                     f"joinOn names {name!r}, which is not the last task of a branch of "
                     f"{ref!r} (branch ends: {', '.join(sorted(ends)) or 'none'})",
                 )
+
+
+def _shown(where: Where | None) -> str | None:
+    return None if where is None else str(where)
 
 
 def _on_sibling_branch(here: tuple[Branch, ...], there: tuple[Branch, ...]) -> bool:

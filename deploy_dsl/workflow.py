@@ -10,7 +10,7 @@ from pydantic import BaseModel
 
 from deploy_dsl.errors import DefinitionError
 from deploy_dsl.expressions import ANY, Ref, Schema, render, workflow_input
-from deploy_dsl.location import caller_location
+from deploy_dsl.location import Where, caller_location
 from deploy_dsl.tasks import CompileOptions, Task
 from deploy_dsl.wire import WorkflowDef
 
@@ -30,7 +30,7 @@ class ExternalWorkflow:
 class CompiledWorkflow:
     definition: WorkflowDef
     # (workflow name, task reference or None for the workflow) -> "file:line"
-    locations: Mapping[tuple[str, str | None], str] = field(default_factory=dict)
+    locations: Mapping[tuple[str, str | None], Where] = field(default_factory=dict)
 
 
 class Workflow:
@@ -111,7 +111,7 @@ class Workflow:
             "timeoutSeconds": self.timeout_seconds,
             **self.extra,
         }
-        locations: dict[tuple[str, str | None], str] = {}
+        locations: dict[tuple[str, str | None], Where] = {}
         if self.location:
             locations[(self.name, None)] = self.location
         for task in walk_tasks(self.tasks):
