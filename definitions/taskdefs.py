@@ -37,13 +37,15 @@ STEP_TASKDEFS = [
     for step in WORKER_STEPS
 ]
 
-# The worker answers 503 until the infrastructure is ready; each answer is one retry, so the
-# count bounds how long a deploy waits for provisioning (about 60 s).
+# The worker answers 503 with Retry-After until the infrastructure is ready. Conductor 3.32's
+# HTTP task keeps that attempt in progress and calls again after Retry-After (seen on the
+# server: one attempt, no retry), so the wait is bounded by timeout_seconds; the retries are
+# for a worker that does not answer at all, as for every step.
 PROVISIONING_WAIT = TaskDef(
     "wait_infrastructure_created",
     owner_email=OWNER_EMAIL,
-    description="POST /wait_infrastructure_created: 503 until provisioned, retried every second",
-    retry=RetryPolicy(count=60, delay_seconds=1, logic="FIXED"),
+    description="POST /wait_infrastructure_created: 503 with Retry-After until provisioned",
+    retry=_STEP_RETRY,
     timeout_seconds=300,
     response_timeout_seconds=30,
     timeout_policy="TIME_OUT_WF",

@@ -40,6 +40,7 @@ class Code(Enum):
     DUPLICATE_TASKDEF = "DSL051"
     DUPLICATE_WORKFLOW = "DSL060"
     MISSING_OWNER_EMAIL = "DSL061"
+    BAD_SCHEMA_VERSION = "DSL062"
 
     @property
     def slug(self) -> str:

@@ -95,6 +95,17 @@ def _project_findings(subject: Subject) -> list[Finding]:
                 )
             )
         seen_workflows.add(key)
+        if workflow.schema_version is not None and workflow.schema_version != 2:
+            findings.append(
+                Finding(
+                    Code.BAD_SCHEMA_VERSION,
+                    "error",
+                    workflow.name,
+                    None,
+                    f"schemaVersion is {workflow.schema_version}; Conductor accepts only 2",
+                    _shown(subject.locations.get((workflow.name, None))),
+                )
+            )
         if subject.strict and not workflow.owner_email:
             findings.append(
                 Finding(

@@ -31,9 +31,9 @@ def test_registering_again_sends_nothing(registered: CliResult, conductor: Condu
     assert conductor.metadata_times(names) == before
 
 
-# Accepted by our validator, refused by the server (Conductor OSS takes schemaVersion 2 only).
+# Accepted by our validator, refused by the server: WAIT durations are parsed only there.
 REFUSED_MODULE = """
-from deploy_dsl.dsl import SetVariable, TaskDef, Workflow
+from deploy_dsl.dsl import SetVariable, TaskDef, Wait, Workflow
 
 OWNER = "e2e@example.com"
 probe = TaskDef("{taskdef}", owner_email=OWNER)
@@ -44,8 +44,7 @@ refused = Workflow(
     "{refused}",
     version=1,
     owner_email=OWNER,
-    schema_version=1,
-    tasks=[SetVariable("note", inputs={{"a": 1}})],
+    tasks=[Wait("pause", duration="banana")],  # a duration only the server parses
 )
 """
 
@@ -61,7 +60,7 @@ def test_a_refused_definition_fails_with_the_servers_message(
         assert result.returncode == 1, str(result)
         assert "Traceback" not in result.stderr
         assert f"taskdef {taskdef}" in result.stdout and "created" in result.stdout
-        assert "schemaVersion: 2 is only supported" in result.stderr  # the server's own words
+        assert "Either date or duration is passed as null" in result.stderr  # the server's words
         assert f"registered: taskdef {taskdef}\n" in result.stderr
         (not_registered,) = [
             line for line in result.stderr.splitlines() if line.startswith("not registered: ")
