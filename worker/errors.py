@@ -7,9 +7,11 @@ traceback goes to the log only, never to the client.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Any
 
-from flask import Flask, Response, jsonify, request
+import pydantic_core
+from flask import Flask, Response, request
 from werkzeug.exceptions import (
     HTTPException,
     MethodNotAllowed,
@@ -17,7 +19,7 @@ from werkzeug.exceptions import (
     RequestEntityTooLarge,
 )
 
-__all__ = ["ApiError", "error_response", "register_error_handlers"]
+__all__ = ["ApiError", "error_response", "json_response", "register_error_handlers"]
 
 _log = logging.getLogger("worker")
 
@@ -32,10 +34,21 @@ class ApiError(Exception):
         self.detail = detail
 
 
+def json_response(
+    body: Any, status_code: int = 200, headers: Mapping[str, str] | None = None
+) -> Response:
+    """A JSON answer, encoded by pydantic-core: a few times cheaper than ``jsonify``, which
+    matters on the step path. Compact like ``jsonify``; keys keep their order, not sorted."""
+    return Response(
+        pydantic_core.to_json(body, fallback=str),
+        status_code,
+        headers,
+        mimetype="application/json",
+    )
+
+
 def error_response(status_code: int, error: str, detail: Any = None) -> Response:
-    response = jsonify({"error": error, "detail": detail})
-    response.status_code = status_code
-    return response
+    return json_response({"error": error, "detail": detail}, status_code)
 
 
 def _api_error(exc: ApiError) -> Response:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import json
 
 import pytest
@@ -93,6 +94,27 @@ def test_oversized_body(worker: Worker) -> None:
     reply = worker.request("POST", "/create_infrastructure", body, JSON)
     payload = _assert_json_error(reply.status, reply.json, 413)
     assert payload["detail"] == {"limitBytes": MAX_BODY_BYTES}
+
+
+def _post_chunked(worker: Worker, step: str, body: bytes) -> tuple[int, object]:
+    """POST with Transfer-Encoding: chunked, so without Content-Length: the body is then read
+    through Flask rather than straight from the server's stream."""
+    connection = http.client.HTTPConnection("127.0.0.1", worker.port, timeout=15)
+    try:
+        connection.request("POST", f"/{step}", body=iter([body]), headers=JSON)
+        response = connection.getresponse()
+        return response.status, json.loads(response.read())
+    finally:
+        connection.close()
+
+
+def test_chunked_body_is_read(worker: Worker) -> None:
+    body = VALID | {"deploymentId": "wf-chunked"}
+    status, payload = _post_chunked(worker, "create_infrastructure", json.dumps(body).encode())
+    assert status == 200, payload
+    assert isinstance(payload, dict) and payload["deploymentId"] == "wf-chunked"
+    status, payload = _post_chunked(worker, "create_infrastructure", b"[1]")
+    _assert_json_error(status, payload, 400)
 
 
 def test_unknown_deployment_is_a_404(worker: Worker) -> None:

@@ -168,5 +168,9 @@ def test_each_step_call_logs_one_json_line(worker: Worker, new_deployment: NewDe
     assert record["deploymentId"] == body["deploymentId"]
     assert record["status"] == 200
     assert isinstance(record["durationMs"], float)
+    # The same envelope as every other log line.
+    assert (record["level"], record["message"]) == ("info", "step call")
+    assert isinstance(record["pid"], int)
+    assert datetime.fromisoformat(record["time"]).tzinfo is not None
     rejected = [r for r in worker.log_records() if r.get("status") == 422]
     assert rejected and rejected[-1]["deploymentId"] is None
