@@ -1,8 +1,9 @@
 """Worker state in one SQLite file (WAL) shared by every gunicorn process.
 
 Each step call is one ``BEGIN IMMEDIATE`` transaction: read the snapshot, decide, write the new
-state and the history entry. Writers queue on SQLite's lock (busy timeout), so concurrent calls
-from any process neither lose nor duplicate anything, and history order is commit order.
+state and the history entry. Writers queue on an flock on a file beside the database, so
+concurrent calls from any process neither lose nor duplicate anything, and history order is
+commit order. Readers (the GET endpoints) need no lock: WAL gives them a consistent snapshot.
 """
 
 from __future__ import annotations
@@ -12,8 +13,7 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import fields
 from pathlib import Path
 from typing import Any, TextIO
@@ -66,12 +66,66 @@ _HEALTHY_INDEX = _DEPLOYMENT_FIELDS.index("healthy")
 _DEPLOYMENT_PLACEHOLDERS = ", ".join("?" for _ in _DEPLOYMENT_FIELDS)
 _HISTORY_COLUMNS = ", ".join(f.name for f in fields(HistoryEntry))
 
+# All a step decides on, in one statement (one round trip into SQLite instead of three): the
+# version live in the scope and env, the earlier calls of the step for the deployment (counted
+# no further than ?5, as faults need: 0 skips it), then the deployment's columns, all NULL when
+# it does not exist. Parameters: ?1 deployment id, ?2 scope, ?3 env, ?4 step, ?5 count limit.
+_SNAPSHOT_QUERY = (
+    "SELECT (SELECT version FROM traffic WHERE scope = ?2 AND env = ?3),"
+    " (SELECT count(*) FROM"
+    "  (SELECT 1 FROM history WHERE deployment_id = ?1 AND step = ?4 LIMIT ?5)),"
+    f" {', '.join(f'd.{name}' for name in _DEPLOYMENT_FIELDS)}"
+    " FROM (SELECT ?1 AS id) LEFT JOIN deployments AS d ON d.deployment_id = id"
+)
+
 
 def _deployment(row: Any) -> Deployment:
     healthy = row[_HEALTHY_INDEX]
     if healthy is not None:  # SQLite stores 0 or 1
         row = (*row[:_HEALTHY_INDEX], bool(healthy), *row[_HEALTHY_INDEX + 1 :])
     return Deployment(*row)
+
+
+class _ThreadConnection:
+    """One thread's SQLite connection and lock file. A ``with`` block on it is one write
+    transaction, taken under the cross-process lock.
+
+    Plain ``__enter__``/``__exit__`` rather than ``@contextmanager``: this runs on every step
+    call, and the generator machinery cost more than taking the lock.
+    """
+
+    __slots__ = ("db", "lock", "pid")
+
+    def __init__(self, path: Path, lock_path: Path) -> None:
+        self.db = sqlite3.connect(path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None)
+        # Mock state is disposable: no fsync, whose milliseconds at each checkpoint would
+        # stall every writer queued behind the lock. A process crash still loses nothing.
+        self.db.execute("PRAGMA synchronous=OFF")
+        # flock locks belong to an open file, so each thread needs its own.
+        self.lock: TextIO = lock_path.open("a")
+        # Recorded in each history entry; the connection never crosses a fork, so neither does it.
+        self.pid = os.getpid()
+
+    def __enter__(self) -> sqlite3.Connection:
+        # Writers queue on a kernel lock, which wakes the next one at once; SQLite's busy
+        # handler would sleep 1 ms or more on each collision, which ruins throughput and p99.
+        fcntl.flock(self.lock, fcntl.LOCK_EX)
+        try:
+            self.db.execute("BEGIN IMMEDIATE")
+        except BaseException:
+            fcntl.flock(self.lock, fcntl.LOCK_UN)
+            raise
+        return self.db
+
+    def __exit__(self, exc_type: type[BaseException] | None, *exc: object) -> None:
+        try:
+            if exc_type is None:
+                self.db.execute("COMMIT")
+        finally:
+            # Also after a failed COMMIT, so the next call does not find a transaction open.
+            if self.db.in_transaction:
+                self.db.execute("ROLLBACK")
+            fcntl.flock(self.lock, fcntl.LOCK_UN)
 
 
 class Store:
@@ -84,49 +138,24 @@ class Store:
     def initialize(self) -> None:
         """Create the file and schema; safe when every gunicorn process does it at once."""
         self._path.parent.mkdir(parents=True, exist_ok=True)
-        # Switching to WAL needs an exclusive lock that the busy timeout does not always wait for.
-        with self._locked() as connection:
-            connection.execute("PRAGMA journal_mode=WAL")
-            connection.executescript(_SCHEMA)
+        thread = self._thread()
+        # Switching to WAL needs an exclusive lock that the busy timeout does not always wait
+        # for; it cannot run inside a transaction, so only the lock is taken.
+        fcntl.flock(thread.lock, fcntl.LOCK_EX)
+        try:
+            thread.db.execute("PRAGMA journal_mode=WAL")
+            thread.db.executescript(_SCHEMA)
+        finally:
+            fcntl.flock(thread.lock, fcntl.LOCK_UN)
+
+    def _thread(self) -> _ThreadConnection:
+        thread: _ThreadConnection | None = getattr(self._local, "connection", None)
+        if thread is None:
+            thread = self._local.connection = _ThreadConnection(self._path, self._lock_path)
+        return thread
 
     def _connection(self) -> sqlite3.Connection:
-        return self._thread_state()[0]
-
-    def _thread_state(self) -> tuple[sqlite3.Connection, TextIO]:
-        state: tuple[sqlite3.Connection, TextIO] | None = getattr(self._local, "state", None)
-        if state is None:
-            connection = sqlite3.connect(
-                self._path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None
-            )
-            # Mock state is disposable: no fsync, whose milliseconds at each checkpoint would
-            # stall every writer queued behind the lock. A process crash still loses nothing.
-            connection.execute("PRAGMA synchronous=OFF")
-            # flock locks belong to an open file, so each thread needs its own.
-            state = (connection, self._lock_path.open("a"))
-            self._local.state = state
-        return state
-
-    @contextmanager
-    def _locked(self) -> Iterator[sqlite3.Connection]:
-        connection, lock = self._thread_state()
-        # Writers queue on a kernel lock, which wakes the next one at once; SQLite's busy
-        # handler would sleep 1 ms or more on each collision, which ruins throughput and p99.
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            yield connection
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
-
-    @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        with self._locked() as connection:
-            connection.execute("BEGIN IMMEDIATE")
-            try:
-                yield connection
-            except BaseException:
-                connection.execute("ROLLBACK")
-                raise
-            connection.execute("COMMIT")
+        return self._thread().db
 
     def apply(
         self,
@@ -137,28 +166,17 @@ class Store:
     ) -> StepOutcome:
         """Run ``decide`` on a snapshot and save its outcome and the history entry atomically."""
         key = request.key
-        with self._write() as db:
+        thread = self._thread()
+        with thread as db:
             # The clock is read under the lock so timestamps follow history order.
             now = time.time()
-            row = db.execute(
-                f"SELECT {_DEPLOYMENT_COLUMNS} FROM deployments WHERE deployment_id = ?", (key,)
+            live_version, prior_calls, *row = db.execute(
+                _SNAPSHOT_QUERY, (key, request.scope, request.env, step, count_calls_up_to)
             ).fetchone()
-            live = db.execute(
-                "SELECT version FROM traffic WHERE scope = ? AND env = ?",
-                (request.scope, request.env),
-            ).fetchone()
-            prior_calls = 0
-            if count_calls_up_to > 0:
-                # Bounded: a deployment with a long history must not slow every call down.
-                (prior_calls,) = db.execute(
-                    "SELECT count(*) FROM (SELECT 1 FROM history"
-                    " WHERE deployment_id = ? AND step = ? LIMIT ?)",
-                    (key, step, count_calls_up_to),
-                ).fetchone()
             snapshot = Snapshot(
                 now=now,
-                deployment=None if row is None else _deployment(row),
-                live_version=None if live is None else live[0],
+                deployment=None if row[0] is None else _deployment(row),
+                live_version=live_version,
                 prior_calls=prior_calls,
             )
             outcome = decide(snapshot)
@@ -173,7 +191,7 @@ class Store:
             db.execute(
                 "INSERT INTO history (deployment_id, scope, step, at, pid, status_code)"
                 " VALUES (?, ?, ?, ?, ?, ?)",
-                (key, request.scope, step, now, os.getpid(), outcome.status_code),
+                (key, request.scope, step, now, thread.pid, outcome.status_code),
             )
         return outcome
 
