@@ -122,10 +122,13 @@ class _ThreadConnection:
             if exc_type is None:
                 self.db.execute("COMMIT")
         finally:
-            # Also after a failed COMMIT, so the next call does not find a transaction open.
-            if self.db.in_transaction:
-                self.db.execute("ROLLBACK")
-            fcntl.flock(self.lock, fcntl.LOCK_UN)
+            try:
+                # Also after a failed COMMIT, so the next call does not find a transaction open.
+                if self.db.in_transaction:
+                    self.db.execute("ROLLBACK")
+            finally:
+                # Whatever happened: a lock left held would stop every writer for good.
+                fcntl.flock(self.lock, fcntl.LOCK_UN)
 
 
 class Store:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import fcntl
+import json
 from pathlib import Path
 
 import pytest
@@ -9,7 +11,9 @@ from flask.testing import FlaskClient
 from worker_harness import REPO_ROOT
 
 from worker.app import create_app
+from worker.models import parse_step_request
 from worker.settings import WorkerConfigError, WorkerSettings, load_settings
+from worker.steps import Snapshot, StepOutcome
 from worker.store import Store
 
 BODY = {"scope": "svc-a", "version": "1.0.0", "env": "test"}
@@ -57,6 +61,26 @@ def test_internal_error_is_json_without_details(
     assert reply.status_code == 500
     assert reply.get_json() == {"error": "internal error", "detail": "see the worker log"}
     assert "secret internals" not in reply.get_data(as_text=True)
+
+
+def test_a_failed_decision_changes_nothing_and_releases_the_lock(tmp_path: Path) -> None:
+    client = _client(tmp_path)
+    client.post("/create_infrastructure", json=BODY)
+    store = Store(tmp_path / "worker.sqlite3")
+    request = parse_step_request(json.dumps(BODY).encode())
+
+    def broken(snapshot: Snapshot) -> StepOutcome:
+        raise RuntimeError("decision failed")
+
+    with pytest.raises(RuntimeError):
+        store.apply("effective_status", request, 0, broken)
+    assert [entry.step for entry in store.history()] == ["create_infrastructure"]
+    # Neither the flock nor a transaction was left behind: the next call goes through.
+    with (tmp_path / "worker.sqlite3.lock").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)  # raises at once if still held
+        fcntl.flock(lock, fcntl.LOCK_UN)
+    assert client.post("/effective_status", json=BODY).status_code == 200
+    assert len(store.history()) == 2
 
 
 def test_default_state_dir_is_under_the_repository(monkeypatch: pytest.MonkeyPatch) -> None:
