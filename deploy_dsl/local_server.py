@@ -1,8 +1,9 @@
 """The local development stack: Conductor OSS from its boot jar (SQLite, no Docker) and the worker.
 
 Everything lives under the repository root: the jar in ``.cache/conductor/`` (fetched once with
-Maven), state and logs in ``.state/``. Both processes run detached in their own sessions, so they
-outlive the command that started them; pid files are how ``down`` and ``status`` find them again.
+Maven, see ``server_jar``), state and logs in ``.state/``. Both processes run detached in their own
+sessions, so they outlive the command that started them; pid files are how ``down`` and ``status``
+find them again (see ``processes``).
 
 This is an edge module (files, processes, HTTP). It does not use the Conductor SDK: it only needs
 ``/health``.
@@ -12,12 +13,8 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import hashlib
 import os
-import shutil
-import signal
 import socket
-import subprocess
 import sys
 import time
 import urllib.request
@@ -25,8 +22,16 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from deploy_dsl.errors import DeployDslError
+from deploy_dsl import server_jar
 from deploy_dsl.java_runtime import find_java
+from deploy_dsl.processes import alive, command_line, read_number, spawn, terminate, write_number
+from deploy_dsl.server_jar import (
+    CONDUCTOR_ARTIFACT,
+    CONDUCTOR_VERSION,
+    JAR_ENV,
+    JAR_NAME,
+    LocalServerError,
+)
 
 __all__ = [
     "CONDUCTOR_ARTIFACT",
@@ -35,6 +40,7 @@ __all__ = [
     "DEFAULT_LAYOUT",
     "DEFAULT_WORKER_PORT",
     "JAR_ENV",
+    "JAR_NAME",
     "JVM_OPTIONS",
     "REPO_ROOT",
     "Layout",
@@ -51,10 +57,6 @@ __all__ = [
     "up",
 ]
 
-CONDUCTOR_VERSION = "3.32.3"
-CONDUCTOR_ARTIFACT = f"org.conductoross:conductor-server:{CONDUCTOR_VERSION}:jar:boot"
-JAR_NAME = f"conductor-server-{CONDUCTOR_VERSION}-boot.jar"
-JAR_ENV = "CONDUCTOR_SERVER_JAR"
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 DEFAULT_CONDUCTOR_PORT = 8080
@@ -76,10 +78,6 @@ Progress = Callable[[str], None]
 
 def _quiet(_line: str) -> None:
     pass
-
-
-class LocalServerError(DeployDslError):
-    """The local stack could not be started, found or stopped; the message says what to do."""
 
 
 @dataclass(frozen=True)
@@ -254,7 +252,7 @@ def status(
     result = []
     for service, port in zip(_services(layout), (ports.conductor, ports.worker), strict=True):
         pid = _live_pid(service)
-        recorded = _read_number(service.port_file) if pid is not None else None
+        recorded = read_number(service.port_file) if pid is not None else None
         url = _url(recorded or port)
         result.append(ProcessStatus(service.name, pid, url, _healthy(url), service.log_file))
     return result
@@ -287,26 +285,8 @@ def render_properties(port: int, database: Path) -> str:
 
 
 def resolve_jar(progress: Progress = _quiet, *, layout: Layout = DEFAULT_LAYOUT) -> Path:
-    """`CONDUCTOR_SERVER_JAR`, else the cached boot jar, else fetch it with Maven."""
-    override = os.environ.get(JAR_ENV)
-    if override:
-        jar = Path(override).expanduser()
-        if not jar.is_file():
-            raise LocalServerError(f"{JAR_ENV}={override}: no such file")
-        return jar
-    cached = layout.cache_dir / JAR_NAME
-    if not cached.is_file():
-        _fetch_jar(cached, progress)
-    return cached
-
-
-def _read_number(path: Path) -> int | None:
-    """The number in a pid or port file; None if the file is missing or holds no number."""
-    try:
-        text = path.read_text(encoding="ascii").strip()
-    except (OSError, UnicodeDecodeError):
-        return None
-    return int(text) if text.isdigit() and int(text) > 0 else None
+    """`CONDUCTOR_SERVER_JAR`, else the boot jar cached in the layout, else fetch it with Maven."""
+    return server_jar.resolve_jar(layout.cache_dir, progress)
 
 
 # --- starting -------------------------------------------------------------------------------
@@ -327,7 +307,7 @@ def _running_port(step: _Step, progress: Progress) -> int | None:
     if pid is None:
         _forget(service)  # stale files, if any
         return None
-    port = _read_number(service.port_file) or step.port
+    port = read_number(service.port_file) or step.port
     url = _url(port)
     if port != step.port:
         progress(
@@ -354,14 +334,14 @@ def _start(step: _Step, progress: Progress) -> None:
     service = step.service
     pid = step.launch()
     started = time.monotonic()  # after launch: fetching the jar is not start-up time
-    _write_number(service.pid_file, pid)
-    _write_number(service.port_file, step.port)
+    write_number(service.pid_file, pid)
+    write_number(service.port_file, step.port)
     url = _url(step.port)
     try:
         _wait_healthy(service, pid, url, progress, step.timeout)
     except BaseException:
-        if _alive(pid):
-            _terminate(pid, STOP_TIMEOUT)
+        if alive(pid):
+            terminate(pid, STOP_TIMEOUT)
         _forget(service)
         raise
     elapsed = time.monotonic() - started
@@ -372,7 +352,7 @@ def _launch_conductor(layout: Layout, port: int, log: Path, progress: Progress) 
     jar = resolve_jar(progress, layout=layout)
     java = find_java(progress)
     progress(f"conductor: Java {java.major} from {java.source}: {java.path}")
-    jar = _launcher(java.path, jar, layout, progress)
+    jar = server_jar.launcher(java.path, jar, layout.cache_dir, progress)
     layout.conductor_dir.mkdir(parents=True, exist_ok=True)
     layout.properties_file.write_text(
         render_properties(port, layout.conductor_dir / "conductor.db"), encoding="utf-8"
@@ -385,13 +365,13 @@ def _launch_conductor(layout: Layout, port: int, log: Path, progress: Progress) 
         f"--spring.config.additional-location=file:{layout.properties_file}",
     ]
     progress(f"conductor: starting {jar.name} on port {port}, log {log}")
-    return _spawn(argv, cwd=layout.conductor_dir, log=log)
+    return spawn(argv, cwd=layout.conductor_dir, log=log)
 
 
 def _launch_worker(layout: Layout, port: int, log: Path) -> int:
     argv = [sys.executable, "-m", "gunicorn", "-c", "worker/gunicorn.conf.py", WORKER_APP]
     env = {**os.environ, "WORKER_PORT": str(port)}
-    return _spawn(argv, cwd=layout.root, log=log, env=env)
+    return spawn(argv, cwd=layout.root, log=log, env=env)
 
 
 def _check_worker_sources(layout: Layout) -> None:
@@ -402,28 +382,6 @@ def _check_worker_sources(layout: Layout) -> None:
             )
 
 
-# Kept until they exit: a dropped Popen of a running process warns (ResourceWarning), and
-# polling it is how this process reaps its own children.
-_CHILDREN: dict[int, subprocess.Popen[bytes]] = {}
-
-
-def _spawn(argv: list[str], *, cwd: Path, log: Path, env: dict[str, str] | None = None) -> int:
-    log.parent.mkdir(parents=True, exist_ok=True)
-    with log.open("wb") as out:
-        # A new session: the process outlives this one and gets no Ctrl-C meant for the CLI.
-        process = subprocess.Popen(
-            argv,
-            cwd=cwd,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    _CHILDREN[process.pid] = process
-    return process.pid
-
-
 def _wait_healthy(
     service: _Service, pid: int, url: str, progress: Progress, timeout: float
 ) -> None:
@@ -431,7 +389,7 @@ def _wait_healthy(
     next_note = started + PROGRESS_EVERY
     while not _healthy(url):
         now = time.monotonic()
-        if not _alive(pid):
+        if not alive(pid):
             raise LocalServerError(
                 f"{service.name} exited while starting; the end of {service.log_file}:\n"
                 + _tail(service.log_file, 30)
@@ -448,126 +406,15 @@ def _wait_healthy(
         time.sleep(0.25)
 
 
-# --- the jar --------------------------------------------------------------------------------
-
-
-def _fetch_jar(target: Path, progress: Progress) -> None:
-    mvn = shutil.which("mvn")
-    if mvn is None:
-        raise LocalServerError(_no_jar_help("Maven (`mvn`) is not on PATH."))
-    # Into a scratch directory first: an interrupted download must not look like a jar.
-    scratch = target.parent / "download.tmp"
-    shutil.rmtree(scratch, ignore_errors=True)
-    scratch.mkdir(parents=True)
-    progress(f"conductor: fetching {CONDUCTOR_ARTIFACT} with Maven (about 460 MB, once)")
-    done = subprocess.run(
-        [
-            mvn,
-            "-q",
-            "-B",
-            "dependency:copy",
-            f"-Dartifact={CONDUCTOR_ARTIFACT}",
-            f"-DoutputDirectory={scratch}",
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    fetched = scratch / JAR_NAME
-    if done.returncode != 0 or not fetched.is_file():
-        shutil.rmtree(scratch, ignore_errors=True)
-        output = "\n".join((done.stdout + done.stderr).strip().splitlines()[-15:])
-        raise LocalServerError(_no_jar_help(f"`mvn dependency:copy` failed:\n{output}\n"))
-    fetched.replace(target)
-    shutil.rmtree(scratch, ignore_errors=True)
-
-
-def _no_jar_help(reason: str) -> str:
-    return (
-        f"cannot get the Conductor server jar: {reason}\n"
-        "Install Maven (`apt-get install maven`, `brew install maven`), or download "
-        f"{CONDUCTOR_ARTIFACT} yourself and set {JAR_ENV}=/path/to/{JAR_NAME}."
-    )
-
-
-def _launcher(java: Path, jar: Path, layout: Layout, progress: Progress) -> Path:
-    """Spring Boot's extracted form of `jar`, which starts in ~10 s instead of ~15 s.
-
-    A jar too old for `-Djarmode=tools` (Spring Boot < 3.3) is run as it is.
-    """
-    stat = jar.stat()
-    key = hashlib.sha256(f"{jar.resolve()}:{stat.st_size}:{stat.st_mtime_ns}".encode())
-    target = layout.cache_dir / "extracted" / f"{jar.stem}-{key.hexdigest()[:10]}"
-    if (target / jar.name).is_file():
-        return target / jar.name
-    progress(f"conductor: extracting {jar.name} for a faster start (once)")
-    scratch = target.with_name(target.name + ".tmp")
-    shutil.rmtree(scratch, ignore_errors=True)
-    command = [str(java), "-Djarmode=tools", "-jar", str(jar), "extract", "--destination"]
-    done = subprocess.run([*command, str(scratch)], capture_output=True, check=False)
-    if done.returncode != 0 or not (scratch / jar.name).is_file():
-        shutil.rmtree(scratch, ignore_errors=True)
-        progress(f"conductor: {jar.name} cannot be extracted; running it as it is")
-        return jar
-    shutil.rmtree(target, ignore_errors=True)
-    scratch.rename(target)
-    return target / jar.name
-
-
-# --- processes and pid files ----------------------------------------------------------------
+# --- the recorded processes and the lock ----------------------------------------------------
 
 
 def _live_pid(service: _Service) -> int | None:
     """The recorded pid if that process is alive and is the one we started."""
-    pid = _read_number(service.pid_file)
-    if pid is None or not _alive(pid):
+    pid = read_number(service.pid_file)
+    if pid is None or not alive(pid):
         return None
-    return pid if service.marker in _command_line(pid) else None
-
-
-def _alive(pid: int) -> bool:
-    """True while the process exists and is not a zombie."""
-    _reap(pid)
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # someone else's process, but alive
-    return _state(pid) != "Z"
-
-
-def _state(pid: int) -> str:
-    """The one-letter process state (R, S, Z, ...); "" if unknown."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text(encoding="ascii", errors="replace")
-    except OSError:
-        return _ps(pid, "stat")[:1]
-    return stat.rpartition(")")[2].split()[0]  # the name in (...) may hold spaces
-
-
-def _command_line(pid: int) -> str:
-    # Not a liveness test: right after a fork the new command line can still read as empty.
-    try:
-        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
-    except OSError:
-        return _ps(pid, "args")
-    return raw.replace(b"\0", b" ").decode(errors="replace")
-
-
-def _ps(pid: int, field: str) -> str:
-    # Where there is no /proc (macOS).
-    with contextlib.suppress(OSError):
-        command = ["ps", "-o", f"{field}=", "-p", str(pid)]
-        return subprocess.run(command, capture_output=True, text=True, check=False).stdout.strip()
-    return ""
-
-
-def _reap(pid: int) -> None:
-    # A process started by this very process (a test fixture) stays a zombie until polled.
-    child = _CHILDREN.get(pid)
-    if child is not None and child.poll() is not None:
-        del _CHILDREN[pid]
+    return pid if service.marker in command_line(pid) else None
 
 
 def _stop_recorded(service: _Service, progress: Progress) -> bool:
@@ -578,46 +425,15 @@ def _stop_recorded(service: _Service, progress: Progress) -> bool:
             progress(f"{service.name}: not running; removed the stale {service.pid_file.name}")
         _forget(service)
         return False
-    how = _terminate(pid, STOP_TIMEOUT)
+    how = terminate(pid, STOP_TIMEOUT)
     _forget(service)
     progress(f"{service.name}: stopped pid {pid} ({how})")
     return True
 
 
-def _terminate(pid: int, timeout: float) -> str:
-    _signal_group(pid, signal.SIGTERM)
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if not _alive(pid):
-            return "SIGTERM"
-        time.sleep(0.1)
-    _signal_group(pid, signal.SIGKILL)
-    for _ in range(50):
-        if not _alive(pid):
-            break
-        time.sleep(0.1)
-    return f"SIGKILL after {timeout:.0f}s"
-
-
-def _signal_group(pid: int, signum: signal.Signals) -> None:
-    # Our processes lead their own group: signal it so gunicorn's workers go too.
-    with contextlib.suppress(ProcessLookupError):
-        if os.getpgid(pid) == pid:
-            os.killpg(pid, signum)
-        else:
-            os.kill(pid, signum)
-
-
 def _forget(service: _Service) -> None:
     service.pid_file.unlink(missing_ok=True)
     service.port_file.unlink(missing_ok=True)
-
-
-def _write_number(path: Path, number: int) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    scratch = path.with_name(path.name + ".tmp")
-    scratch.write_text(f"{number}\n", encoding="ascii")
-    scratch.replace(path)
 
 
 @contextlib.contextmanager
