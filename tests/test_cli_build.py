@@ -21,6 +21,14 @@ def _run(*args: str, cwd: Path = REPO_ROOT) -> subprocess.CompletedProcess[str]:
     )
 
 
+def _definitions(tmp_path: Path, module: str, source: str) -> Path:
+    """A definitions directory holding one module, for a build that is not the project's."""
+    directory = tmp_path / "defs"
+    directory.mkdir()
+    (directory / f"{module}.py").write_text(source)
+    return directory
+
+
 def _snapshot(directory: Path) -> dict[str, bytes]:
     files = (p for p in directory.rglob("*") if p.is_file())
     return {str(p.relative_to(directory)): p.read_bytes() for p in files}
@@ -47,13 +55,13 @@ def test_failed_build_leaves_the_output_untouched(tmp_path: Path) -> None:
     out = tmp_path / "out"
     out.mkdir()
     (out / "keep.json").write_text("{}\n")
-    broken = tmp_path / "defs"
-    broken.mkdir()
-    (broken / "broken.py").write_text(
+    broken = _definitions(
+        tmp_path,
+        "broken",
         "from deploy_dsl.dsl import Simple, Workflow\n"
         "a = Simple('a')\n"
         "b = Simple('a')\n"
-        "w = Workflow('w', version=1, owner_email='o@example.com', tasks=[a, b])\n"
+        "w = Workflow('w', version=1, owner_email='o@example.com', tasks=[a, b])\n",
     )
     result = _run("build", "--definitions", str(broken), "--out", str(out))
     assert result.returncode == 1
@@ -63,14 +71,14 @@ def test_failed_build_leaves_the_output_untouched(tmp_path: Path) -> None:
 
 
 def test_a_typo_in_a_definition_names_the_file_and_line(tmp_path: Path) -> None:
-    defs = tmp_path / "defs"
-    defs.mkdir()
-    (defs / "typo.py").write_text(
+    defs = _definitions(
+        tmp_path,
+        "typo",
         "from pydantic import BaseModel\n"
         "from deploy_dsl.dsl import Simple, Workflow, workflow_input\n"
         "class In(BaseModel):\n"
         "    scope: str\n"
-        "t = Simple('t', inputs={'s': workflow_input(In).scpoe})\n"
+        "t = Simple('t', inputs={'s': workflow_input(In).scpoe})\n",
     )
     result = _run("build", "--definitions", str(defs), "--out", str(tmp_path / "out"))
     assert result.returncode == 1
@@ -137,12 +145,12 @@ def test_validate_rejects_a_file_that_is_not_json(tmp_path: Path) -> None:
 
 
 def test_lenient_build_turns_json_style_findings_into_warnings(tmp_path: Path) -> None:
-    defs = tmp_path / "defs"
-    defs.mkdir()
-    (defs / "loose.py").write_text(
+    defs = _definitions(
+        tmp_path,
+        "loose",
         "from deploy_dsl.dsl import Simple, Workflow\n"
         "t = Simple('t', inputs={'x': '${workflow.input.undeclared}'})\n"
-        "w = Workflow('w', version=1, owner_email='o@example.com', tasks=[t])\n"
+        "w = Workflow('w', version=1, owner_email='o@example.com', tasks=[t])\n",
     )
     strict = _run("build", "--definitions", str(defs), "--out", str(tmp_path / "a"))
     assert strict.returncode == 1 and "error DSL015" in strict.stdout
