@@ -4,7 +4,6 @@ VENV    := .venv
 PY      := $(VENV)/bin/python
 DSL     := $(VENV)/bin/deploy-dsl
 STAMP   := $(VENV)/.installed
-WORKER_PORT ?= 3000
 
 .DEFAULT_GOAL := help
 .PHONY: help install build check test worker up down register deploy deploy-success pipeline demo bench clean
@@ -22,8 +21,8 @@ $(STAMP): pyproject.toml package.json
 
 install: $(STAMP) ## create .venv and install the project with its dev tools
 
-build: $(STAMP) ## compile definitions/ to build/ (workflows, taskdefs, docs)
-	$(DSL) build
+build: $(STAMP) ## compile definitions/ to build/ (workflows, taskdefs, docs) and the README diagram
+	$(DSL) build --readme README.md
 
 check: $(STAMP) ## ruff and mypy --strict
 	$(VENV)/bin/ruff check deploy_dsl definitions worker tests bench
@@ -33,8 +32,8 @@ check: $(STAMP) ## ruff and mypy --strict
 test: $(STAMP) ## the whole suite: unit, snapshot, worker (gunicorn), end to end (real Conductor)
 	$(VENV)/bin/pytest
 
-worker: $(STAMP) ## run the mock worker in the foreground on 127.0.0.1:$(WORKER_PORT)
-	WORKER_PORT=$(WORKER_PORT) $(VENV)/bin/gunicorn -c worker/gunicorn.conf.py 'worker.app:create_app()'
+worker: $(STAMP) ## run the mock worker in the foreground (port WORKER_PORT, default 3000)
+	$(DSL) server worker
 
 up: $(STAMP) ## start the local Conductor server and the worker
 	$(DSL) server up
@@ -55,10 +54,11 @@ pipeline: $(STAMP) ## the seed's pipeline of waves
 	$(DSL) run pipeline_simple_v1 --input samples/pipeline_input.json --wait
 
 demo: $(STAMP) ## build, start the server and worker, register, run the three scenarios
-	$(PY) -m deploy_dsl.demo
+	$(PY) -m deploy_dsl.cli.demo
 
 bench: $(STAMP) ## benchmarks: compile, build, worker, server (figures and ratios)
 	$(PY) -m bench
 
-clean: ## remove caches and local state (keeps .venv)
+clean: ## stop the local servers, then remove caches and local state (keeps .venv)
+	@if [ -x $(DSL) ]; then $(DSL) server down; fi
 	rm -rf .state .pytest_cache .mypy_cache .ruff_cache

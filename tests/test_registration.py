@@ -6,7 +6,14 @@ from typing import Any
 
 import pytest
 
-from deploy_dsl.registration import Item, Plan, RegistrationFailed, plan, register, states_match
+from deploy_dsl.client.registration import (
+    Item,
+    Plan,
+    RegistrationFailed,
+    plan,
+    register,
+    states_match,
+)
 from deploy_dsl.wire import TaskDef, WorkflowDef
 
 

@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from deploy_dsl.settings import Settings, SettingsError, api_url
+from deploy_dsl.client.settings import Settings, SettingsError, api_url, load_settings
 
 
 @pytest.mark.parametrize(
@@ -23,6 +25,8 @@ def _clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: object) -> Non
         "CONDUCTOR_AUTH_KEY",
         "CONDUCTOR_AUTH_SECRET",
         "WORKER_BASE_URL",
+        "CONDUCTOR_PORT",
+        "WORKER_PORT",
     ):
         monkeypatch.delenv(name, raising=False)  # fmt: skip
     monkeypatch.chdir(str(tmp_path))  # no stray .env
@@ -31,7 +35,7 @@ def _clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: object) -> Non
 def test_defaults_are_the_local_server_without_auth() -> None:
     connection = Settings().connection()
     assert connection.server_url == "http://localhost:8080/api"
-    assert not connection.authenticated
+    assert connection.key_id is None
 
 
 def test_orkes_key_and_secret_select_orkes(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -59,8 +63,60 @@ def test_half_the_credentials_is_an_error(monkeypatch: pytest.MonkeyPatch) -> No
         Settings().connection()
 
 
-def test_dotenv_sets_the_worker_url(tmp_path: object) -> None:
-    from pathlib import Path
-
+def test_dotenv_sets_the_worker_url() -> None:
     Path(".env").write_text("WORKER_BASE_URL=http://10.0.0.5:3000\n")
     assert Settings().compile_options().worker_base_url == "http://10.0.0.5:3000"
+
+
+def test_ports_set_the_local_urls(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CONDUCTOR_PORT", "18080")
+    monkeypatch.setenv("WORKER_PORT", "13000")
+    settings = load_settings()
+    assert (settings.local_conductor_port, settings.local_worker_port) == (18080, 13000)
+    assert settings.connection().server_url == "http://localhost:18080/api"
+    assert settings.compile_options().worker_base_url == "http://localhost:13000"
+
+
+def test_ports_from_dotenv() -> None:
+    Path(".env").write_text("CONDUCTOR_PORT=18080\nWORKER_PORT=13000\n")
+    settings = load_settings()
+    assert (settings.conductor_url, settings.worker_url) == (
+        "http://localhost:18080",
+        "http://localhost:13000",
+    )
+
+
+def test_a_local_url_gives_the_port(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CONDUCTOR_BASE_URL", "http://127.0.0.1:9090/api")
+    assert load_settings().local_conductor_port == 9090
+
+
+@pytest.mark.parametrize(
+    ("name", "url", "port"),
+    [("CONDUCTOR", "http://localhost:8080", "18080"), ("WORKER", "http://127.0.0.1:3000", "1")],
+)
+def test_a_url_and_a_port_that_disagree_are_refused(
+    name: str, url: str, port: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(f"{name}_BASE_URL", url)
+    monkeypatch.setenv(f"{name}_PORT", port)
+    with pytest.raises(SettingsError) as error:
+        load_settings()
+    message = str(error.value)
+    assert "\n" not in message
+    assert f"{name}_BASE_URL={url} is on port" in message and f"{name}_PORT={port}" in message
+
+
+def test_a_remote_url_does_not_fix_the_local_port(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A remote server to talk to, and a local stack on another port: no contradiction.
+    monkeypatch.setenv("CONDUCTOR_BASE_URL", "https://conductor.example.com")
+    monkeypatch.setenv("CONDUCTOR_PORT", "18080")
+    settings = load_settings()
+    assert settings.conductor_url == "https://conductor.example.com"
+    assert settings.local_conductor_port == 18080
+
+
+def test_a_bad_port_names_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WORKER_PORT", "http://x")
+    with pytest.raises(SettingsError, match="WORKER_PORT"):
+        load_settings()

@@ -11,6 +11,7 @@ from pathlib import Path
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from deploy_dsl.client.settings import DEFAULT_WORKER_PORT
 from worker.faults import FaultSpec, parse_faults
 from worker.steps import STEP_NAMES, Rules
 
@@ -27,7 +28,8 @@ class WorkerConfigError(Exception):
 class WorkerSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, frozen=True)
 
-    port: int = Field(default=3000, ge=1, le=65535)
+    # `deploy-dsl server up` passes the port of the project's settings; this is for bare runs.
+    port: int = Field(default=DEFAULT_WORKER_PORT, ge=1, le=65535)
     processes: int = Field(default=2, ge=1, le=64)
     state_dir: Path = REPO_ROOT / ".state" / "worker"
     provision_delay_seconds: float = Field(default=1.0, ge=0, le=3600)

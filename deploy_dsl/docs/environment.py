@@ -1,4 +1,4 @@
-"""The jinja2 environment of the docs templates shipped in `deploy_dsl/templates`."""
+"""The jinja2 environment of the docs templates shipped in `deploy_dsl/docs/templates`."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ def environment() -> jinja2.Environment:
     """Markdown and Mermaid are not HTML: no autoescape; the templates escape with the
     `mermaid`, `md_code` and `md_cell` filters instead. Undefined names are errors."""
     env = jinja2.Environment(
-        loader=jinja2.PackageLoader("deploy_dsl", "templates"),
+        loader=jinja2.PackageLoader("deploy_dsl.docs", "templates"),
         autoescape=False,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,

@@ -19,15 +19,16 @@ from mermaid_check import (
     texts,
 )
 
-from deploy_dsl.builder import build_files
 from deploy_dsl.compiler import Compiled
-from deploy_dsl.loading import load_definitions, load_json_files
 from deploy_dsl.wire import WorkflowDef
+from deploy_dsl.workspace.build import build_files
+from deploy_dsl.workspace.json_files import load_json_files
+from deploy_dsl.workspace.loader import load_project
 
 
 @pytest.fixture(scope="session")
 def project() -> tuple[Compiled, dict[str, str]]:
-    compiled, files = build_files(load_definitions("definitions"))
+    compiled, files = build_files(load_project("definitions"))
     assert not compiled.errors, compiled.errors
     return compiled, files
 

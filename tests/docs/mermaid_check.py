@@ -18,7 +18,7 @@ from typing import Any, NoReturn
 import pytest
 
 from deploy_dsl.compiler import Compiled
-from deploy_dsl.docs import render_docs
+from deploy_dsl.docs.pages import render_docs
 from deploy_dsl.wire import WorkflowDef
 
 REPO = Path(__file__).resolve().parents[2]

@@ -8,8 +8,7 @@ from typing import Any
 
 from mermaid_check import BROKEN, Diagram
 
-from deploy_dsl.docs import END_ID, START_ID, flowchart, node_id
-from deploy_dsl.docs.flowchart import Cluster, Node
+from deploy_dsl.docs.flowchart import END_ID, START_ID, Cluster, Node, flowchart, node_id
 from deploy_dsl.wire import WorkflowTask
 
 

@@ -9,11 +9,12 @@ import pytest
 from mermaid_check import EDGE_CASES, REPO, mermaid_blocks
 
 from deploy_dsl.compiler import Compiled
-from deploy_dsl.docs import UnknownWorkflow, node_id, readme_diagram, render_docs
 from deploy_dsl.docs.escape import md_cell, md_code, mermaid_text
 from deploy_dsl.docs.facts import walk
-from deploy_dsl.loading import load_json_files
+from deploy_dsl.docs.flowchart import node_id
+from deploy_dsl.docs.pages import UnknownWorkflow, readme_diagram, render_docs
 from deploy_dsl.wire import WorkflowDef
+from deploy_dsl.workspace.json_files import load_json_files
 
 Project = tuple[Compiled, dict[str, str]]
 

@@ -1,8 +1,9 @@
 """The real stack for the end-to-end tests: Conductor OSS and the mock worker, registered once.
 
 CI starts both (`make up`) before `make test`; the session then uses them as they are. On a
-machine where they do not answer, the session starts them with `local_server.up()` (the first
-time fetches the server jar, ~460 MB) and stops what it started when it ends.
+machine where they do not answer, the session starts them (the first time fetches the server
+jar, ~460 MB) and stops what it started when it ends. Ports and URLs come from the project's
+settings, so `CONDUCTOR_PORT=18080 WORKER_PORT=13000 make test` runs on those ports.
 """
 
 from __future__ import annotations
@@ -13,8 +14,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from deploy_dsl import local_server
-from deploy_dsl.settings import DEFAULT_CONDUCTOR_URL, load_settings
+from deploy_dsl.client.settings import LOCAL_HOSTS, load_settings
+from deploy_dsl.local import stack as local_stack
 from tests.e2e.support import (
     CliResult,
     Conductor,
@@ -23,48 +24,37 @@ from tests.e2e.support import (
     healthy,
     progress,
     run_cli,
-    stop_local,
 )
-
-LOCAL_HOSTS = {"localhost", "127.0.0.1"}
-
-
-def _port(url: str, name: str) -> int:
-    parts = urllib.parse.urlsplit(url)
-    if parts.hostname not in LOCAL_HOSTS:
-        pytest.fail(
-            f"{name} {url} does not answer and is not local: the end-to-end tests start a "
-            "local stack only on localhost"
-        )
-    return parts.port or 80
 
 
 @pytest.fixture(scope="session")
 def stack() -> Iterator[Stack]:
+    """The servers of the project's settings (CONDUCTOR_PORT, WORKER_PORT, the URLs, `.env`)."""
     settings = load_settings()
-    conductor_url = settings.conductor_base_url or DEFAULT_CONDUCTOR_URL
-    conductor_url = conductor_url.rstrip("/").removesuffix("/api")
-    worker_url = settings.worker_base_url.rstrip("/")
-    if healthy(conductor_url) and healthy(worker_url):
-        parts = urllib.parse.urlsplit(conductor_url), urllib.parse.urlsplit(worker_url)
-        yield Stack(conductor_url, worker_url, parts[0].port or 80, parts[1].port or 80)
+    here = Stack(
+        settings.conductor_url,
+        settings.worker_url,
+        settings.local_conductor_port,
+        settings.local_worker_port,
+    )
+    if healthy(here.conductor_url) and healthy(here.worker_url):
+        yield here
         return
-    ports = _port(conductor_url, "CONDUCTOR_BASE_URL"), _port(worker_url, "WORKER_BASE_URL")
-    running = {p.name for p in local_server.status(*ports) if p.running}
-    progress(f"starting the local stack (already running: {sorted(running) or 'nothing'})")
-    local_server.up(*ports, progress=progress)
-    stack = Stack(conductor_url, worker_url, *ports)
-    for name, url in (("Conductor", conductor_url), ("the worker", worker_url)):
-        # e.g. `server up` had already started it on another port
-        assert healthy(url), f"{name} does not answer at {url} after `server up`"
-    try:
-        yield stack
-    finally:
-        started = {"conductor", "worker"} - running
-        if len(started) == 2:
-            local_server.down(progress)
-        elif started:
-            stop_local(started.pop(), stack)
+    for name, url in (
+        ("CONDUCTOR_BASE_URL", here.conductor_url),
+        ("WORKER_BASE_URL", here.worker_url),
+    ):
+        if urllib.parse.urlsplit(url).hostname not in LOCAL_HOSTS:
+            pytest.fail(
+                f"{name} {url} does not answer and is not local: the end-to-end tests start a "
+                "local stack only on localhost"
+            )
+    progress(f"starting the local stack (running now: {local_stack.running() or 'nothing'})")
+    ports = local_stack.Ports(here.conductor_port, here.worker_port)
+    with local_stack.started_for(ports, progress=progress):
+        for name, url in (("Conductor", here.conductor_url), ("the worker", here.worker_url)):
+            assert healthy(url), f"{name} does not answer at {url} after `server up`"
+        yield here
 
 
 @pytest.fixture(scope="session")

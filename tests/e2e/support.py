@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import signal
 import subprocess
 import sys
 import time
@@ -18,10 +17,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from deploy_dsl import local_server
-from deploy_dsl.conductor_api import ConductorApi
-from deploy_dsl.settings import Connection
-from deploy_dsl.timeline import TERMINAL_STATUSES
+from deploy_dsl.client.api import ConductorApi
+from deploy_dsl.client.settings import Connection
+from deploy_dsl.client.timeline import TERMINAL_STATUSES
+from deploy_dsl.local import stack as local_stack
 
 __all__ = [
     "REPO_ROOT",
@@ -32,10 +31,9 @@ __all__ = [
     "at",
     "healthy",
     "progress",
-    "recorded_pid",
     "run_cli",
     "started_id",
-    "stop_local",
+    "stop_worker",
     "tasks_of",
     "wait_until",
 ]
@@ -214,9 +212,12 @@ class Stack:
     conductor_port: int
     worker_port: int
 
+    def ports(self) -> local_stack.Ports:
+        return local_stack.Ports(self.conductor_port, self.worker_port)
+
     def restart_worker(self) -> None:
         """Start the worker again after a test stopped it; Conductor keeps running."""
-        local_server.up(self.conductor_port, self.worker_port, progress=progress)
+        local_stack.up(self.ports(), progress=progress)
         assert healthy(self.worker_url), f"the worker does not answer at {self.worker_url}"
 
 
@@ -224,22 +225,11 @@ def progress(line: str) -> None:
     print(f"[e2e] {line}", file=sys.stderr, flush=True)
 
 
-def recorded_pid(name: str, stack: Stack) -> int | None:
-    """The pid `deploy-dsl server up` recorded for "conductor" or "worker", if it runs."""
-    for process in local_server.status(stack.conductor_port, stack.worker_port):
-        if process.name == name:
-            return process.pid
-    raise AssertionError(f"local_server knows no process {name!r}")
-
-
-def stop_local(name: str, stack: Stack) -> None:
-    """Stop one process that `server up` started (`down()` stops both) and wait until it is
-    gone, so that `up()` afterwards starts it afresh instead of waiting on a dying one."""
-    pid = recorded_pid(name, stack)
-    if pid is None:
-        return
-    # Both processes lead their own session and group; the group takes gunicorn's workers too.
-    os.killpg(pid, signal.SIGTERM)
-    wait_until(
-        lambda: recorded_pid(name, stack) is None, timeout=60, what=f"{name} (pid {pid}) to stop"
+def stop_worker(stack: Stack) -> None:
+    """Stop the worker that `server up` started (Conductor keeps running); fails the test if
+    the worker that answers is not the one `server up` started."""
+    assert "worker" in local_stack.running(), (
+        f"the worker at {stack.worker_url} was not started by `deploy-dsl server up`: this "
+        "test stops and restarts it"
     )
+    local_stack.stop("worker", progress)

@@ -18,10 +18,9 @@ from tests.e2e.support import (
     Stack,
     WorkerClient,
     healthy,
-    recorded_pid,
     run_cli,
     started_id,
-    stop_local,
+    stop_worker,
     tasks_of,
     wait_until,
 )
@@ -186,11 +185,7 @@ def test_status_prints_the_timeline_of_a_finished_execution(rolled_back: Deploy)
 def test_a_worker_outage_is_retried_per_the_taskdef(
     stack: Stack, registered: CliResult, conductor: Conductor, worker: WorkerClient, unique: str
 ) -> None:
-    assert recorded_pid("worker", stack) is not None, (
-        f"the worker at {stack.worker_url} was not started by `deploy-dsl server up`: this test "
-        "stops and restarts it by its recorded pid"
-    )
-    stop_local("worker", stack)
+    stop_worker(stack)
     try:
         assert not healthy(stack.worker_url)
         started = deploy(conductor, f"svc-outage-{unique}", wait=False)

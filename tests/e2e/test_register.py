@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from deploy_dsl.project import load_project
+from deploy_dsl.workspace.loader import load_project
 from tests.e2e.support import CliResult, Conductor, run_cli
 
 pytestmark = pytest.mark.e2e

@@ -13,9 +13,10 @@ from typing import Any
 
 from deploy_dsl.importer import ImportResult, import_files
 from deploy_dsl.importer.output import format_with_ruff, write_package
-from deploy_dsl.project import Project, load_project
+from deploy_dsl.project import Project
 from deploy_dsl.wire import dump
 from deploy_dsl.workflow import Workflow
+from deploy_dsl.workspace.loader import load_project
 
 __all__ = [
     "REPO_ROOT",

@@ -12,8 +12,8 @@ import pytest
 
 from deploy_dsl.compiler import compile_project
 from deploy_dsl.findings import Finding
-from deploy_dsl.loading import load_json_files
 from deploy_dsl.validation import Subject, validate
+from deploy_dsl.workspace.json_files import load_json_files
 from tests.importer.helpers import REPO_ROOT, Imported, canonical, import_package
 
 FIXTURES = REPO_ROOT.parent / "shared" / "conductor" / "fixtures"

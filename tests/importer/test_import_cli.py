@@ -7,7 +7,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from deploy_dsl.import_cli import import_
+from deploy_dsl.cli.importing import import_
 from tests.importer.helpers import REPO_ROOT
 
 FIXTURES = REPO_ROOT.parent / "shared" / "conductor" / "fixtures"

@@ -1,13 +1,14 @@
-"""Writing a build directory atomically (an I/O edge)."""
+"""Writing files atomically: a build directory as a whole, or one text file."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
-__all__ = ["write_tree"]
+__all__ = ["write_text", "write_tree"]
 
 
 def write_tree(out_dir: Path, files: Mapping[str, str]) -> None:
@@ -36,3 +37,16 @@ def write_tree(out_dir: Path, files: Mapping[str, str]) -> None:
         raise
     if previous is not None:
         shutil.rmtree(previous, ignore_errors=True)
+
+
+def write_text(path: Path, text: str) -> None:
+    """Replaces one file's content by a rename, so a reader never sees half of it."""
+    scratch = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    try:
+        scratch.write_bytes(text.encode("utf-8"))
+        if path.exists():
+            shutil.copymode(path, scratch)
+        scratch.replace(path)
+    except BaseException:
+        scratch.unlink(missing_ok=True)
+        raise

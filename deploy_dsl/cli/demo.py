@@ -10,7 +10,8 @@ from typing import Any
 import click
 
 from deploy_dsl.cli import main as cli
-from deploy_dsl.remote_cli import follow, start
+from deploy_dsl.cli.common import settings
+from deploy_dsl.cli.run import follow, start
 
 __all__ = ["main"]
 
@@ -59,7 +60,9 @@ def _outcome(execution: dict[str, Any]) -> str:
 
 
 def main() -> None:
-    _step("build", ["build"])
+    active = settings()  # a contradiction between ports and URLs stops the demo here
+    click.echo(f"Conductor: {active.conductor_url}  ·  worker: {active.worker_url}")
+    _step("build", ["build", "--readme", "README.md"])
     _step("start Conductor and the worker", ["server", "up"])
     _step("register", ["register"])
     results = [(scenario, _scenario(scenario)) for scenario in SCENARIOS]
@@ -74,7 +77,7 @@ def main() -> None:
             f"  {'ok ' if ok else 'BAD'} {scenario.title:44s} {status:10s} {took:5.1f}s  "
             f"{_outcome(execution)}  ({execution.get('workflowId')})"
         )
-    click.echo("\nConductor UI: http://localhost:8080  ·  stop everything: make down")
+    click.echo(f"\nConductor UI: {active.conductor_url}  ·  stop everything: make down")
     sys.exit(1 if failed else 0)
 
 

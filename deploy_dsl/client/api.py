@@ -11,8 +11,8 @@ import json
 import logging
 from typing import Any
 
+from deploy_dsl.client.settings import Connection
 from deploy_dsl.errors import DeployDslError
-from deploy_dsl.settings import Connection
 
 __all__ = ["ConductorApi", "ServerError", "ServerUnreachable"]
 

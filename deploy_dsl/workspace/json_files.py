@@ -1,51 +1,18 @@
-"""Reading definitions and Conductor JSON for the CLI, with errors that say where."""
+"""Reading Conductor JSON files (workflows and task definitions), with errors that say where."""
 
 from __future__ import annotations
 
 import json
-import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
-from deploy_dsl.errors import DeployDslError
-from deploy_dsl.project import Project, load_project
 from deploy_dsl.wire import TaskDef, WorkflowDef
+from deploy_dsl.workspace.loader import LoadError
 
-__all__ = ["JsonDefinitions", "LoadError", "load_definitions", "load_json_files"]
-
-
-class LoadError(DeployDslError):
-    """Definitions could not be loaded; the message names the file (and line) at fault."""
-
-
-def load_definitions(source: str) -> Project:
-    """`load_project`, turning an exception raised while importing a module into a LoadError
-    that names the definition line that raised it (a typo in a reference, a bad argument)."""
-    try:
-        return load_project(source)
-    except (DeployDslError, ValidationError, ImportError, SyntaxError, TypeError) as error:
-        raise LoadError(f"{_user_frame(error) or source}: {error}") from error
-
-
-def _user_frame(error: BaseException) -> str | None:
-    if isinstance(error, SyntaxError) and error.filename:
-        return f"{error.filename}:{error.lineno}"
-    frames = traceback.extract_tb(error.__traceback__)
-    package = str(Path(__file__).resolve().parent)
-    for frame in reversed(frames):
-        if not frame.filename.startswith(package) and "importlib" not in frame.filename:
-            return f"{_relative(frame.filename)}:{frame.lineno}"
-    return None
-
-
-def _relative(filename: str) -> str:
-    try:
-        return str(Path(filename).resolve().relative_to(Path.cwd()))
-    except ValueError:
-        return filename
+__all__ = ["JsonDefinitions", "load_json_files"]
 
 
 @dataclass

@@ -16,6 +16,7 @@ from pathlib import Path
 __all__ = [
     "alive",
     "command_line",
+    "find_leader",
     "read_number",
     "spawn",
     "terminate",
@@ -89,6 +90,32 @@ def command_line(pid: int) -> str:
     except OSError:
         return _ps(pid, "args")
     return raw.replace(b"\0", b" ").decode(errors="replace")
+
+
+def find_leader(marker: str) -> int | None:
+    """A live process that leads its own group and whose command line holds `marker`: how a
+    process we started is found again when its pid file is gone (`rm -rf .state`)."""
+    for pid in _all_pids():
+        if pid != os.getpid() and marker in command_line(pid) and _leads_group(pid) and alive(pid):
+            return pid
+    return None
+
+
+def _all_pids() -> list[int]:
+    proc = Path("/proc")
+    if proc.is_dir():
+        return sorted(int(entry.name) for entry in proc.iterdir() if entry.name.isdigit())
+    with contextlib.suppress(OSError):
+        listing = subprocess.run(["ps", "-eo", "pid="], capture_output=True, text=True, check=False)
+        return sorted(int(line) for line in listing.stdout.split() if line.isdigit())
+    return []
+
+
+def _leads_group(pid: int) -> bool:
+    try:
+        return os.getpgid(pid) == pid
+    except ProcessLookupError:
+        return False
 
 
 def _ps(pid: int, field: str) -> str:

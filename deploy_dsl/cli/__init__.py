@@ -1,0 +1,42 @@
+"""The `deploy-dsl` command line (an edge: it reads files, talks to servers, prints, exits).
+
+One module per noun; each is imported only when its command runs (or `--help` lists it), so
+that `deploy-dsl build` never pays for the SDK, the server launcher or the importer.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import ClassVar
+
+import click
+
+__all__ = ["main"]
+
+
+class _LazyGroup(click.Group):
+    lazy: ClassVar[dict[str, str]] = {
+        "build": "deploy_dsl.cli.build:build",
+        "validate": "deploy_dsl.cli.build:validate",
+        "register": "deploy_dsl.cli.register:register",
+        "run": "deploy_dsl.cli.run:run",
+        "status": "deploy_dsl.cli.run:status",
+        "import": "deploy_dsl.cli.importing:import_",
+        "server": "deploy_dsl.cli.server:server",
+    }
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), *self.lazy])
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.lazy:
+            module_name, attribute = self.lazy[cmd_name].split(":")
+            command: click.Command = getattr(importlib.import_module(module_name), attribute)
+            return command
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="deploy-dsl")
+def main() -> None:
+    """Typed Python deployment workflows for Conductor: build, validate, register, run."""

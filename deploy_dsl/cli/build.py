@@ -1,0 +1,107 @@
+"""`deploy-dsl build` and `deploy-dsl validate`: compile and check, never talk to a server."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from deploy_dsl.cli.common import DEFINITIONS_OPTION, load_definitions, print_findings
+from deploy_dsl.errors import DeployDslError
+
+__all__ = ["build", "validate"]
+
+
+@click.command()
+@DEFINITIONS_OPTION
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("build"),
+    show_default=True,
+    help="Output directory; replaced as a whole, and only if the build succeeds.",
+)
+@click.option(
+    "--readme",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    default=None,
+    help="Also rewrite the generated diagram blocks of this Markdown file (`make build` "
+    "passes README.md).",
+)
+@click.option(
+    "--lenient",
+    is_flag=True,
+    help="Validate as for JSON files (undeclared inputs, workflows and task definitions "
+    "registered elsewhere are warnings): for definitions imported from JSON.",
+)
+def build(definitions: str, out: Path, readme: Path | None, lenient: bool) -> None:
+    """Compile definitions to canonical Conductor JSON (and docs) in OUT.
+
+    Uses the default worker URL, never `.env`, so build/ is the same on every machine.
+    Validation errors stop the build before anything is written.
+    """
+    from deploy_dsl.workspace.build import build_files
+    from deploy_dsl.workspace.output import write_text, write_tree
+    from deploy_dsl.workspace.readme import updated_readme
+
+    project = load_definitions(definitions)
+    compiled, files = build_files(project, strict=not lenient)
+    if print_findings(compiled.findings):
+        raise click.ClickException(
+            f"{len(compiled.errors)} validation error(s); {out}/ was left as it was"
+        )
+    try:
+        # Rendered before anything is written: a bad block must not leave a half-done build.
+        old = readme.read_text(encoding="utf-8") if readme else None
+        new = updated_readme(old, compiled, readme, out) if readme and old is not None else None
+        write_tree(out, files)
+    except DeployDslError as error:
+        raise click.ClickException(f"{error}; {out}/ was left as it was") from None
+    if readme and new is not None and new != old:
+        write_text(readme, new)
+        click.echo(f"rewrote the generated diagram in {readme}")
+    click.echo(
+        f"built {len(compiled.workflows)} workflow(s) and {len(compiled.taskdefs)} task "
+        f"definition(s) into {out}/ ({len(files)} files)"
+    )
+
+
+@click.command()
+@click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@DEFINITIONS_OPTION
+def validate(files: tuple[Path, ...], definitions: str) -> None:
+    """Validate the project's definitions, or the given Conductor JSON FILES.
+
+    Prints every finding, one per line, with its location; exits 1 if any is an error.
+    For JSON files, undeclared inputs, unknown sub-workflows and HTTP tasks without a task
+    definition are warnings (they may be declared elsewhere).
+    """
+    from deploy_dsl.compiler import compile_project
+    from deploy_dsl.validation import Subject
+    from deploy_dsl.validation import validate as run_validation
+    from deploy_dsl.workspace.json_files import load_json_files
+
+    if files:
+        try:
+            loaded = load_json_files(list(files))
+        except DeployDslError as error:
+            raise click.ClickException(str(error)) from None
+        subject = Subject(
+            workflows=loaded.workflows,
+            taskdefs=loaded.taskdefs,
+            locations=loaded.locations,
+            strict=False,
+        )
+        findings = run_validation(subject)
+        count = f"{len(loaded.workflows)} workflow(s), {len(loaded.taskdefs)} task def(s)"
+    else:
+        compiled = compile_project(load_definitions(definitions))
+        findings = compiled.findings
+        count = f"{len(compiled.workflows)} workflow(s), {len(compiled.taskdefs)} task def(s)"
+    errors = print_findings(findings)
+    warnings = len(findings) - errors
+    click.echo(f"checked {count}: {errors} error(s), {warnings} warning(s)")
+    if errors:
+        sys.exit(1)

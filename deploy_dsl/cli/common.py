@@ -1,0 +1,71 @@
+"""What several commands share: options, loading definitions, settings and the server API."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import click
+
+from deploy_dsl.errors import DeployDslError
+from deploy_dsl.findings import Finding
+from deploy_dsl.project import Project
+from deploy_dsl.workspace.loader import DEFAULT_DEFINITIONS
+
+if TYPE_CHECKING:
+    from deploy_dsl.client.api import ConductorApi
+    from deploy_dsl.client.settings import Settings
+
+__all__ = [
+    "DEFINITIONS_OPTION",
+    "connect",
+    "load_definitions",
+    "print_findings",
+    "settings",
+]
+
+DEFINITIONS_OPTION = click.option(
+    "--definitions",
+    "definitions",
+    default=DEFAULT_DEFINITIONS,
+    show_default=True,
+    metavar="PKG_OR_DIR",
+    help="Package name or directory of definition modules.",
+)
+
+
+def load_definitions(source: str) -> Project:
+    from deploy_dsl.workspace.loader import load_project
+
+    try:
+        return load_project(source)
+    except DeployDslError as error:
+        raise click.ClickException(str(error)) from None
+
+
+def print_findings(findings: Sequence[Finding]) -> int:
+    """Prints every finding on its own line; returns how many are errors."""
+    errors = 0
+    for finding in findings:
+        click.echo(str(finding))
+        errors += finding.severity == "error"
+    return errors
+
+
+def settings() -> Settings:
+    from deploy_dsl.client.settings import load_settings
+
+    try:
+        return load_settings()
+    except DeployDslError as error:
+        raise click.ClickException(str(error)) from None
+
+
+def connect(active: Settings | None = None) -> ConductorApi:
+    """The server of the active settings, through the SDK."""
+    from deploy_dsl.client.api import ConductorApi
+
+    try:
+        return ConductorApi((active or settings()).connection())
+    except DeployDslError as error:
+        raise click.ClickException(str(error)) from None

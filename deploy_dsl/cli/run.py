@@ -1,0 +1,170 @@
+"""`deploy-dsl run` and `deploy-dsl status`: start a workflow, follow an execution."""
+
+from __future__ import annotations
+
+import gc
+import json
+import sys
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO
+
+import click
+
+from deploy_dsl.cli.common import DEFINITIONS_OPTION, connect, load_definitions
+from deploy_dsl.errors import DeployDslError
+
+if TYPE_CHECKING:
+    from deploy_dsl.client.api import ConductorApi
+    from deploy_dsl.workflow import Workflow
+
+__all__ = ["follow", "run", "start", "status"]
+
+_EXIT_FAILED = 1
+
+
+def _read_input(source: str | None) -> dict[str, Any]:
+    if source is None:
+        return {}
+    try:
+        text = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")
+    except OSError as error:
+        message = f"cannot read {source}: {error.strerror}"
+        raise click.BadParameter(message, param_hint="--input") from error
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise click.BadParameter(
+            f"{source}:{error.lineno}: not JSON: {error.msg}", param_hint="--input"
+        ) from error
+    if not isinstance(data, dict):
+        raise click.BadParameter(f"{source}: must be a JSON object", param_hint="--input")
+    return data
+
+
+def _validated_input(workflow: Workflow, data: dict[str, Any], source: str) -> dict[str, Any]:
+    from pydantic import ValidationError
+
+    model = workflow.input_model
+    if model is None:
+        return data
+    try:
+        checked: dict[str, Any] = model.model_validate(data).model_dump(mode="json", by_alias=True)
+    except ValidationError as error:
+        lines = [f"input for {workflow.name} ({source}) is not valid:"]
+        for problem in error.errors():
+            where = ".".join(str(p) for p in problem["loc"]) or "(top level)"
+            lines.append(f"  {where}: {problem['msg']}")
+        raise click.ClickException("\n".join(lines)) from error
+    return checked
+
+
+@click.command()
+@click.argument("workflow_name", metavar="WORKFLOW")
+@click.option(
+    "--input", "input_source", metavar="FILE|-", help="JSON input (a file or - for stdin)."
+)
+@click.option("--wait", is_flag=True, help="Follow the execution until it ends.")
+@click.option("--timeout", default=600.0, show_default=True, help="Seconds to wait with --wait.")
+@DEFINITIONS_OPTION
+def run(
+    workflow_name: str, input_source: str | None, wait: bool, timeout: float, definitions: str
+) -> None:
+    """Start WORKFLOW (its latest version in the definitions) and print its id.
+
+    The input is checked against the workflow's input model before anything is sent. With
+    --wait, each task is printed as it finishes, then the final status and output; the exit
+    code is 0 for COMPLETED and 1 for FAILED, TERMINATED or TIMED_OUT.
+    """
+    api, workflow_id = start(workflow_name, input_source, definitions)
+    if wait:
+        execution = follow(api, workflow_id, timeout, sys.stderr)
+        _finish(execution)
+
+
+def start(
+    workflow_name: str, input_source: str | None, definitions: str
+) -> tuple[ConductorApi, str]:
+    """Checks the input against the workflow's model, starts it, and prints its id."""
+    try:
+        workflow = load_definitions(definitions).workflow(workflow_name)
+    except DeployDslError as error:
+        raise click.ClickException(str(error)) from None
+    inputs = _validated_input(workflow, _read_input(input_source), input_source or "no input")
+    api = connect()
+    try:
+        workflow_id = api.start(workflow.name, workflow.version, inputs)
+    except DeployDslError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"started {workflow.name} v{workflow.version}: {workflow_id}")
+    return api, workflow_id
+
+
+def follow(api: ConductorApi, workflow_id: str, timeout: float, progress: TextIO) -> dict[str, Any]:
+    """Prints each task as it finishes (and a progress line while waiting); returns the
+    execution once it has ended."""
+    from deploy_dsl.client.timeline import (
+        TERMINAL_STATUSES,
+        finished_tasks,
+        progress_line,
+        task_key,
+        task_line,
+    )
+
+    gc.enable()  # entry.py turned it off for short commands; this one may poll for minutes
+    shown: set[str] = set()
+    started = last_note = time.monotonic()
+    while True:
+        try:
+            execution: dict[str, Any] = api.execution(workflow_id)
+        except DeployDslError as error:
+            raise click.ClickException(str(error)) from None
+        for task in finished_tasks(execution):
+            if task_key(task) not in shown:
+                shown.add(task_key(task))
+                click.echo(task_line(task))
+                last_note = time.monotonic()
+        if execution.get("status") in TERMINAL_STATUSES:
+            return execution
+        elapsed = time.monotonic() - started
+        if elapsed > timeout:
+            raise click.ClickException(
+                f"{workflow_id} still {execution.get('status')} after {timeout:.0f}s"
+            )
+        if time.monotonic() - last_note >= 3:
+            progress.write(progress_line(execution, elapsed) + "\n")
+            progress.flush()
+            last_note = time.monotonic()
+        time.sleep(0.25)
+
+
+def _finish(execution: dict[str, Any]) -> None:
+    from deploy_dsl.client.timeline import outcome_lines
+
+    for line in outcome_lines(execution):
+        click.echo(line)
+    if execution.get("status") != "COMPLETED":
+        sys.exit(_EXIT_FAILED)
+
+
+@click.command()
+@click.argument("workflow_id")
+def status(workflow_id: str) -> None:
+    """Print the timeline and outcome of the execution WORKFLOW_ID (exit 1 unless COMPLETED)."""
+    from deploy_dsl.client.timeline import (
+        TERMINAL_STATUSES,
+        finished_tasks,
+        progress_line,
+        task_line,
+    )
+
+    try:
+        execution: dict[str, Any] = connect().execution(workflow_id)
+    except DeployDslError as error:
+        raise click.ClickException(str(error)) from None
+    for task in finished_tasks(execution):
+        click.echo(task_line(task))
+    if execution.get("status") not in TERMINAL_STATUSES:
+        click.echo(progress_line(execution, 0).replace(" after 0.0s", ""))
+        return
+    _finish(execution)

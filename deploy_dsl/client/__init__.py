@@ -1,0 +1,1 @@
+"""The Conductor client side: settings, the SDK adapter, registration, execution timelines."""

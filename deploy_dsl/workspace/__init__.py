@@ -1,0 +1,1 @@
+"""The project on disk: definition modules in, build/ and README blocks out (an edge)."""

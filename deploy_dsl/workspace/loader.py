@@ -1,0 +1,86 @@
+"""Importing a directory or package of definition modules, with errors that say where."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import sys
+import traceback
+from pathlib import Path
+from types import ModuleType
+
+from pydantic import ValidationError
+
+from deploy_dsl.errors import DeployDslError
+from deploy_dsl.project import Project, collect
+
+__all__ = ["DEFAULT_DEFINITIONS", "LoadError", "load_project"]
+
+DEFAULT_DEFINITIONS = "definitions"
+_PACKAGE_DIR = str(Path(__file__).resolve().parents[1])
+
+
+class LoadError(DeployDslError):
+    """Definitions could not be loaded; the message names the file (and line) at fault."""
+
+
+def load_project(source: str = DEFAULT_DEFINITIONS) -> Project:
+    """Imports every module of a package name or a directory and collects its definitions.
+
+    A directory with `__init__.py` is imported as a package (so its modules can import each
+    other by package name); a plain directory's modules are imported by file stem. An exception
+    raised while importing a module becomes a LoadError naming the definition line that raised
+    it (a typo in a reference, a bad argument).
+    """
+    path = Path(source)
+    try:
+        if path.is_dir():
+            return collect(_import_directory(path.resolve()))
+        if source.endswith(".py") or "/" in source:
+            raise LoadError(f"definitions {source!r}: no such directory or package")
+        return collect(_import_package(source))
+    except LoadError:
+        raise
+    except (DeployDslError, ValidationError, ImportError, SyntaxError, TypeError) as error:
+        raise LoadError(f"{_user_frame(error) or source}: {error}") from error
+
+
+def _import_package(name: str) -> list[ModuleType]:
+    try:
+        package = importlib.import_module(name)
+    except ModuleNotFoundError as error:
+        if error.name != name:
+            raise
+        raise LoadError(f"definitions package {name!r} cannot be imported: {error}") from error
+    modules = [package]
+    for info in pkgutil.iter_modules(getattr(package, "__path__", []), prefix=f"{name}."):
+        modules.append(importlib.import_module(info.name))
+    return modules
+
+
+def _import_directory(path: Path) -> list[ModuleType]:
+    if (path / "__init__.py").exists():
+        parent = str(path.parent)
+        if parent not in sys.path:
+            sys.path.insert(0, parent)
+        return _import_package(path.name)
+    if str(path) not in sys.path:
+        sys.path.insert(0, str(path))
+    return [importlib.import_module(p.stem) for p in sorted(path.glob("*.py"))]
+
+
+def _user_frame(error: BaseException) -> str | None:
+    if isinstance(error, SyntaxError) and error.filename:
+        return f"{_relative(error.filename)}:{error.lineno}"
+    frames = traceback.extract_tb(error.__traceback__)
+    for frame in reversed(frames):
+        if not frame.filename.startswith(_PACKAGE_DIR) and "importlib" not in frame.filename:
+            return f"{_relative(frame.filename)}:{frame.lineno}"
+    return None
+
+
+def _relative(filename: str) -> str:
+    try:
+        return str(Path(filename).resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return filename
