@@ -44,3 +44,9 @@ __all__ = [
     "workflow_input",
     "workflow_variables",
 ]
+
+# What the public names that are values, not builders, stand for (in the generated reference).
+CONSTANTS = {
+    "WORKFLOW": "The running workflow: `WORKFLOW.workflowId`, `WORKFLOW.input`, "
+    "`WORKFLOW.variables` and the other fields of `${workflow.*}`.",
+}

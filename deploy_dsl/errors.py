@@ -2,13 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = [
-    "DefinitionError",
-    "DeployDslError",
-    "DuplicateDefinition",
-    "UnknownField",
-    "ValidationFailed",
-]
+__all__ = ["DefinitionError", "DeployDslError", "UnknownField"]
 
 
 class DeployDslError(Exception):
@@ -21,15 +15,3 @@ class DefinitionError(DeployDslError, ValueError):
 
 class UnknownField(DefinitionError, AttributeError):
     """A typed reference was asked for a field its schema does not have (a typo)."""
-
-
-class DuplicateDefinition(DefinitionError):
-    """Two definitions share a name (and version) in one project."""
-
-
-class ValidationFailed(DeployDslError):
-    """Validation found errors; the build refused to write anything."""
-
-    def __init__(self, count: int) -> None:
-        super().__init__(f"{count} validation error(s); nothing was written")
-        self.count = count

@@ -45,7 +45,15 @@ _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*\Z")
 
 
 class Ref:
-    """A path into the running workflow's data, rendered as `${path}`."""
+    """A path into the running workflow's data, rendered as `${path}`.
+
+    Attributes and items give child references; a field its schema does not have raises
+    UnknownField when the definition is imported.
+
+    Args:
+        path: the expression without `${}`, e.g. `workflow.input.scope`.
+        schema: the fields the path may go on to (open by default).
+    """
 
     __slots__ = ("_path", "_schema")
 
@@ -132,12 +140,20 @@ WORKFLOW: Final = Ref("workflow", WORKFLOW_FIELDS)
 
 
 def workflow_input(model: type[BaseModel]) -> Ref:
-    """`${workflow.input.*}` restricted to the fields of a workflow's input model."""
+    """`${workflow.input.*}` restricted to the fields of a workflow's input model.
+
+    Args:
+        model: the workflow's input model (the one given to Workflow as `input`).
+    """
     return Ref("workflow.input", _model_schema(model))
 
 
 def workflow_variables(model: type[BaseModel]) -> Ref:
-    """`${workflow.variables.*}` restricted to the fields of a workflow's variables model."""
+    """`${workflow.variables.*}` restricted to the fields of a workflow's variables model.
+
+    Args:
+        model: the workflow's variables model (the one given to Workflow as `variables`).
+    """
     return Ref("workflow.variables", _model_schema(model))
 
 

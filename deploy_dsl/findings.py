@@ -42,10 +42,6 @@ class Code(Enum):
     MISSING_OWNER_EMAIL = "DSL061"
     BAD_SCHEMA_VERSION = "DSL062"
 
-    @property
-    def slug(self) -> str:
-        return self.name.lower().replace("_", "-")
-
 
 @dataclass(frozen=True)
 class Finding:

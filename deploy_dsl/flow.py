@@ -38,6 +38,15 @@ class Switch(Task):
 
     `value` (a reference) gives a value-param switch; `script` gives a javascript or graaljs
     one where `$` is the task's inputs. Case keys are compared with the value's string form.
+
+    Args:
+        ref: see Task.
+        cases: the task list of each case, by case key.
+        default: the tasks run when no case matches.
+        value: the value to switch on (value-param).
+        script: the expression to switch on (javascript or graaljs).
+        evaluator: evaluatorType, when the default for `value` / `script` is not wanted.
+        **kwargs: Task's arguments.
     """
 
     type = "SWITCH"
@@ -89,6 +98,14 @@ class Decision(Task):
     `param` names the input whose value picks the case (caseValueParam); `script` is a
     javascript expression over `$`, the task's inputs (caseExpression). New definitions
     should use Switch.
+
+    Args:
+        ref: see Task.
+        cases: the task list of each case, by case key.
+        default: the tasks run when no case matches.
+        param: the input whose value picks the case.
+        script: the javascript expression that picks the case.
+        **kwargs: Task's arguments.
     """
 
     type = "DECISION"
@@ -129,7 +146,13 @@ class Decision(Task):
 
 
 class Fork(Task):
-    """Runs each branch in parallel; the next task must be a Join (see `Fork.join`)."""
+    """Runs each branch in parallel; the next task must be a Join (see `Fork.join`).
+
+    Args:
+        ref: see Task.
+        branches: the task lists that run in parallel.
+        **kwargs: Task's arguments.
+    """
 
     type = "FORK_JOIN"
 
@@ -154,7 +177,14 @@ class Fork(Task):
 
 
 class Join(Task):
-    """Waits for the named tasks of the preceding fork; output is keyed by those references."""
+    """Waits for the named tasks of the preceding fork; output is keyed by those references.
+
+    Args:
+        ref: see Task.
+        join_on: the references to wait for (the last task of each branch); empty after a
+            DynamicFork.
+        **kwargs: Task's arguments.
+    """
 
     type = "JOIN"
 
@@ -179,8 +209,16 @@ class WorkflowTarget(Protocol):
 class DynamicFork(Task):
     """Forks at run time; follow it with a Join whose join_on is empty.
 
-    With `workflow`, one sub-workflow runs per item of `inputs` (a list); otherwise the older
-    form names the inputs holding the tasks and their inputs (`tasks_param`, `inputs_param`).
+    With `workflow`, one sub-workflow runs per item of `fork_inputs` (a list); otherwise the
+    older form names the inputs holding the tasks and their inputs.
+
+    Args:
+        ref: see Task.
+        workflow: the workflow to run once per item (a Workflow or ExternalWorkflow).
+        fork_inputs: the list of inputs, one per sub-workflow (usually a reference).
+        tasks_param: the older form: the input holding the tasks to fork.
+        inputs_param: the older form: the input holding their inputs.
+        **kwargs: Task's arguments.
     """
 
     type = "FORK_JOIN_DYNAMIC"
@@ -225,7 +263,15 @@ class DynamicFork(Task):
 
 
 class DoWhile(Task):
-    """Runs `body` until `condition` (a script over `$.<ref>` values) is false."""
+    """Runs `body` until `condition` (a script over `$.<ref>` values) is false.
+
+    Args:
+        ref: see Task.
+        condition: loopCondition, evaluated after each iteration.
+        body: the tasks of one iteration.
+        evaluator: evaluatorType of the condition, when not the server's default.
+        **kwargs: Task's arguments (`inputs` are visible to the condition).
+    """
 
     type = "DO_WHILE"
 
@@ -267,7 +313,14 @@ class DoWhile(Task):
 
 
 class SubWorkflow(Task):
-    """Starts another workflow and waits for it; its output is the child's output."""
+    """Starts another workflow and waits for it; its output is the child's output.
+
+    Args:
+        ref: see Task.
+        workflow: the workflow to start (a Workflow or ExternalWorkflow).
+        latest: start whatever version is newest when the task runs, not `workflow.version`.
+        **kwargs: Task's arguments (`inputs` are the child's input).
+    """
 
     type = "SUB_WORKFLOW"
 

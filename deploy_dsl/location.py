@@ -6,11 +6,10 @@ import functools
 import os
 import sys
 from dataclasses import dataclass
-from pathlib import Path
 
 __all__ = ["Location", "Where", "caller_location"]
 
-_PACKAGE_DIR = str(Path(__file__).resolve().parent) + os.sep
+_PACKAGE_DIR = os.path.dirname(os.path.realpath(__file__)) + os.sep
 
 
 @dataclass(frozen=True, slots=True)

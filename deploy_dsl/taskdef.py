@@ -18,7 +18,14 @@ TimeoutPolicy = Literal["RETRY", "TIME_OUT_WF", "ALERT_ONLY"]
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    """How often and how soon a failed task is retried (the server's default delay is 60 s)."""
+    """How often and how soon a failed task is retried (the server's default delay is 60 s).
+
+    Args:
+        count: retryCount, the retries after the first attempt.
+        delay_seconds: retryDelaySeconds.
+        logic: retryLogic: `FIXED`, `EXPONENTIAL_BACKOFF` or `LINEAR_BACKOFF`.
+        backoff_scale_factor: backoffScaleFactor, for the backoff logics.
+    """
 
     count: int = 3
     delay_seconds: int = 1
@@ -31,7 +38,19 @@ class RetryPolicy:
 
 
 class TaskDef:
-    """A task definition; HTTP and SIMPLE tasks are retried per the TaskDef of their name."""
+    """A task definition; HTTP and SIMPLE tasks are retried per the TaskDef of their name.
+
+    Args:
+        name: the task name it applies to.
+        owner_email: ownerEmail.
+        description: shown in the docs.
+        retry: the retry policy (the server's default is 3 retries, 60 s apart).
+        timeout_seconds: timeoutSeconds, for one attempt including its retries' waits.
+        response_timeout_seconds: responseTimeoutSeconds, less than timeout_seconds.
+        timeout_policy: `RETRY`, `TIME_OUT_WF` or `ALERT_ONLY`.
+        concurrent_exec_limit: how many may run at once.
+        extra: TaskDef fields this library has no argument for, written as given.
+    """
 
     def __init__(
         self,

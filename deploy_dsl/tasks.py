@@ -44,7 +44,14 @@ class CompileOptions:
 
 @dataclass(frozen=True)
 class WorkerEndpoint:
-    """A path on the mock worker, joined to `CompileOptions.worker_base_url` at compile time."""
+    """A path on the worker, joined to the worker URL when the workflow is compiled.
+
+    `build` joins it to the default URL (the same on every machine); `register` to the
+    WORKER_BASE_URL of the active settings.
+
+    Args:
+        path: the path on the worker, e.g. `"swap_traffic"` for `POST /swap_traffic`.
+    """
 
     path: str
 
@@ -53,7 +60,21 @@ class WorkerEndpoint:
 
 
 class Task:
-    """One WorkflowTask: identity and the fields every task type shares."""
+    """One WorkflowTask: identity and the fields every task type shares.
+
+    Every builder takes these arguments besides its own.
+
+    Args:
+        ref: the task reference name, unique in the workflow (letters, digits, `_ - .`).
+        name: the task name, which selects the TaskDef (retries, timeouts); defaults to `ref`.
+        inputs: inputParameters; values may be typed references (`wf.inputs.scope`).
+        description: shown in the docs and the server's UI.
+        optional: a failure of an optional task does not fail the workflow.
+        start_delay: seconds before the task is scheduled.
+        async_complete: the task stays IN_PROGRESS until completed from outside.
+        defaults: fields written only where the builder writes nothing (for imported JSON).
+        extra: WorkflowTask fields this library has no argument for, written as given.
+    """
 
     type: ClassVar[str]
     output_schema: ClassVar[Schema] = ANY
@@ -132,13 +153,23 @@ class Task:
 
 
 class Simple(Task):
-    """A task polled by an external worker; its TaskDef is registered under `name`."""
+    """A task polled by an external worker; its TaskDef is registered under `name`.
+
+    Args:
+        ref: see Task; every other argument is Task's too.
+    """
 
     type = "SIMPLE"
 
 
 class GenericTask(Task):
-    """Any task type this library has no builder for (LAMBDA, USER_TASK, a custom type)."""
+    """Any task type this library has no builder for (LAMBDA, USER_TASK, a custom type).
+
+    Args:
+        ref: see Task.
+        task_type: the WorkflowTask `type`, written as given.
+        **kwargs: Task's arguments.
+    """
 
     type = "SIMPLE"
 
@@ -151,7 +182,20 @@ HttpMethod = Literal["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
 
 
 class Http(Task):
-    """Conductor's HTTP system task; a non-2xx answer fails it (retries come from its TaskDef)."""
+    """Conductor's HTTP system task; a non-2xx answer fails it (retries come from its TaskDef).
+
+    Args:
+        ref: see Task.
+        uri: the URL, a WorkerEndpoint, or a reference that holds the URL.
+        method: the HTTP method.
+        body: the request body (JSON; may hold references).
+        headers: request headers.
+        content_type: the request's Content-Type.
+        accept: the Accept header.
+        connection_timeout_ms: connectionTimeOut, in milliseconds.
+        read_timeout_ms: readTimeOut, in milliseconds.
+        **kwargs: Task's arguments.
+    """
 
     type = "HTTP"
     output_schema: ClassVar[Schema] = {
@@ -196,7 +240,14 @@ class Http(Task):
 
 
 class Inline(Task):
-    """A script run on the server (graaljs by default); `$` is the task's inputs."""
+    """A script run on the server (graaljs by default); `$` is the task's inputs.
+
+    Args:
+        ref: see Task.
+        script: the expression; its value is the task's `output.result`.
+        evaluator: evaluatorType: `graaljs`, `javascript` or `python`.
+        **kwargs: Task's arguments (`inputs` are what the script sees as `$`).
+    """
 
     type = "INLINE"
     output_schema: ClassVar[Schema] = {"result": ANY}
@@ -218,7 +269,13 @@ class Inline(Task):
 
 
 class JsonJq(Task):
-    """A jq query over the task's inputs (JSON_JQ_TRANSFORM)."""
+    """A jq query over the task's inputs (JSON_JQ_TRANSFORM).
+
+    Args:
+        ref: see Task.
+        query: the jq program (queryExpression); its value is `output.result`.
+        **kwargs: Task's arguments.
+    """
 
     type = "JSON_JQ_TRANSFORM"
     output_schema: ClassVar[Schema] = {"result": ANY, "resultList": ANY, "error": LEAF}
@@ -232,7 +289,12 @@ class JsonJq(Task):
 
 
 class SetVariable(Task):
-    """Sets workflow variables; the keys of `inputs` are the variable names."""
+    """Sets workflow variables; the keys of `inputs` are the variable names.
+
+    Args:
+        ref: see Task.
+        **kwargs: Task's arguments; `inputs` maps each variable to its new value.
+    """
 
     type = "SET_VARIABLE"
     output_schema: ClassVar[Schema] = LEAF
@@ -242,7 +304,15 @@ TerminationStatus = Literal["COMPLETED", "FAILED", "TERMINATED"]
 
 
 class Terminate(Task):
-    """Ends the workflow with a status, a reason and an output."""
+    """Ends the workflow with a status, a reason and an output.
+
+    Args:
+        ref: see Task.
+        status: terminationStatus: `COMPLETED`, `FAILED` or `TERMINATED`.
+        reason: terminationReason, shown as the workflow's reasonForIncompletion.
+        output: workflowOutput, the workflow's output when it ends here.
+        **kwargs: Task's arguments.
+    """
 
     type = "TERMINATE"
 
@@ -270,7 +340,14 @@ class Terminate(Task):
 
 
 class Wait(Task):
-    """Waits for a duration (`"30s"`, `"2m"`), until a time, or for an external signal."""
+    """Waits for a duration (`"30s"`, `"2m"`), until a time, or for an external signal.
+
+    Args:
+        ref: see Task.
+        duration: how long to wait, e.g. `"30s"`, `"1m 30s"`.
+        until: a date and time to wait until.
+        **kwargs: Task's arguments.
+    """
 
     type = "WAIT"
 

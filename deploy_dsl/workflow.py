@@ -19,7 +19,13 @@ __all__ = ["CompiledWorkflow", "ExternalWorkflow", "Workflow", "walk_tasks"]
 
 @dataclass(frozen=True)
 class ExternalWorkflow:
-    """A workflow registered by someone else that this project's workflows may call."""
+    """A workflow registered by someone else that this project's workflows may call.
+
+    Args:
+        name: its registered name.
+        version: the version to call.
+        output_schema: the fields its output may be read by (open by default).
+    """
 
     name: str
     version: int
@@ -39,6 +45,22 @@ class Workflow:
     `input` is a pydantic model: its fields are the workflow's declared inputs, `inputs` gives
     typed references to them, and callers can validate a run's input with it before sending it.
     `variables`, if given, is a model whose defaults are the workflow's initial variables.
+
+    Args:
+        name: the workflow's name.
+        version: its version; a change of content needs a new one.
+        tasks: the tasks, in the order they run.
+        owner_email: ownerEmail (some servers require it).
+        input: the input model.
+        output: outputParameters; values may be references.
+        variables: the variables model.
+        description: shown in the docs and the server's UI.
+        timeout_seconds: the workflow's timeout.
+        timeout_policy: `TIME_OUT_WF` or `ALERT_ONLY` when the timeout passes.
+        failure_workflow: a workflow started when this one fails.
+        restartable: whether a finished run may be restarted.
+        schema_version: schemaVersion; Conductor accepts only 2.
+        extra: WorkflowDef fields this library has no argument for, written as given.
     """
 
     def __init__(

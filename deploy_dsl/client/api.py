@@ -47,7 +47,6 @@ class ConductorApi:
             AuthenticationSettings,
         )
         from conductor.client.http.api.metadata_resource_api import MetadataResourceApi
-        from conductor.client.http.api.workflow_resource_api import WorkflowResourceApi
         from conductor.client.http.api_client import ApiClient
 
         # The SDK logs failed calls with tracebacks; the CLI reports them itself, in one line.
@@ -62,7 +61,6 @@ class ConductorApi:
         configuration = Configuration(server_api_url=self.url, authentication_settings=auth)
         self._client = self._call(lambda: ApiClient(configuration), "token", count=auth is not None)
         self._metadata = MetadataResourceApi(self._client)
-        self._workflows = WorkflowResourceApi(self._client)
 
     def _call(self, request: Any, what: str, *, count: bool = True) -> Any:
         from conductor.client.http.rest import ApiException

@@ -23,6 +23,7 @@ from deploy_dsl.docs.facts import (
     walk,
 )
 from deploy_dsl.docs.flowchart import flowchart, mermaid
+from deploy_dsl.docs.reference import REFERENCE_PAGE, render_reference
 from deploy_dsl.errors import DeployDslError
 from deploy_dsl.wire import TaskDef, WorkflowDef
 
@@ -68,6 +69,7 @@ def render_docs(compiled: Compiled) -> dict[str, str]:
         f"{DOCS_DIR}/{workflow.name}.md": site.page(workflow) for workflow in compiled.workflows
     }
     files[f"{DOCS_DIR}/README.md"] = site.index()
+    files[f"{DOCS_DIR}/{REFERENCE_PAGE}"] = render_reference()
     return files
 
 
@@ -112,7 +114,9 @@ class _Site:
 
     def index(self) -> str:
         template = environment().get_template("index.md.j2")
-        return template.render(workflows=self.sorted_workflows(), page_path=page_path)
+        return template.render(
+            workflows=self.sorted_workflows(), page_path=page_path, reference=REFERENCE_PAGE
+        )
 
     def page(self, workflow: WorkflowDef) -> str:
         return (

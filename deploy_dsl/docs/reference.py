@@ -1,0 +1,94 @@
+"""The authors' reference: every public name of `deploy_dsl.dsl`, its signature, one line.
+
+Generated into build/docs/ by every build from the library itself, so it cannot drift from
+the code; the docstrings it reads document each argument (a test checks they all do).
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from deploy_dsl import dsl
+
+__all__ = ["REFERENCE_PAGE", "Entry", "entries", "render_reference"]
+
+# Relative to build/docs/.
+REFERENCE_PAGE = "reference.md"
+
+
+@dataclass(frozen=True)
+class Entry:
+    name: str
+    kind: str  # "class", "function" or "constant"
+    signature: str
+    summary: str
+    parameters: tuple[str, ...]  # the named arguments a docstring must document
+    doc: str
+
+
+def entries() -> Iterator[Entry]:
+    """The public names of deploy_dsl.dsl in alphabetical order."""
+    for name in sorted(dsl.__all__, key=str.lower):
+        value = getattr(dsl, name)
+        if inspect.isclass(value) or inspect.isfunction(value):
+            kind = "class" if inspect.isclass(value) else "function"
+            doc = inspect.getdoc(value) or ""
+            yield Entry(name, kind, _signature(name, value), _summary(doc), _named(value), doc)
+        else:
+            doc = dsl.CONSTANTS[name]
+            yield Entry(name, "constant", name, doc, (), doc)
+
+
+def render_reference() -> str:
+    lines = [
+        "# deploy_dsl.dsl reference",
+        "",
+        "Generated from the library by `deploy-dsl build`; definitions import these names with",
+        "`from deploy_dsl.dsl import ...`. The arguments of each builder are documented in its",
+        "docstring (`help(Http)`); every task builder also takes Task's arguments.",
+        "",
+        "| name | signature | what it is |",
+        "| --- | --- | --- |",
+    ]
+    for entry in entries():
+        signature = entry.signature.replace("|", "\\|")
+        summary = entry.summary.replace("|", "\\|")
+        lines.append(f"| `{entry.name}` | `{signature}` | {summary} |")
+    return "\n".join(lines) + "\n"
+
+
+def _signature(name: str, value: Any) -> str:
+    parameters = []
+    for parameter in inspect.signature(value).parameters.values():
+        text = parameter.name
+        if parameter.kind is parameter.VAR_KEYWORD:
+            text = f"**{text}"
+        elif parameter.kind is parameter.VAR_POSITIONAL:
+            text = f"*{text}"
+        elif parameter.default is not parameter.empty:
+            text = f"{text}={parameter.default!r}"
+        parameters.append((parameter.kind, text))
+    shown: list[str] = []
+    keyword_only = False
+    for kind, text in parameters:
+        if kind is inspect.Parameter.KEYWORD_ONLY and not keyword_only:
+            shown.append("*")
+            keyword_only = True
+        shown.append(text)
+    return f"{name}({', '.join(shown)})"
+
+
+def _named(value: Any) -> tuple[str, ...]:
+    named = (
+        parameter.name
+        for parameter in inspect.signature(value).parameters.values()
+        if parameter.kind not in (parameter.VAR_KEYWORD, parameter.VAR_POSITIONAL)
+    )
+    return tuple(named)
+
+
+def _summary(doc: str) -> str:
+    return doc.split("\n\n", 1)[0].replace("\n", " ").strip()
