@@ -6,6 +6,7 @@ import http.server
 import json
 import socket
 import threading
+import urllib.parse
 from collections.abc import Iterator
 
 import pytest
@@ -19,12 +20,14 @@ SAMPLE = "samples/deploy_input.json"
 
 
 def only_conductor(url: str) -> dict[str, str | None]:
-    """Environment that points the CLI at `url` and at nothing else (no Orkes, no SDK URL)."""
+    """Environment that points the CLI at `url` and at nothing else (no Orkes, no SDK URL), with
+    CONDUCTOR_PORT agreeing with it whatever the environment or `.env` says."""
     unset = ("CONDUCTOR_SERVER_URL", "ORKES_BASE_URL", "ORKES_KEY", "ORKES_SECRET")
     cleared: dict[str, str | None] = dict.fromkeys(
         (*unset, "CONDUCTOR_AUTH_KEY", "CONDUCTOR_AUTH_SECRET")
     )
-    return {**cleared, "CONDUCTOR_BASE_URL": url}
+    port = str(urllib.parse.urlsplit(url).port)
+    return {**cleared, "CONDUCTOR_BASE_URL": url, "CONDUCTOR_PORT": port}
 
 
 @pytest.fixture
