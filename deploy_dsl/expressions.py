@@ -14,7 +14,7 @@ from typing import Any, Final, TypeAlias
 
 from pydantic import BaseModel
 
-from deploy_dsl.errors import UnknownField
+from deploy_dsl.errors import DefinitionError, UnknownField
 
 __all__ = [
     "ANY",
@@ -115,26 +115,24 @@ def _model_schema(model: type[BaseModel]) -> Mapping[str, Schema]:
     return schema
 
 
-# The fields of `${workflow.*}` that Conductor resolves (WorkflowModel's JSON form).
+# What `${workflow.*}` can reach: the map `ParametersUtils.getTaskInputV2` builds for the
+# workflow (any other field resolves to null), plus the `env` and `secrets` prefixes that
+# `ParametersUtils` resolves through the EnvironmentDAO and the SecretsDAO.
 WORKFLOW_FIELDS: Final[Mapping[str, Schema]] = {
     "input": ANY,
     "output": ANY,
-    "variables": ANY,
-    "workflowId": LEAF,
-    "correlationId": LEAF,
-    "workflowType": LEAF,
-    "version": LEAF,
     "status": LEAF,
+    "workflowId": LEAF,
     "parentWorkflowId": LEAF,
     "parentWorkflowTaskId": LEAF,
-    "createTime": LEAF,
-    "updateTime": LEAF,
-    "startTime": LEAF,
-    "endTime": LEAF,
-    "createdBy": LEAF,
+    "workflowType": LEAF,
+    "version": LEAF,
+    "correlationId": LEAF,
     "reasonForIncompletion": LEAF,
-    "taskToDomain": ANY,
-    "priority": LEAF,
+    "schemaVersion": LEAF,
+    "variables": ANY,
+    "env": ANY,
+    "secrets": ANY,
 }
 WORKFLOW: Final = Ref("workflow", WORKFLOW_FIELDS)
 
@@ -173,7 +171,7 @@ def render(value: Any) -> Any:
         return {str(k): render(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [render(v) for v in value]
-    return value
+    raise DefinitionError(f"{value!r:.60} ({type(value).__name__}) is not a JSON value")
 
 
 # `${...}` not preceded by another `$` (`$${x}` is Conductor's escape for a literal `${x}`).

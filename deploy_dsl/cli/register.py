@@ -7,7 +7,13 @@ import sys
 
 import click
 
-from deploy_dsl.cli.common import DEFINITIONS_OPTION, connect, load_definitions, settings
+from deploy_dsl.cli.common import (
+    DEFINITIONS_OPTION,
+    compile_definitions,
+    connect,
+    load_definitions,
+    settings,
+)
 from deploy_dsl.errors import DeployDslError
 
 __all__ = ["register"]
@@ -28,10 +34,9 @@ def register(definitions: str, dry_run: bool) -> None:
     """
     from deploy_dsl.client.registration import Item, RegistrationFailed, plan
     from deploy_dsl.client.registration import register as send
-    from deploy_dsl.compiler import compile_project
 
     active = settings()
-    compiled = compile_project(load_definitions(definitions), active.compile_options())
+    compiled = compile_definitions(load_definitions(definitions), active.compile_options())
     if compiled.errors:
         for finding in compiled.findings:
             click.echo(str(finding))
