@@ -15,8 +15,9 @@ from pydantic import ValidationError
 
 from deploy_dsl.arguments import require
 from deploy_dsl.errors import DefinitionError
-from deploy_dsl.expressions import ANY, LEAF, Ref, Schema, render
+from deploy_dsl.expressions import Ref, render
 from deploy_dsl.location import Location, caller_location
+from deploy_dsl.schemas import ANY, LEAF, Schema
 from deploy_dsl.wire import WorkflowTask
 
 __all__ = [

@@ -10,8 +10,9 @@ from pydantic import BaseModel, ValidationError
 
 from deploy_dsl.arguments import require
 from deploy_dsl.errors import DefinitionError
-from deploy_dsl.expressions import ANY, Ref, Schema, render, workflow_input
+from deploy_dsl.expressions import Ref, render, workflow_input
 from deploy_dsl.location import Where, caller_location
+from deploy_dsl.schemas import ANY, Schema
 from deploy_dsl.tasks import CompileOptions, LocatedError, Task
 from deploy_dsl.wire import WorkflowDef
 
