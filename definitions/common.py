@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from deploy_dsl.dsl import WORKFLOW, Http, Ref, WorkerEndpoint, Workflow, workflow_input
+from worker.contract import STEPS
 
 __all__ = [
     "OWNER_EMAIL",
@@ -49,7 +50,10 @@ def identity(inputs: Ref, deployment_id: Ref | None = None) -> dict[str, Any]:
 
 
 def worker_step(step: str, body: dict[str, Any], *, ref: str | None = None) -> Http:
-    """POST `body` to the mock worker's `/<step>`; retried per the TaskDef named `step`."""
+    """POST `body` to the worker's `/<step>`, typed by the step's contract
+    (worker/contract.py): the body is checked against its request model, and
+    `.output.response.body` reads its answer model. Retried per the TaskDef named `step`."""
+    contract = STEPS[step]
     return Http(
         ref or step,
         name=step,
@@ -60,6 +64,8 @@ def worker_step(step: str, body: dict[str, Any], *, ref: str | None = None) -> H
         accept="application/json",
         connection_timeout_ms=2000,
         read_timeout_ms=10000,
+        request=contract.request,
+        response=contract.answer,
     )
 
 

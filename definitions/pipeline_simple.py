@@ -10,14 +10,13 @@ from deploy_dsl.dsl import (
     DoWhile,
     DynamicFork,
     Inline,
-    Join,
     Switch,
     Terminate,
     Workflow,
     workflow_input,
 )
 
-__all__ = ["PipelineInput", "Wave", "pipeline_simple_v1"]
+__all__ = ["PipelineInput", "Wave", "WaveSummary", "pipeline_simple_v1"]
 
 
 class Wave(BaseModel):
@@ -36,6 +35,16 @@ class PipelineInput(BaseModel):
     )
 
 
+class WaveSummary(BaseModel):
+    """What summarize_wave's script returns for one wave."""
+
+    wave: int
+    finalized: list[str] = Field(description="scopes whose deploy finalized")
+    rolledBack: list[str] = Field(description="scopes that rolled back, or have no outcome")
+    halt: bool = Field(description="halt_on_rollback is on and something rolled back")
+    reason: str | None = Field(description="why the pipeline halts, when it does")
+
+
 inputs = workflow_input(PipelineInput)
 LOOP = "run_waves"
 wave_number = DoWhile.iteration_of(LOOP)
@@ -44,11 +53,12 @@ prepare_wave = Inline(
     "prepare_wave",
     script="(function () { return $.waves[$.wave - 1].services; })()",
     inputs={"waves": inputs.waves, "wave": wave_number},
+    result=list[DeploymentInput],
 )
 deploy_wave = DynamicFork(
     "deploy_wave", workflow=deploy_simple_v1, fork_inputs=prepare_wave.output.result
 )
-join_wave = Join("join_wave")
+join_wave = deploy_wave.join("join_wave")
 summarize_wave = Inline(
     "summarize_wave",
     # The JOIN's output maps each forked deploy to its output; anything not finalized counts
@@ -78,6 +88,7 @@ summarize_wave = Inline(
         "wave": wave_number,
         "haltOnRollback": inputs.halt_on_rollback,
     },
+    result=WaveSummary,
 )
 halt_on_rollback = Switch(
     "halt_on_rollback",

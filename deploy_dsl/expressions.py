@@ -24,6 +24,7 @@ __all__ = [
     "expressions_in",
     "render",
     "split_expression",
+    "value_schema",
     "workflow_input",
     "workflow_variables",
 ]
@@ -146,6 +147,20 @@ def workflow_variables(model: type[BaseModel]) -> Ref:
         model: the workflow's variables model (the one given to Workflow as `variables`).
     """
     return Ref("workflow.variables", model_schema(model))
+
+
+def value_schema(value: Any) -> Schema:
+    """The shape of a value a definition gives (an input, an output): a reference's own
+    schema, a literal's shape."""
+    if isinstance(value, Ref):
+        return value.schema
+    if isinstance(value, Mapping):
+        return {str(key): value_schema(item) for key, item in value.items()}
+    if isinstance(value, str) and "${" in value:
+        return ANY
+    if isinstance(value, list | tuple):
+        return ListOf(ANY)
+    return LEAF
 
 
 _PLAIN: Final = frozenset({str, int, bool, float, type(None)})

@@ -59,6 +59,10 @@ class Code(Enum):
     NAME_NOT_A_FILE_NAME = "DSL065"
     NOT_FINITE = "DSL066"
     NESTED_TOO_DEEP = "DSL067"
+    UNPLACED_TASK = "DSL070"
+    REQUEST_BODY = "DSL071"
+    SUB_WORKFLOW_INPUT = "DSL072"
+    SET_VARIABLE_FIELD = "DSL073"
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,10 @@ from typing import Any, Literal
 from pydantic import BaseModel, ValidationError
 
 from deploy_dsl.arguments import require
+from deploy_dsl.contracts import body_problems
 from deploy_dsl.errors import DefinitionError
-from deploy_dsl.expressions import Ref, render, workflow_input
+from deploy_dsl.expressions import Ref, render, value_schema, workflow_input
+from deploy_dsl.findings import Code
 from deploy_dsl.location import Where, caller_location
 from deploy_dsl.schemas import ANY, Schema
 from deploy_dsl.tasks import CompileOptions, LocatedError, Task
@@ -27,11 +29,13 @@ class ExternalWorkflow:
         name: its registered name.
         version: the version to call.
         output_schema: the fields its output may be read by (open by default).
+        input_model: its input model, when known: callers' inputs are checked against it.
     """
 
     name: str
     version: int
     output_schema: Schema = ANY
+    input_model: type[BaseModel] | None = None
 
 
 @dataclass(frozen=True)
@@ -124,8 +128,20 @@ class Workflow:
 
     @property
     def output_schema(self) -> Schema:
-        """What a SUB_WORKFLOW calling this workflow may read from its output."""
-        return {key: ANY for key in self.output}
+        """What a SUB_WORKFLOW calling this workflow may read from its output: each output
+        field with the shape of the reference it is built from."""
+        return {key: value_schema(value) for key, value in self.output.items()}
+
+    def problems(self) -> Iterator[tuple[Task, Code, str]]:
+        """Typed problems of the workflow's tasks, found when it is compiled: each task's own,
+        and SET_VARIABLE tasks against the variables model."""
+        for task in walk_tasks(self.tasks):
+            for code, message in task.problems():
+                yield task, code, message
+            if task.task_type == "SET_VARIABLE" and self.variables_model is not None:
+                what = "the workflow's variables"
+                for message in body_problems(self.variables_model, task.inputs, what, partial=True):
+                    yield task, Code.SET_VARIABLE_FIELD, message
 
     def compile(self, options: CompileOptions | None = None) -> CompiledWorkflow:
         try:

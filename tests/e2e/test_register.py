@@ -31,9 +31,10 @@ def test_registering_again_sends_nothing(registered: CliResult, conductor: Condu
     assert conductor.metadata_times(names) == before
 
 
-# Accepted by our validator, refused by the server: WAIT durations are parsed only there.
+# Accepted by our validator, refused by the server: javascript is parsed only there
+# (WorkflowTaskTypeConstraint.validateScriptExpression).
 REFUSED_MODULE = """
-from deploy_dsl.dsl import SetVariable, TaskDef, Wait, Workflow
+from deploy_dsl.dsl import SetVariable, Switch, TaskDef, Workflow
 
 OWNER = "e2e@example.com"
 probe = TaskDef("{taskdef}", owner_email=OWNER)
@@ -44,7 +45,14 @@ refused = Workflow(
     "{refused}",
     version=1,
     owner_email=OWNER,
-    tasks=[Wait("pause", duration="banana")],  # a duration only the server parses
+    tasks=[
+        Switch(
+            "choose",
+            script="$.x ==",
+            evaluator="javascript",
+            cases={{"a": [SetVariable("a", inputs={{"b": 1}})]}},
+        )
+    ],
 )
 """
 
@@ -60,7 +68,7 @@ def test_a_refused_definition_fails_with_the_servers_message(
         assert result.returncode == 1, str(result)
         assert "Traceback" not in result.stderr
         assert f"taskdef {taskdef}" in result.stdout and "created" in result.stdout
-        assert "Either date or duration is passed as null" in result.stderr  # the server's words
+        assert "Expression is not well formatted" in result.stderr  # the server's words
         assert f"registered: taskdef {taskdef}\n" in result.stderr
         (not_registered,) = [
             line for line in result.stderr.splitlines() if line.startswith("not registered: ")
