@@ -69,7 +69,7 @@ class Ref:
 
     def _child(self, name: str, path: str) -> Ref:
         schema = self._schema
-        if is_open(schema):
+        if schema is ANY:
             return Ref(path, ANY)
         if isinstance(schema, MapOf):
             return Ref(path, schema.item)

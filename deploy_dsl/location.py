@@ -6,6 +6,7 @@ import functools
 import os
 import sys
 from dataclasses import dataclass
+from types import CodeType
 
 __all__ = ["Location", "Where", "caller_location", "is_user_code"]
 
@@ -51,16 +52,33 @@ def caller_location() -> Location | None:
     the nearest frame outside this package is used.
     """
     frame = sys._getframe(1)
-    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+    while frame is not None and _kind(frame.f_code) == _OURS:
         frame = frame.f_back  # type: ignore[assignment]
     if frame is None:
         return None
     nearest = frame
-    while frame is not None and not _foreign(frame.f_code.co_filename):
+    while frame is not None and _kind(frame.f_code) != _FOREIGN:
         if frame.f_code.co_name == "<module>":
             return Location(frame.f_code.co_filename, frame.f_lineno)
         frame = frame.f_back  # type: ignore[assignment]
     return Location(nearest.f_code.co_filename, nearest.f_lineno)
+
+
+_OURS, _USER, _FOREIGN = 0, 1, 2
+# Every task built asks; a code object's kind never changes, so it is worked out once.
+_kinds: dict[CodeType, int] = {}
+
+
+def _kind(code: CodeType) -> int:
+    kind = _kinds.get(code)
+    if kind is None:
+        filename = code.co_filename
+        if filename.startswith(_PACKAGE_DIR):
+            kind = _OURS
+        else:
+            kind = _FOREIGN if _foreign(filename) else _USER
+        _kinds[code] = kind
+    return kind
 
 
 def _foreign(filename: str) -> bool:
