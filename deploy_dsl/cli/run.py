@@ -123,10 +123,9 @@ def start(
 def _registered_differs(api: ConductorApi, definition: WorkflowDef) -> str | None:
     """One line if the server's copy of the version is not what the definitions compile to:
     the run would execute the server's, not the one in the code."""
+    from deploy_dsl.client.api import ServerError
     from deploy_dsl.client.diff import workflow_changes
     from deploy_dsl.wire import dump
-
-    from deploy_dsl.client.api import ServerError
 
     label = f"{definition.name} v{definition.version}"
     try:
