@@ -23,7 +23,12 @@ _EXIT_FAILED = 1
 @click.command()
 @DEFINITIONS_OPTION
 @ENV_FILE_OPTION
-@click.option("--dry-run", is_flag=True, help="Print the plan; write nothing.")
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Print the plan and what would be refused; write nothing (exit 1 if register "
+    "would refuse).",
+)
 @click.option(
     "--allow-overwrite",
     is_flag=True,
