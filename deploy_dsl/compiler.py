@@ -36,16 +36,18 @@ def compile_project(
     undeclared inputs or workflows registered elsewhere are warnings, not errors.
     """
     options = options or CompileOptions()
-    locations: dict[tuple[str, str | None], Where] = {}
+    locations: dict[tuple[str, str | None], tuple[Where, ...]] = {}
     workflows: list[WorkflowDef] = []
     for workflow in project.workflows:
         compiled = workflow.compile(options)
         workflows.append(compiled.definition)
-        locations.update(compiled.locations)
+        for key, places in compiled.locations.items():
+            locations[key] = (*locations.get(key, ()), *places)
     taskdefs = [taskdef.to_wire() for taskdef in project.taskdefs]
     for taskdef in project.taskdefs:
         if taskdef.location:
-            locations[(f"taskdef:{taskdef.name}", None)] = taskdef.location
+            key = (f"taskdef:{taskdef.name}", None)
+            locations[key] = (*locations.get(key, ()), taskdef.location)
     subject = Subject(
         workflows=workflows,
         taskdefs=taskdefs,

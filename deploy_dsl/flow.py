@@ -10,7 +10,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar, Literal, Protocol
 
 from deploy_dsl.errors import DefinitionError
-from deploy_dsl.expressions import ANY, LEAF, Ref, Schema
+from deploy_dsl.expressions import Ref
+from deploy_dsl.schemas import ANY, LEAF, Schema
 from deploy_dsl.tasks import CompileOptions, Task
 
 __all__ = [

@@ -7,9 +7,13 @@ import os
 import sys
 from dataclasses import dataclass
 
-__all__ = ["Location", "Where", "caller_location"]
+__all__ = ["Location", "Where", "caller_location", "is_user_code"]
 
 _PACKAGE_DIR = os.path.dirname(os.path.realpath(__file__)) + os.sep
+# The standard library and site-packages (this package's own folder is checked first).
+_LIBRARY_DIRS = tuple(
+    {os.path.dirname(os.__file__) + os.sep, *(p + os.sep for p in sys.path if "-packages" in p)}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,10 +43,32 @@ def _display_path(filename: str, cwd: str) -> str:
 
 
 def caller_location() -> Location | None:
-    """The nearest frame outside this package: the line that built the task."""
+    """Where the user wrote the definition: the nearest module-level line outside this package.
+
+    A task made by a helper function (`worker_step(...)`) is located at the call in the module
+    that defines the workflow, not inside the helper, so two calls that clash are shown apart.
+    Where no module-level frame of user code is near (a builder called from a test function),
+    the nearest frame outside this package is used.
+    """
     frame = sys._getframe(1)
     while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
         frame = frame.f_back  # type: ignore[assignment]
     if frame is None:
         return None
-    return Location(frame.f_code.co_filename, frame.f_lineno)
+    nearest = frame
+    while frame is not None and not _foreign(frame.f_code.co_filename):
+        if frame.f_code.co_name == "<module>":
+            return Location(frame.f_code.co_filename, frame.f_lineno)
+        frame = frame.f_back  # type: ignore[assignment]
+    return Location(nearest.f_code.co_filename, nearest.f_lineno)
+
+
+def _foreign(filename: str) -> bool:
+    """Code that is nobody's definition: the import machinery, the standard library and
+    installed packages (a test runner calling a test function)."""
+    return filename.startswith("<") or filename.startswith(_LIBRARY_DIRS)
+
+
+def is_user_code(filename: str) -> bool:
+    """Whether a frame's file is the user's: neither this package nor a library."""
+    return not filename.startswith(_PACKAGE_DIR) and not _foreign(filename)

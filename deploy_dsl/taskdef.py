@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from deploy_dsl.arguments import require
 from deploy_dsl.errors import DefinitionError
 from deploy_dsl.location import caller_location
 from deploy_dsl.wire import TaskDef as WireTaskDef
@@ -33,6 +34,8 @@ class RetryPolicy:
     backoff_scale_factor: int | None = None
 
     def __post_init__(self) -> None:
+        require("RetryPolicy", "count", self.count, int)
+        require("RetryPolicy", "delay_seconds", self.delay_seconds, int)
         if self.count < 0 or self.delay_seconds < 0:
             raise DefinitionError(f"{self}: count and delay_seconds must not be negative")
 
@@ -65,17 +68,15 @@ class TaskDef:
         concurrent_exec_limit: int | None = None,
         extra: Mapping[str, Any] | None = None,
     ) -> None:
+        require("TaskDef", "name", name, str)
         if not name:
             raise DefinitionError("a TaskDef needs a name")
-        if (
-            timeout_seconds
-            and response_timeout_seconds
-            and (response_timeout_seconds >= timeout_seconds)
-        ):
-            raise DefinitionError(
-                f"TaskDef {name!r}: response_timeout_seconds ({response_timeout_seconds}) "
-                f"must be less than timeout_seconds ({timeout_seconds})"
-            )
+        owner = f"TaskDef {name!r}"
+        require(owner, "owner_email", owner_email, str, optional=True)
+        require(owner, "retry", retry, RetryPolicy, optional=True)
+        require(owner, "timeout_seconds", timeout_seconds, int, optional=True)
+        require(owner, "response_timeout_seconds", response_timeout_seconds, int, optional=True)
+        require(owner, "concurrent_exec_limit", concurrent_exec_limit, int, optional=True)
         self.name = name
         self.owner_email = owner_email
         self.description = description

@@ -9,11 +9,15 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal, get_args
 
+from pydantic import ValidationError
+
+from deploy_dsl.arguments import require
 from deploy_dsl.errors import DefinitionError
-from deploy_dsl.expressions import ANY, LEAF, Ref, Schema, render
-from deploy_dsl.location import caller_location
+from deploy_dsl.expressions import Ref, render
+from deploy_dsl.location import Location, caller_location
+from deploy_dsl.schemas import ANY, LEAF, Schema
 from deploy_dsl.wire import WorkflowTask
 
 __all__ = [
@@ -23,6 +27,7 @@ __all__ = [
     "Http",
     "Inline",
     "JsonJq",
+    "LocatedError",
     "SetVariable",
     "Simple",
     "Task",
@@ -97,6 +102,13 @@ class Task:
                 f"task reference name {ref!r} must be a non-empty string of letters, digits, "
                 "'_', '-' or '.'"
             )
+        owner = f"{type(self).__name__} {ref!r}"
+        require(owner, "name", name, str, optional=True)
+        require(owner, "inputs", inputs, Mapping, optional=True)
+        require(owner, "description", description, str, optional=True)
+        require(owner, "optional", optional, bool, optional=True)
+        require(owner, "start_delay", start_delay, int, optional=True)
+        require(owner, "async_complete", async_complete, bool, optional=True)
         self.ref = ref
         self.name = name or ref
         self.inputs: dict[str, Any] = dict(inputs or {})
@@ -127,6 +139,15 @@ class Task:
         return []
 
     def to_wire(self, options: CompileOptions) -> WorkflowTask:
+        try:
+            return self._to_wire(options)
+        except LocatedError:
+            raise
+        except (DefinitionError, ValidationError, TypeError) as error:
+            # Compiling runs far from the definition: say which task, and where it was written.
+            raise LocatedError(self.location, f"task {self.ref!r}: {_one_line(error)}") from None
+
+    def _to_wire(self, options: CompileOptions) -> WorkflowTask:
         fields: dict[str, Any] = {
             "name": self.name,
             "taskReferenceName": self.ref,
@@ -179,6 +200,7 @@ class GenericTask(Task):
 
 
 HttpMethod = Literal["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
+HTTP_METHODS = get_args(HttpMethod)
 
 
 class Http(Task):
@@ -217,6 +239,13 @@ class Http(Task):
         **kwargs: Any,
     ) -> None:
         super().__init__(ref, **kwargs)
+        owner = f"Http {ref!r}"
+        require(owner, "uri", uri, str, WorkerEndpoint, Ref)
+        if method not in HTTP_METHODS:
+            raise DefinitionError(f"{owner}: method {method!r} is not one of {HTTP_METHODS}")
+        require(owner, "headers", headers, Mapping, optional=True)
+        require(owner, "connection_timeout_ms", connection_timeout_ms, int, optional=True)
+        require(owner, "read_timeout_ms", read_timeout_ms, int, optional=True)
         self.uri = uri
         self.method = method
         self.request: dict[str, Any] = {
@@ -261,6 +290,7 @@ class Inline(Task):
         **kwargs: Any,
     ) -> None:
         super().__init__(ref, **kwargs)
+        require(f"Inline {ref!r}", "script", script, str)
         self.script = script
         self.evaluator = evaluator
 
@@ -282,6 +312,7 @@ class JsonJq(Task):
 
     def __init__(self, ref: str, *, query: str, **kwargs: Any) -> None:
         super().__init__(ref, **kwargs)
+        require(f"JsonJq {ref!r}", "query", query, str)
         self.query = query
 
     def wire_inputs(self, options: CompileOptions) -> dict[str, Any]:
@@ -326,6 +357,10 @@ class Terminate(Task):
         **kwargs: Any,
     ) -> None:
         super().__init__(ref, **kwargs)
+        if status not in get_args(TerminationStatus):
+            raise DefinitionError(
+                f"Terminate {ref!r}: status {status!r} is not one of {get_args(TerminationStatus)}"
+            )
         self.status = status
         self.reason = reason
         self.termination_output = output
@@ -363,3 +398,18 @@ class Wait(Task):
     def wire_inputs(self, options: CompileOptions) -> dict[str, Any]:
         fields = {"duration": self.duration, "until": self.until}
         return {**{k: v for k, v in fields.items() if v is not None}, **self.inputs}
+
+
+class LocatedError(DefinitionError):
+    """A definition error found while compiling, with where the failing task was written."""
+
+    def __init__(self, where: Location | None, message: str) -> None:
+        super().__init__(f"{where}: {message}" if where else message)
+        self.where = where
+
+
+def _one_line(error: Exception) -> str:
+    if isinstance(error, ValidationError):
+        first = error.errors(include_url=False)[0]
+        return f"{'.'.join(str(p) for p in first['loc'])}: {first['msg']}"
+    return " ".join(str(error).split())

@@ -6,12 +6,14 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
+from deploy_dsl.arguments import require
 from deploy_dsl.errors import DefinitionError
-from deploy_dsl.expressions import ANY, Ref, Schema, render, workflow_input
+from deploy_dsl.expressions import Ref, render, workflow_input
 from deploy_dsl.location import Where, caller_location
-from deploy_dsl.tasks import CompileOptions, Task
+from deploy_dsl.schemas import ANY, Schema
+from deploy_dsl.tasks import CompileOptions, LocatedError, Task
 from deploy_dsl.wire import WorkflowDef
 
 __all__ = ["CompiledWorkflow", "ExternalWorkflow", "Workflow", "walk_tasks"]
@@ -35,8 +37,9 @@ class ExternalWorkflow:
 @dataclass(frozen=True)
 class CompiledWorkflow:
     definition: WorkflowDef
-    # (workflow name, task reference or None for the workflow) -> "file:line"
-    locations: Mapping[tuple[str, str | None], Where] = field(default_factory=dict)
+    # (workflow name, task reference or None for the workflow) -> every "file:line" where one
+    # was written (a duplicate reference has several)
+    locations: Mapping[tuple[str, str | None], tuple[Where, ...]] = field(default_factory=dict)
 
 
 class Workflow:
@@ -81,8 +84,17 @@ class Workflow:
         schema_version: int | None = 2,
         extra: Mapping[str, Any] | None = None,
     ) -> None:
+        require("Workflow", "name", name, str)
         if not name:
             raise DefinitionError("a Workflow needs a name")
+        owner = f"workflow {name!r}"
+        require(owner, "version", version, int)
+        require(owner, "tasks", tasks, list, tuple)
+        require(owner, "owner_email", owner_email, str, optional=True)
+        require(owner, "description", description, str, optional=True)
+        require(owner, "output", output, Mapping, optional=True)
+        require(owner, "timeout_seconds", timeout_seconds, int, optional=True)
+        require(owner, "failure_workflow", failure_workflow, str, optional=True)
         if not tasks:
             raise DefinitionError(f"workflow {name!r}: needs at least one task")
         for task in tasks:
@@ -116,7 +128,15 @@ class Workflow:
         return {key: ANY for key in self.output}
 
     def compile(self, options: CompileOptions | None = None) -> CompiledWorkflow:
-        options = options or CompileOptions()
+        try:
+            return self._compile(options or CompileOptions())
+        except LocatedError:
+            raise
+        except (DefinitionError, ValidationError, TypeError) as error:
+            message = " ".join(str(error).split())
+            raise LocatedError(self.location, f"workflow {self.name!r}: {message}") from None
+
+    def _compile(self, options: CompileOptions) -> CompiledWorkflow:
         fields: dict[str, Any] = {
             "name": self.name,
             "description": self.description,
@@ -133,12 +153,13 @@ class Workflow:
             "timeoutSeconds": self.timeout_seconds,
             **self.extra,
         }
-        locations: dict[tuple[str, str | None], Where] = {}
+        locations: dict[tuple[str, str | None], tuple[Where, ...]] = {}
         if self.location:
-            locations[(self.name, None)] = self.location
+            locations[(self.name, None)] = (self.location,)
         for task in walk_tasks(self.tasks):
             if task.location:
-                locations[(self.name, task.ref)] = task.location  # a duplicate points at the last
+                key = (self.name, task.ref)
+                locations[key] = (*locations.get(key, ()), task.location)
         return CompiledWorkflow(WorkflowDef.model_validate(fields), locations)
 
 

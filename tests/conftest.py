@@ -7,9 +7,11 @@ from pathlib import Path
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-SHARED = REPO_ROOT.parent / "shared"
-CONDUCTOR_FIXTURES = SHARED / "conductor" / "fixtures"
-CONDUCTOR_SCHEMAS = SHARED / "conductor" / "schemas"
+# Vendored from Conductor's repository (see tests/data/conductor/README.md): the suite reads
+# nothing outside the repository.
+CONDUCTOR_DATA = REPO_ROOT / "tests" / "data" / "conductor"
+CONDUCTOR_FIXTURES = CONDUCTOR_DATA / "fixtures"
+CONDUCTOR_SCHEMAS = CONDUCTOR_DATA / "schemas"
 
 
 @pytest.fixture(scope="session")

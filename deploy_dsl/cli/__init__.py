@@ -41,5 +41,12 @@ class _LazyGroup(click.Group):
 
 @click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="deploy-dsl")
-def main() -> None:
+@click.option(
+    "--traceback",
+    is_flag=True,
+    help="On an error in a definition, show Python's full traceback, not the one line.",
+)
+@click.pass_context
+def main(ctx: click.Context, traceback: bool) -> None:
     """Typed Python deployment workflows for Conductor: build, validate, plan, register, run."""
+    ctx.obj = {"traceback": traceback}

@@ -16,12 +16,16 @@ from deploy_dsl.workspace.loader import DEFAULT_DEFINITIONS
 if TYPE_CHECKING:
     from deploy_dsl.client.api import ConductorApi
     from deploy_dsl.client.settings import Settings
+    from deploy_dsl.compiler import Compiled
+    from deploy_dsl.tasks import CompileOptions
 
 __all__ = [
     "DEFINITIONS_OPTION",
     "ENV_FILE_OPTION",
+    "compile_definitions",
     "connect",
     "load_definitions",
+    "one_line",
     "print_findings",
     "settings",
 ]
@@ -47,13 +51,35 @@ ENV_FILE_OPTION = click.option(
 )
 
 
+def one_line(error: DeployDslError) -> click.ClickException:
+    """The error as click prints it: one line, unless `--traceback` asked for the whole story
+    (then the caller's `raise ... from error` keeps the chain and the trace is shown)."""
+    context = click.get_current_context(silent=True)
+    root = context.find_root() if context else None
+    if root is not None and (root.obj or {}).get("traceback"):
+        raise error
+    return click.ClickException(str(error))
+
+
 def load_definitions(source: str) -> Project:
     from deploy_dsl.workspace.loader import load_project
 
     try:
         return load_project(source)
     except DeployDslError as error:
-        raise click.ClickException(str(error)) from None
+        raise one_line(error) from None
+
+
+def compile_definitions(
+    project: Project, options: CompileOptions | None = None, *, strict: bool = True
+) -> Compiled:
+    """Compiles and validates; a definition that cannot be compiled is one line with its place."""
+    from deploy_dsl.compiler import compile_project
+
+    try:
+        return compile_project(project, options, strict=strict)
+    except DeployDslError as error:
+        raise one_line(error) from None
 
 
 def print_findings(findings: Sequence[Finding]) -> int:

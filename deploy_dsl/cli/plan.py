@@ -17,8 +17,10 @@ import click
 from deploy_dsl.cli.common import (
     DEFINITIONS_OPTION,
     ENV_FILE_OPTION,
+    compile_definitions,
     connect,
     load_definitions,
+    one_line,
     print_findings,
     settings,
 )
@@ -59,19 +61,18 @@ def planned(definitions: str, env_file: Path | None, lenient: bool) -> Planned:
     compares with what the server holds."""
     from deploy_dsl.client.ownership import Ownership
     from deploy_dsl.client.registration import read_plan
-    from deploy_dsl.compiler import compile_project
     from deploy_dsl.workspace.config import load_config
 
     active = settings(env_file)
     project = load_definitions(definitions)
-    compiled = compile_project(project, active.compile_options(), strict=not lenient)
+    compiled = compile_definitions(project, active.compile_options(), strict=not lenient)
     if compiled.errors:
         print_findings(compiled.findings)
         raise click.ClickException(f"{len(compiled.errors)} validation error(s); nothing sent")
     try:
         config = load_config(definitions)
     except DeployDslError as error:
-        raise click.ClickException(str(error)) from None
+        raise one_line(error) from None
     ownership = (
         Ownership(frozenset(config.owner_emails), config.name_prefixes)
         if config.states_ownership
