@@ -267,14 +267,14 @@ def test_the_defaults_table_matches_the_running_server(
 def test_register_lenient_as_build_lenient(scratch: Scratch) -> None:
     scratch.write(
         f"""
-        from deploy_dsl.dsl import Http, Workflow
+        from deploy_dsl.dsl import SetVariable, Workflow
 
         lone = Workflow("{scratch.name("lone")}", version=1, owner_email="{scratch.owner}",
-                        tasks=[Http("call", uri="http://127.0.0.1:9/x")])
+                        tasks=[SetVariable("note", inputs={{"a": "${{workflow.input.free}}"}})])
         """
-    )
+    )  # an undeclared input: an error for code, a warning for imported JSON
     strict = scratch.cli("register", "--dry-run")
-    assert strict.returncode == 1 and "DSL042" in strict.stdout, str(strict)
+    assert strict.returncode == 1 and "DSL015" in strict.stdout, str(strict)
     lenient = scratch.cli("register", "--lenient", "--dry-run")
     assert lenient.returncode == 0, str(lenient)
     assert f"+ workflow {scratch.name('lone')} v1" in lenient.stdout

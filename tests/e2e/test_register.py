@@ -31,9 +31,10 @@ def test_registering_again_sends_nothing(registered: CliResult, conductor: Condu
     assert conductor.metadata_times(names) == before
 
 
-# Accepted by our validator, refused by the server: WAIT durations are parsed only there.
+# Accepted by our validator, refused by the server: a WorkflowDef field given through `extra`
+# with a value outside the server's enum (Jackson refuses the whole bulk request).
 REFUSED_MODULE = """
-from deploy_dsl.dsl import SetVariable, TaskDef, Wait, Workflow
+from deploy_dsl.dsl import SetVariable, TaskDef, Workflow
 
 OWNER = "e2e@example.com"
 probe = TaskDef("{taskdef}", owner_email=OWNER)
@@ -44,7 +45,8 @@ refused = Workflow(
     "{refused}",
     version=1,
     owner_email=OWNER,
-    tasks=[Wait("pause", duration="banana")],  # a duration only the server parses
+    extra={{"timeoutPolicy": "SOMETIMES"}},  # only the server knows its enum's values
+    tasks=[SetVariable("note", inputs={{"a": 1}})],
 )
 """
 
@@ -60,7 +62,7 @@ def test_a_refused_definition_fails_with_the_servers_message(
         assert result.returncode == 1, str(result)
         assert "Traceback" not in result.stderr
         assert f"taskdef {taskdef}" in result.stdout and "created" in result.stdout
-        assert "Either date or duration is passed as null" in result.stderr  # the server's words
+        assert "not one of the values accepted for Enum class" in result.stderr  # the server's
         assert f"registered: taskdef {taskdef}\n" in result.stderr
         (not_registered,) = [
             line for line in result.stderr.splitlines() if line.startswith("not registered: ")
