@@ -156,9 +156,9 @@ def echo_changes(entry: Entry) -> None:
 
 def _verb(entry: Entry, prune: bool, allow_overwrite: bool) -> str:
     if entry.action == "update" and entry.rewrites_version:
-        bump = (entry.latest or entry.version or 0) + 1
         if allow_overwrite:
             return "update (overwrites the registered version: --allow-overwrite)"
+        bump = entry.next_version
         return f"update: register refuses (bump the version to {bump}, or --allow-overwrite)"
     if entry.action == "not_in_code":
         if entry.used_by:

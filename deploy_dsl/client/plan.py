@@ -60,12 +60,15 @@ class Entry:
     def prunable(self) -> bool:
         return self.action == "not_in_code" and not self.used_by
 
+    @property
+    def next_version(self) -> int:
+        """The version a changed workflow should take: one above every registered one."""
+        return (self.latest or self.version or 0) + 1
+
     def refusal(self) -> str:
-        bump = (self.latest or self.version or 0) + 1
-        fields = len(self.changes)
         return (
-            f"{self.label} is registered with other content ({fields} field(s) differ): "
-            f"bump the version to {bump}, or pass --allow-overwrite"
+            f"{self.label} is registered with other content ({len(self.changes)} field(s) "
+            f"differ): bump the version to {self.next_version}, or pass --allow-overwrite"
         )
 
 
