@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DEFINITIONS_OPTION",
+    "ENV_FILE_OPTION",
     "compile_definitions",
     "connect",
     "load_definitions",
@@ -35,6 +37,17 @@ DEFINITIONS_OPTION = click.option(
     show_default=True,
     metavar="PKG_OR_DIR",
     help="Package name or directory of definition modules.",
+)
+
+# Every command that talks to a server takes it: CI plans and registers the same build against
+# staging, then production, with one settings file each.
+ENV_FILE_OPTION = click.option(
+    "--env-file",
+    "env_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="Read settings from FILE instead of .env (variables set in the environment still "
+    "win, as over .env).",
 )
 
 
@@ -78,11 +91,11 @@ def print_findings(findings: Sequence[Finding]) -> int:
     return errors
 
 
-def settings() -> Settings:
+def settings(env_file: Path | None = None) -> Settings:
     from deploy_dsl.client.settings import load_settings
 
     try:
-        return load_settings()
+        return load_settings(env_file)
     except DeployDslError as error:
         raise click.ClickException(str(error)) from None
 
