@@ -54,7 +54,7 @@ def test_terminate_a_running_execution(scratch: Scratch, conductor: Conductor) -
         from deploy_dsl.dsl import Wait, Workflow
 
         hold = Workflow("{name}", version=1, owner_email="{scratch.owner}",
-                        tasks=[Wait("until_signalled")])  # waits until completed from outside
+                        tasks=[Wait.for_signal("until_signalled")])
         """
     )
     assert scratch.cli("register").returncode == 0
@@ -136,7 +136,7 @@ def test_retry_of_a_running_execution_is_refused_in_one_line(
         from deploy_dsl.dsl import Wait, Workflow
 
         hold = Workflow("{name}", version=1, owner_email="{scratch.owner}",
-                        tasks=[Wait("until_signalled")])
+                        tasks=[Wait.for_signal("until_signalled")])
         """
     )
     assert scratch.cli("register").returncode == 0
