@@ -93,6 +93,7 @@ class ConductorApi:
         body: Any = None,
         query: list[tuple[str, Any]] | None = None,
         response_type: str | None = "object",
+        timeout: tuple[float, float] = REQUEST_TIMEOUT,
     ) -> Any:
         """One call through the SDK's ApiClient (its auth and token refresh), answered as
         plain JSON: the typed resource methods would parse into lossy models."""
@@ -108,7 +109,7 @@ class ConductorApi:
                 response_type=response_type,
                 auth_settings=[],
                 _return_http_data_only=True,
-                _request_timeout=REQUEST_TIMEOUT,
+                _request_timeout=timeout,
             ),
             path.lstrip("/"),
         )
@@ -183,6 +184,26 @@ class ConductorApi:
         self._request(
             "DELETE", f"/workflow/{_quoted(workflow_id)}", query=query, response_type=None
         )
+
+    def test_workflow(self, request: dict[str, Any], *, read_timeout: float) -> dict[str, Any]:
+        """POST /workflow/test (WorkflowTestService): runs the request's inline workflowDef
+        with mocked task outputs and answers the execution as it last saw it."""
+        found: dict[str, Any] = self._request(
+            "POST", "/workflow/test", body=request, timeout=(REQUEST_TIMEOUT[0], read_timeout)
+        )
+        return found
+
+    def correlated(self, name: str, correlation_id: str) -> list[dict[str, Any]]:
+        """The executions of workflow `name` with this correlation id, finished ones too,
+        without their tasks."""
+        path = f"/workflow/{_quoted(name)}/correlated/{_quoted(correlation_id)}"
+        query = [("includeClosed", "true"), ("includeTasks", "false")]
+        return list(self._request("GET", path, query=query) or [])
+
+    def decide(self, workflow_id: str) -> None:
+        """PUT /workflow/decide/{id}: the server evaluates the execution now, as its sweeper
+        would later."""
+        self._request("PUT", f"/workflow/decide/{_quoted(workflow_id)}", response_type=None)
 
     def retry(self, workflow_id: str) -> None:
         """POST /workflow/{id}/retry: the last failed task runs again, the execution RUNNING."""

@@ -1,0 +1,119 @@
+"""The pytest plugin (the `pytest11` entry point `deploy_dsl`): the `flow` fixture.
+
+    def test_rolls_back(flow: Flow) -> None:
+        result = flow.run(deploy_simple_v1, {...}, mocks={swap_traffic: responds({...}), ...})
+        assert result.status == "COMPLETED"
+
+Tests that use `flow` are marked `flow` (`pytest -m flow`). `--flow-results FILE` writes what
+every flow test's runs did (ids replaced by what they stand for) to FILE, so that two sessions
+can be compared for determinism.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pydantic import BaseModel
+
+from deploy_dsl.tasks import Task
+from deploy_dsl.testing.plan import Mocks, TaskDefs
+from deploy_dsl.testing.result import FlowResult, TaskRun
+from deploy_dsl.testing.runner import FlowRunner
+from deploy_dsl.testing.server import flow_server
+from deploy_dsl.workflow import Workflow
+
+__all__ = ["Flow", "flow", "flow_runner"]
+
+_RESULTS = pytest.StashKey[dict[str, list[Any]]]()
+
+
+class Flow:
+    """What the `flow` fixture gives a test: FlowRunner's run and run_task, recorded."""
+
+    def __init__(self, runner: FlowRunner, record: list[Any]) -> None:
+        self.runner = runner
+        self._record = record
+
+    def run(
+        self,
+        workflow: Workflow,
+        input: BaseModel | Mapping[str, Any] | None = None,
+        mocks: Mocks | None = None,
+        *,
+        budget_seconds: float | None = None,
+    ) -> FlowResult:
+        """See FlowRunner.run."""
+        result = self.runner.run(workflow, input, mocks, budget_seconds=budget_seconds)
+        self._record.append(result.fingerprint())
+        return result
+
+    def run_task(self, task: Task, inputs: Mapping[str, Any]) -> TaskRun:
+        """See FlowRunner.run_task."""
+        run = self.runner.run_task(task, inputs)
+        self._record.append({"task": run.ref, "status": run.status, "output": run.output})
+        return run
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("deploy-dsl flow tests")
+    group.addoption(
+        "--flow-results",
+        metavar="FILE",
+        help="write what each flow test's runs did (ids normalised) to FILE as JSON",
+    )
+    parser.addini(
+        "flow_definitions",
+        "the definitions package or directory whose TaskDefs flow tests apply",
+        default="definitions",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "flow: runs workflows on the Conductor server with mocked tasks (no worker)"
+    )
+    config.stash[_RESULTS] = {}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "flow" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.flow)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    target = session.config.getoption("--flow-results")
+    if target:
+        results = dict(sorted(session.config.stash[_RESULTS].items()))
+        path = Path(target)
+        temporary = path.with_name(path.name + ".tmp")
+        temporary.write_text(json.dumps(results, indent=1, sort_keys=True) + "\n", "utf-8")
+        temporary.replace(path)
+
+
+@pytest.fixture(scope="session")
+def flow_runner(pytestconfig: pytest.Config) -> Iterator[FlowRunner]:
+    """One FlowRunner for the session, on the server of the project's settings."""
+    taskdefs = project_taskdefs(str(pytestconfig.getini("flow_definitions")))
+    with flow_server(lambda line: print(f"[flow] {line}", file=sys.stderr, flush=True)) as server:
+        yield FlowRunner(server, taskdefs)
+
+
+@pytest.fixture
+def flow(flow_runner: FlowRunner, request: pytest.FixtureRequest) -> Flow:
+    """Runs workflows on the real engine with mocked tasks; see deploy_dsl.testing."""
+    record = request.config.stash[_RESULTS].setdefault(request.node.nodeid, [])
+    return Flow(flow_runner, record)
+
+
+def project_taskdefs(source: str) -> TaskDefs:
+    """The project's TaskDefs by name, as JSON: they pin each task's retries and timeouts."""
+    from deploy_dsl.wire import dump
+    from deploy_dsl.workspace.loader import load_project
+
+    return {taskdef.name: dump(taskdef.to_wire()) for taskdef in load_project(source).taskdefs}

@@ -1,0 +1,218 @@
+"""Runs a workflow on the real engine with mocked tasks: POST /api/workflow/test, watched.
+
+One run: check the mocks (plan), rewrite the workflow so nothing can reach a real system
+(isolation), register the scratch callees of dynamic forks once, send the test request with a
+correlation id of its own, and while the server runs it look for a task no mock answers
+(watchdog): that run is terminated and reported at once, naming the task. Afterwards the
+executions are read back with GET, since the test call answers with the last snapshot it took,
+which can be older than the end.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import time
+import uuid
+from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from deploy_dsl.client.api import ConductorApi, ServerError, ServerUnreachable
+from deploy_dsl.client.settings import Connection
+from deploy_dsl.client.timeline import TERMINAL_STATUSES
+from deploy_dsl.tasks import CompileOptions, Inline, JsonJq, Task
+from deploy_dsl.testing.errors import FlowTestError, MissingMock, RunDidNotFinish
+from deploy_dsl.testing.isolation import SCRATCH_OWNER, Isolator
+from deploy_dsl.testing.plan import Level, Mocks, TaskDefs, mock_request, plan
+from deploy_dsl.testing.result import FlowResult, TaskRun, read_result
+from deploy_dsl.testing.watchdog import Stuck, look
+from deploy_dsl.workflow import Workflow
+
+__all__ = ["DEFAULT_BUDGET_SECONDS", "FlowRunner"]
+
+DEFAULT_BUDGET_SECONDS = 60.0
+# Most runs end before the first look; a stuck one is found within half a second of it, and an
+# execution idle at two looks in a row is decided.
+_FIRST_LOOK_SECONDS = 0.5
+_LOOK_EVERY_SECONDS = 0.5
+# How long a terminated run may take to return, and a finished one to read as terminal.
+_SETTLE_SECONDS = 15.0
+
+
+class FlowRunner:
+    """Runs flow tests on one server; one per test session (it remembers what it registered)."""
+
+    def __init__(
+        self,
+        connection: Connection,
+        taskdefs: TaskDefs,
+        *,
+        budget_seconds: float = DEFAULT_BUDGET_SECONDS,
+        compile_options: CompileOptions | None = None,
+    ) -> None:
+        """`compile_options` are build's by default: the same JSON as build/ (the HTTP tasks'
+        URLs are never called)."""
+        self.connection = connection
+        # Two clients: the test call blocks one in a thread while the other watches.
+        self._caller = ConductorApi(connection)
+        self._reader = ConductorApi(connection)
+        self.taskdefs = taskdefs
+        self.budget_seconds = budget_seconds
+        self._isolator = Isolator(taskdefs, compile_options)
+        self._registered: set[str] = set()
+
+    def run(
+        self,
+        workflow: Workflow,
+        input: BaseModel | Mapping[str, Any] | None = None,
+        mocks: Mocks | None = None,
+        *,
+        budget_seconds: float | None = None,
+    ) -> FlowResult:
+        """Runs `workflow` with `input`, its tasks answered by `mocks`, and returns what it did.
+
+        Raises MockError before anything is sent when a mock does not fit its task,
+        MissingMock when the run reaches a task no mock answers (it is stopped there), and
+        RunDidNotFinish when it does not end within the budget (default 60 s).
+        """
+        if not isinstance(workflow, Workflow):
+            raise FlowTestError(f"run() takes a Workflow, got {workflow!r}")
+        level = plan(workflow, mocks or {}, self.taskdefs)
+        inputs = _checked_input(workflow, input)
+        isolated = self._isolator.isolate(workflow)
+        self._register(isolated.scratch)
+        request = {
+            "name": workflow.name,
+            "version": workflow.version,
+            "correlationId": f"flowtest-{uuid.uuid4()}",
+            "workflowDef": isolated.definition,
+            "input": inputs,
+            **mock_request(level),
+        }
+        budget = budget_seconds or self.budget_seconds
+        execution = self._execute(request, level, budget)
+        return read_result(execution, level, self._reader.execution)
+
+    def run_task(self, task: Task, inputs: Mapping[str, Any]) -> TaskRun:
+        """Runs one script task (INLINE, JSON_JQ_TRANSFORM) of a definition on its own, with
+        literal `inputs` in place of the references it reads: the engine evaluates the same
+        script. `inputs` must name exactly the task's own inputs."""
+        if not isinstance(task, Inline | JsonJq):
+            raise FlowTestError(
+                f"run_task(): {getattr(task, 'ref', task)!r} is not an Inline or JsonJq task"
+            )
+        if set(inputs) != set(task.inputs):
+            raise FlowTestError(
+                f"run_task({task.ref!r}): give exactly its inputs {sorted(task.inputs)}, "
+                f"got {sorted(inputs)}"
+            )
+        alone = copy.copy(task)
+        alone.inputs = dict(inputs)
+        workflow = Workflow(
+            f"flowtest.{task.ref}", version=1, tasks=[alone], owner_email=SCRATCH_OWNER
+        )
+        return self.run(workflow).last(alone)
+
+    # -- the call ------------------------------------------------------------------------------
+
+    def _register(self, scratch: Mapping[str, dict[str, Any]]) -> None:
+        fresh = [body for name, body in scratch.items() if name not in self._registered]
+        if fresh:
+            self._reader.put_workflows(fresh)
+            self._registered.update(body["name"] for body in fresh)
+
+    def _execute(self, request: dict[str, Any], level: Level, budget: float) -> dict[str, Any]:
+        name, correlation = str(request["name"]), str(request["correlationId"])
+        deadline = time.monotonic() + budget
+        stopped: str | None = None
+        root: str | None = None
+        idle: set[str] = set()
+        with ThreadPoolExecutor(1, thread_name_prefix="flowtest") as pool:
+            call = pool.submit(
+                self._caller.test_workflow, request, read_timeout=budget + _SETTLE_SECONDS
+            )
+            wait = _FIRST_LOOK_SECONDS
+            while True:
+                try:
+                    answer = call.result(timeout=wait)
+                    break
+                except FutureTimeout:
+                    wait = _LOOK_EVERY_SECONDS
+                if stopped is not None:
+                    if time.monotonic() > deadline + _SETTLE_SECONDS:
+                        raise RunDidNotFinish(f"{stopped}; the stopped run did not return", root)
+                    continue
+                root = root or self._root(name, correlation)
+                if root is None:
+                    continue
+                seen = look(self._reader.execution(root), level, self._reader.execution)
+                stuck = seen.stuck
+                if stuck is None and time.monotonic() > deadline:
+                    stuck = Stuck(root, f"{level.path} did not finish within {budget:g} s")
+                if stuck is not None:
+                    stopped = stuck.message
+                    self._stop(stuck, root)
+                    continue
+                for workflow_id in idle.intersection(seen.idle):
+                    self._decide(workflow_id)
+                idle = set(seen.idle)
+        if stopped is not None:
+            raise (RunDidNotFinish if "did not finish" in stopped else MissingMock)(stopped, root)
+        return self._finished(str(answer["workflowId"]), level)
+
+    def _finished(self, root: str, level: Level) -> dict[str, Any]:
+        """The execution once terminal. WorkflowTestService stops without waiting when the
+        workflow under test reaches a task with no mock key: that is found here."""
+        deadline = time.monotonic() + _SETTLE_SECONDS
+        while True:
+            execution = self._reader.execution(root)
+            if execution.get("status") in TERMINAL_STATUSES:
+                return execution
+            seen = look(execution, level, self._reader.execution)
+            stuck = seen.stuck
+            for workflow_id in seen.idle:
+                self._decide(workflow_id)
+            if stuck is not None or time.monotonic() > deadline:
+                message = stuck.message if stuck else f"{level.path} did not finish"
+                self._stop(stuck or Stuck(root, message), root)
+                raise (MissingMock if stuck else RunDidNotFinish)(message, root)
+            time.sleep(0.05)
+
+    def _decide(self, workflow_id: str) -> None:
+        with contextlib.suppress(ServerError):  # it ended meanwhile
+            self._reader.decide(workflow_id)
+
+    def _root(self, name: str, correlation: str) -> str | None:
+        found = self._reader.correlated(name, correlation)
+        return str(found[0]["workflowId"]) if found else None
+
+    def _stop(self, stuck: Stuck, root: str) -> None:
+        """Terminates the root: the server terminates its sub-workflows with it
+        (WorkflowExecutorOps.terminateWorkflow), which ends the test call's loops, each of
+        which checks only its own execution's status."""
+        # The stuck task is what to report; the test call's end is awaited anyway.
+        with contextlib.suppress(ServerError, ServerUnreachable):
+            self._reader.terminate(root, f"flowtest: {stuck.message}"[:500])
+
+
+def _checked_input(workflow: Workflow, given: BaseModel | Mapping[str, Any] | None) -> Any:
+    """The input as sent: a model instance as JSON; a mapping checked against the workflow's
+    input model (as `deploy-dsl run` does) and sent as given."""
+    if isinstance(given, BaseModel):
+        return given.model_dump(mode="json", by_alias=True)
+    inputs = dict(given or {})
+    if workflow.input_model is not None:
+        try:
+            workflow.input_model.model_validate(inputs)
+        except ValidationError as error:
+            first = error.errors(include_url=False)[0]
+            where = ".".join(str(p) for p in first["loc"]) or "(the input)"
+            raise FlowTestError(
+                f"input of {workflow.name}: {where}: {first['msg']} "
+                f"({workflow.input_model.__name__})"
+            ) from None
+    return inputs

@@ -1,0 +1,47 @@
+"""The Conductor server flow tests run on: the one the project's settings name (CONDUCTOR_PORT,
+CONDUCTOR_BASE_URL, `.env`), as for the end-to-end tests. A local one that does not answer is
+started for the session and stopped afterwards; flow tests never call the worker."""
+
+from __future__ import annotations
+
+import contextlib
+import urllib.parse
+import urllib.request
+from collections.abc import Callable, Iterator
+
+from deploy_dsl.client.settings import LOCAL_HOSTS, Connection, load_settings
+from deploy_dsl.local import stack as local_stack
+from deploy_dsl.testing.errors import FlowTestError
+
+__all__ = ["flow_server", "healthy"]
+
+# Loopback only: a proxy from the environment must not see (or break) these calls.
+_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+def healthy(base_url: str) -> bool:
+    try:
+        with _OPENER.open(f"{base_url.rstrip('/')}/health", timeout=3) as response:
+            return bool(response.status == 200)
+    except (OSError, ValueError):
+        return False
+
+
+@contextlib.contextmanager
+def flow_server(progress: Callable[[str], None]) -> Iterator[Connection]:
+    """The connection to the settings' server for the length of a block."""
+    settings = load_settings()
+    url = settings.conductor_url
+    if healthy(url):
+        yield settings.connection()
+        return
+    if urllib.parse.urlsplit(url).hostname not in LOCAL_HOSTS:
+        raise FlowTestError(
+            f"Conductor does not answer at {url}, and flow tests start a server only on localhost"
+        )
+    progress(f"Conductor does not answer at {url}: starting the local stack")
+    ports = local_stack.Ports(settings.local_conductor_port, settings.local_worker_port)
+    with local_stack.started_for(ports, progress=progress):
+        if not healthy(url):
+            raise FlowTestError(f"Conductor does not answer at {url} after `server up`")
+        yield settings.connection()
