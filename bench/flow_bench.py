@@ -16,6 +16,7 @@ Uses the running local stack at the settings' URLs, or starts it and stops what 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import statistics
 import subprocess
@@ -25,6 +26,7 @@ import time
 import uuid
 import xml.etree.ElementTree as ElementTree
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,7 +34,9 @@ from typing import Any
 from bench.server_bench import _register_project, local_stack
 from bench.timing import ratio
 from deploy_dsl.client.api import ConductorApi
+from deploy_dsl.client.settings import load_settings
 from deploy_dsl.client.timeline import TERMINAL_STATUSES
+from deploy_dsl.testing.server import healthy
 
 __all__ = ["main"]
 
@@ -262,12 +266,23 @@ def _side_by_side(flow: dict[str, float]) -> None:
         print(f"    {label:<44}{flow[test]:>8.2f} s   {least}")
 
 
+@contextlib.contextmanager
+def _conductor() -> Iterator[None]:
+    """The flow tests' server as it is (they need no worker), or the local stack started once
+    for every run when it does not answer."""
+    if healthy(load_settings().conductor_url):
+        yield
+        return
+    with local_stack():
+        yield
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.flow_bench", description=__doc__)
     parser.add_argument("--runs", type=int, default=RUNS, help="runs of the flow-test module")
     parser.add_argument("--no-e2e", action="store_true", help="only (a)")
     options = parser.parse_args([] if argv is None else argv)
-    with local_stack():  # the flow tests' server, started once for every run if not running
+    with _conductor():
         print(f"(a) the flow tests, `pytest -m flow tests/flows` run {options.runs} times")
         flow = _flow_tests(options.runs)
     if not options.no_e2e:

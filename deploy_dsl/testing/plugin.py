@@ -30,6 +30,7 @@ from deploy_dsl.workflow import Workflow
 __all__ = ["Flow", "flow", "flow_runner"]
 
 _RESULTS = pytest.StashKey[dict[str, list[Any]]]()
+_RUNNER = pytest.StashKey[FlowRunner]()
 
 
 class Flow:
@@ -96,12 +97,24 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
         temporary.replace(path)
 
 
+def pytest_terminal_summary(
+    terminalreporter: pytest.TerminalReporter, config: pytest.Config
+) -> None:
+    runner = config.stash.get(_RUNNER, None)
+    if runner is not None and runner.runs:
+        terminalreporter.write_line(
+            f"flow tests: {runner.runs} runs on {runner.connection.server_url}; "
+            f"{runner.decided} execution(s) the server left undecided were decided"
+        )
+
+
 @pytest.fixture(scope="session")
 def flow_runner(pytestconfig: pytest.Config) -> Iterator[FlowRunner]:
     """One FlowRunner for the session, on the server of the project's settings."""
     taskdefs = project_taskdefs(str(pytestconfig.getini("flow_definitions")))
     with flow_server(lambda line: print(f"[flow] {line}", file=sys.stderr, flush=True)) as server:
-        yield FlowRunner(server, taskdefs)
+        runner = pytestconfig.stash[_RUNNER] = FlowRunner(server, taskdefs)
+        yield runner
 
 
 @pytest.fixture

@@ -64,6 +64,9 @@ class FlowRunner:
         self.budget_seconds = budget_seconds
         self._isolator = Isolator(taskdefs, compile_options)
         self._registered: set[str] = set()
+        self.runs = 0
+        # Executions the test call left undecided, decided by the watchdog (see watchdog).
+        self.decided = 0
 
     def run(
         self,
@@ -94,6 +97,7 @@ class FlowRunner:
             **mock_request(level),
         }
         budget = budget_seconds or self.budget_seconds
+        self.runs += 1
         execution = self._execute(request, level, budget)
         return read_result(execution, level, self._reader.execution)
 
@@ -183,6 +187,7 @@ class FlowRunner:
             time.sleep(0.05)
 
     def _decide(self, workflow_id: str) -> None:
+        self.decided += 1
         with contextlib.suppress(ServerError):  # it ended meanwhile
             self._reader.decide(workflow_id)
 
