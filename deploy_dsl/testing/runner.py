@@ -25,11 +25,11 @@ from deploy_dsl.client.api import ConductorApi, ServerError, ServerUnreachable
 from deploy_dsl.client.settings import Connection
 from deploy_dsl.client.timeline import TERMINAL_STATUSES
 from deploy_dsl.tasks import CompileOptions, Inline, JsonJq, Task
-from deploy_dsl.testing.errors import FlowTestError, MissingMock, RunDidNotFinish
+from deploy_dsl.testing.errors import FlowTestError, MissingMock, RunDidNotFinish, StoppedRun
 from deploy_dsl.testing.isolation import SCRATCH_OWNER, Isolator
 from deploy_dsl.testing.plan import Level, Mocks, TaskDefs, mock_request, plan
 from deploy_dsl.testing.result import FlowResult, TaskRun, read_result
-from deploy_dsl.testing.watchdog import Stuck, look
+from deploy_dsl.testing.watchdog import look
 from deploy_dsl.workflow import Workflow
 
 __all__ = ["DEFAULT_BUDGET_SECONDS", "FlowRunner"]
@@ -132,10 +132,12 @@ class FlowRunner:
     def _execute(self, request: dict[str, Any], level: Level, budget: float) -> dict[str, Any]:
         name, correlation = str(request["name"]), str(request["correlationId"])
         deadline = time.monotonic() + budget
-        stopped: str | None = None
+        stopped: StoppedRun | None = None
         root: str | None = None
         idle: set[str] = set()
-        with ThreadPoolExecutor(1, thread_name_prefix="flowtest") as pool:
+        # Not a `with` block: on an error here, do not wait for the test call to return.
+        pool = ThreadPoolExecutor(1, thread_name_prefix="flowtest")
+        try:
             call = pool.submit(
                 self._caller.test_workflow, request, read_timeout=budget + _SETTLE_SECONDS
             )
@@ -154,18 +156,22 @@ class FlowRunner:
                 if root is None:
                     continue
                 seen = look(self._reader.execution(root), level, self._reader.execution)
-                stuck = seen.stuck
-                if stuck is None and time.monotonic() > deadline:
-                    stuck = Stuck(root, f"{level.path} did not finish within {budget:g} s")
-                if stuck is not None:
-                    stopped = stuck.message
-                    self._stop(stuck, root)
+                if seen.stuck is not None:
+                    stopped = MissingMock(seen.stuck, root)
+                elif time.monotonic() > deadline:
+                    stopped = RunDidNotFinish(
+                        f"{level.path} did not finish within {budget:g} s", root
+                    )
+                if stopped is not None:
+                    self._stop(str(stopped), root)
                     continue
                 for workflow_id in idle.intersection(seen.idle):
                     self._decide(workflow_id)
                 idle = set(seen.idle)
+        finally:
+            pool.shutdown(wait=False)
         if stopped is not None:
-            raise (RunDidNotFinish if "did not finish" in stopped else MissingMock)(stopped, root)
+            raise stopped
         return self._finished(str(answer["workflowId"]), level)
 
     def _finished(self, root: str, level: Level) -> dict[str, Any]:
@@ -177,13 +183,16 @@ class FlowRunner:
             if execution.get("status") in TERMINAL_STATUSES:
                 return execution
             seen = look(execution, level, self._reader.execution)
-            stuck = seen.stuck
             for workflow_id in seen.idle:
                 self._decide(workflow_id)
-            if stuck is not None or time.monotonic() > deadline:
-                message = stuck.message if stuck else f"{level.path} did not finish"
-                self._stop(stuck or Stuck(root, message), root)
-                raise (MissingMock if stuck else RunDidNotFinish)(message, root)
+            stopped: StoppedRun | None = None
+            if seen.stuck is not None:
+                stopped = MissingMock(seen.stuck, root)
+            elif time.monotonic() > deadline:
+                stopped = RunDidNotFinish(f"{level.path} did not finish", root)
+            if stopped is not None:
+                self._stop(str(stopped), root)
+                raise stopped
             time.sleep(0.05)
 
     def _decide(self, workflow_id: str) -> None:
@@ -195,13 +204,13 @@ class FlowRunner:
         found = self._reader.correlated(name, correlation)
         return str(found[0]["workflowId"]) if found else None
 
-    def _stop(self, stuck: Stuck, root: str) -> None:
+    def _stop(self, why: str, root: str) -> None:
         """Terminates the root: the server terminates its sub-workflows with it
         (WorkflowExecutorOps.terminateWorkflow), which ends the test call's loops, each of
         which checks only its own execution's status."""
-        # The stuck task is what to report; the test call's end is awaited anyway.
+        # Why it stopped is what to report; the test call's end is awaited anyway.
         with contextlib.suppress(ServerError, ServerUnreachable):
-            self._reader.terminate(root, f"flowtest: {stuck.message}"[:500])
+            self._reader.terminate(root, f"flowtest: {why}"[:500])
 
 
 def _checked_input(workflow: Workflow, given: BaseModel | Mapping[str, Any] | None) -> Any:

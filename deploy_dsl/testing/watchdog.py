@@ -26,7 +26,7 @@ from deploy_dsl.flow import DynamicFork, SubWorkflow
 from deploy_dsl.testing.plan import Level
 from deploy_dsl.testing.references import MOCKED_TYPES
 
-__all__ = ["TASK_DONE", "Look", "Stuck", "look"]
+__all__ = ["TASK_DONE", "Look", "look"]
 
 TASK_DONE = frozenset(
     {"COMPLETED", "COMPLETED_WITH_ERRORS", "FAILED", "FAILED_WITH_TERMINAL_ERROR", "CANCELED",
@@ -34,17 +34,11 @@ TASK_DONE = frozenset(
 )  # fmt: skip
 
 
-@dataclass(frozen=True)
-class Stuck:
-    workflow_id: str  # the execution holding the task
-    message: str
-
-
 @dataclass
 class Look:
     """One look at a running tree of executions."""
 
-    stuck: Stuck | None = None
+    stuck: str | None = None  # what no mock answers, said in a line
     # RUNNING executions without a pending task: nothing will move them but a decide.
     idle: list[str] = field(default_factory=list)
 
@@ -88,8 +82,7 @@ def _look(
             and attempts[ref] > covered
         ):
             given = f"its mocks answer {covered} attempt(s)" if covered else "no mock given"
-            found.stuck = Stuck(
-                str(execution.get("workflowId")),
+            found.stuck = (
                 f"no mock for {level.path} > {ref} ({placed.task.task_type} task "
-                f"{placed.task.name!r}, attempt {attempts[ref]}: {given})",
+                f"{placed.task.name!r}, attempt {attempts[ref]}: {given})"
             )

@@ -3,6 +3,7 @@ naming it, and no HTTP task of a flow test ever reaches the URL it names."""
 
 from __future__ import annotations
 
+import contextlib
 import http.server
 import threading
 import time
@@ -15,7 +16,7 @@ import pytest
 from definitions.deploy_simple import deploy_simple_v1, swap_traffic
 from definitions.finalize_deployment import finalize_deployment_v1
 from definitions.pipeline_simple import pipeline_simple_v1
-from deploy_dsl.client.api import ConductorApi
+from deploy_dsl.client.api import ConductorApi, ServerError
 from deploy_dsl.client.timeline import TERMINAL_STATUSES
 from deploy_dsl.dsl import Http, Workflow
 from deploy_dsl.tasks import CompileOptions
@@ -174,5 +175,6 @@ def test_the_same_http_task_unisolated_does_reach_its_url(flow: Flow, recorder: 
             for t in execution["tasks"]
         ]
     finally:
-        if api.execution(started["workflowId"])["status"] not in TERMINAL_STATUSES:
+        # It may complete meanwhile: the server refuses to terminate it then (409).
+        with contextlib.suppress(ServerError):
             api.terminate(started["workflowId"], "flowtest control")
