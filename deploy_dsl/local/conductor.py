@@ -35,6 +35,13 @@ def render_properties(port: int, database: Path) -> str:
         # HTTP and other system tasks are queued and polled; 50 ms is the 3.32 default, pinned
         # because older defaults were slower (10 ms measured no faster: ~80 ms queue-to-start).
         "conductor.app.systemTaskWorkerPollInterval": "50ms",
+        # One system-task thread (the default is 2 per core). With several, two threads can
+        # evaluate one JOIN at once: a forked sub-workflow finishing re-queues the JOIN while a
+        # thread is evaluating it (WorkflowExecutorOps.expediteInProgressJoinTasks), a second
+        # thread completes it, and the first then writes its stale copy over it
+        # (AsyncSystemTaskExecutor.execute updates the task unconditionally). Measured with the
+        # flow tests: 3 of 20 runs differed with 4 threads, none of 20 with 1, no slower here.
+        "conductor.app.systemTaskWorkerThreadCount": "1",
     }
     lines = ["# Written by deploy-dsl `server up` on each start; edits are overwritten."]
     lines += [f"{key}={_escape_property(value)}" for key, value in values.items()]
