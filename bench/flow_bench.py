@@ -211,8 +211,24 @@ def _show_difference(results: list[dict[str, Any]]) -> None:
     for number, other in enumerate(results[1:], start=2):
         for test in sorted(set(first) | set(other)):
             if first.get(test) != other.get(test):
-                print(f"      run 1 and run {number} differ in {test}")
+                where, mine, theirs = _first_difference(first.get(test), other.get(test), "")
+                print(f"      run 1 and run {number} differ in {test}, at {where}:")
+                print(f"        {json.dumps(mine)[:160]}")
+                print(f"        {json.dumps(theirs)[:160]}")
                 break
+
+
+def _first_difference(a: Any, b: Any, path: str) -> tuple[str, Any, Any]:
+    if isinstance(a, dict) and isinstance(b, dict):
+        for key in sorted(set(a) | set(b)):
+            if a.get(key) != b.get(key):
+                return _first_difference(a.get(key), b.get(key), f"{path}.{key}")
+    if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
+        for index, (x, y) in enumerate(zip(a, b, strict=True)):
+            if x != y:
+                label = x.get("ref", index) if isinstance(x, dict) else index
+                return _first_difference(x, y, f"{path}[{label}]")
+    return path or "(top)", a, b
 
 
 # --- (b) end to end --------------------------------------------------------------------------

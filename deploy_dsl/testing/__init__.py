@@ -5,6 +5,10 @@ against each step's answer model before the run; the engine runs the SWITCHes, l
 scripts, retries and timeouts for real, through Conductor's `POST /api/workflow/test`, on the
 local server the end-to-end tests use, without the worker. The pytest plugin (`plugin`) gives
 tests the `flow` fixture.
+
+Runs are deterministic on a server that runs system tasks on one thread, as the local one does
+(deploy_dsl/local/conductor.py): with several, Conductor 3.32.3 can write a stale copy of a
+JOIN over its completed state when a forked sub-workflow finishes while it is being evaluated.
 """
 
 from deploy_dsl.testing.errors import (
