@@ -36,7 +36,7 @@ from bench.timing import ratio
 from deploy_dsl.client.api import ConductorApi
 from deploy_dsl.client.settings import load_settings
 from deploy_dsl.client.timeline import TERMINAL_STATUSES
-from deploy_dsl.testing.server import healthy
+from deploy_dsl.local.stack import healthy
 
 __all__ = ["main"]
 

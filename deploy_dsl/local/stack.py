@@ -40,6 +40,7 @@ __all__ = [
     "Ports",
     "ProcessStatus",
     "down",
+    "healthy",
     "running",
     "started_for",
     "status",
@@ -222,7 +223,7 @@ def status(ports: Ports, *, layout: Layout | None = None) -> list[ProcessStatus]
         pid = _live_pid(service)
         recorded = read_number(service.port_file) if pid is not None else None
         url = _url(recorded or port)
-        result.append(ProcessStatus(service.name, pid, url, _healthy(url), service.log_file))
+        result.append(ProcessStatus(service.name, pid, url, healthy(url), service.log_file))
     return result
 
 
@@ -256,7 +257,7 @@ def _running_port(step: _Step, progress: Progress) -> int | None:
             f"{service.name} already runs on port {port}, not {step.port} ({service.port_env}); "
             "run `deploy-dsl server down` first to change it"
         )
-    if not _healthy(url):
+    if not healthy(url):
         progress(f"{service.name}: pid {pid} is running but not healthy yet; waiting")
         _wait_healthy(service, pid, url, progress, step.timeout)
     progress(f"{service.name}: already running (pid {pid}, {url})")
@@ -308,7 +309,7 @@ def _wait_healthy(
 ) -> None:
     started = time.monotonic()
     next_note = started + PROGRESS_EVERY
-    while not _healthy(url):
+    while not healthy(url):
         now = time.monotonic()
         if not alive(pid):
             raise LocalServerError(
@@ -377,7 +378,8 @@ def _locked(layout: Layout, progress: Progress) -> Iterator[None]:
 _OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
-def _healthy(url: str) -> bool:
+def healthy(url: str) -> bool:
+    """Whether `<url>/health` answers 200 (Conductor's and the worker's health check)."""
     try:
         with _OPENER.open(f"{url}/health", timeout=3) as response:
             return bool(response.status == 200)

@@ -6,25 +6,13 @@ from __future__ import annotations
 
 import contextlib
 import urllib.parse
-import urllib.request
 from collections.abc import Callable, Iterator
 
 from deploy_dsl.client.settings import LOCAL_HOSTS, Connection, load_settings
 from deploy_dsl.local import stack as local_stack
 from deploy_dsl.testing.errors import FlowTestError
 
-__all__ = ["flow_server", "healthy"]
-
-# Loopback only: a proxy from the environment must not see (or break) these calls.
-_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-
-
-def healthy(base_url: str) -> bool:
-    try:
-        with _OPENER.open(f"{base_url.rstrip('/')}/health", timeout=3) as response:
-            return bool(response.status == 200)
-    except (OSError, ValueError):
-        return False
+__all__ = ["flow_server"]
 
 
 @contextlib.contextmanager
@@ -32,7 +20,7 @@ def flow_server(progress: Callable[[str], None]) -> Iterator[Connection]:
     """The connection to the settings' server for the length of a block."""
     settings = load_settings()
     url = settings.conductor_url
-    if healthy(url):
+    if local_stack.healthy(url):
         yield settings.connection()
         return
     if urllib.parse.urlsplit(url).hostname not in LOCAL_HOSTS:
@@ -42,6 +30,6 @@ def flow_server(progress: Callable[[str], None]) -> Iterator[Connection]:
     progress(f"Conductor does not answer at {url}: starting the local stack")
     ports = local_stack.Ports(settings.local_conductor_port, settings.local_worker_port)
     with local_stack.started_for(ports, progress=progress):
-        if not healthy(url):
+        if not local_stack.healthy(url):
             raise FlowTestError(f"Conductor does not answer at {url} after `server up`")
         yield settings.connection()
