@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import sys
 
-from bench import compile_bench, server_bench, worker_bench
+from bench import compile_bench, import_bench, server_bench, worker_bench
 
 SECTIONS = {
     "compile": compile_bench.main,
+    "import": import_bench.main,
     "worker": worker_bench.main,
     "server": server_bench.main,
 }
