@@ -17,9 +17,10 @@ from deploy_dsl.importer.module import DSL_NAMES, Block, ModuleText
 from deploy_dsl.importer.names import Namespace, pascal_case
 from deploy_dsl.importer.pycode import WIDTH, Atom, Call, ListNode, Node, Statement, Str, literal
 from deploy_dsl.importer.refs import Scope, parse_path
-from deploy_dsl.importer.sources import ImportFailed, Source, walk
+from deploy_dsl.importer.sources import ImportFailed, Source, nesting, walk
 from deploy_dsl.importer.targets import Catalog, ModuleEntry, Targets, called_workflows
 from deploy_dsl.importer.tasks import TaskImporter
+from deploy_dsl.limits import MAX_NESTING
 from deploy_dsl.wire import WorkflowDef, dump
 from deploy_dsl.workflow import ExternalWorkflow, Workflow
 
@@ -94,6 +95,11 @@ class _WorkflowImport:
         tasks = self.data.get("tasks")
         if not isinstance(tasks, list) or not tasks:
             raise ImportFailed(f"{self.origin}: the workflow has no tasks")
+        depth = nesting(tasks)
+        if depth > MAX_NESTING:  # the task importer recurses once per level
+            raise ImportFailed(
+                f"{self.origin}: tasks nested {depth} levels deep, over the limit of {MAX_NESTING}"
+            )
         unknown = [key for key in self.data if key not in KNOWN_FIELDS]
         if unknown:
             self.warn(f"unknown field(s) {', '.join(unknown)} carried through in extra=")
