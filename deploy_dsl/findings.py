@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Literal
 
-__all__ = ["Code", "Finding", "Severity"]
+__all__ = ["Code", "Finding", "Severity", "one_line"]
 
 Severity = Literal["error", "warning"]
 
@@ -55,4 +55,12 @@ class Finding:
     def __str__(self) -> str:
         where = self.location or "-"
         subject = f"{self.workflow}/{self.task}" if self.task else self.workflow
-        return f"{where}: {self.severity} {self.code.value} [{subject}] {self.message}"
+        return one_line(f"{where}: {self.severity} {self.code.value} [{subject}] {self.message}")
+
+
+def one_line(text: str) -> str:
+    """`text` with newlines and other control characters escaped (`\\n`): a name or an
+    expression may hold them, and a message must stay on its line."""
+    if text.isprintable():
+        return text
+    return "".join(char if char.isprintable() else ascii(char)[1:-1] for char in text)

@@ -44,8 +44,10 @@ def _nested_lists(levels: int) -> str:
             f"JSON nested deeper than {MAX_JSON_DEPTH} levels at #/tasks/0/0/0/0/0/...",
         ),
         (b'{"name": "x", "tasks": [], "version": Infinity}', "not JSON: Infinity is not JSON"),
+        # Found by tests/fuzz: printing the name raised UnicodeEncodeError.
+        (b'{"name": "\\ud800", "tasks": []}', "a string holds \\ud800, half of a surrogate pair"),
     ],
-    ids=["not-utf8", "5000-deep", "200-deep", "infinity"],
+    ids=["not-utf8", "5000-deep", "200-deep", "infinity", "lone-surrogate"],
 )
 def test_a_file_that_cannot_be_read_is_one_line(
     tmp_path: Path, content: bytes, expected: str
@@ -78,3 +80,18 @@ def test_too_deep_walks_any_depth_without_recursing() -> None:
     assert json_pointer(path).startswith("#/k/0/k/0/k/0/...")
     assert too_deep(json.loads(_nested_lists(MAX_JSON_DEPTH))) is None
     assert json_pointer(("a/b", "c~d")) == "#/a~1b/c~0d"
+
+
+def test_each_finding_stays_on_its_line(tmp_path: Path) -> None:
+    """Found by tests/fuzz: an expression or a name holding a newline split its finding."""
+    task = {"name": "t", "taskReferenceName": "t", "type": "SIMPLE"}
+    task["inputParameters"] = {"x": "${nowhere\r\n.output}"}
+    workflow = {"name": "two\nlines", "version": 1, "tasks": [task]}
+    source = tmp_path / "lines.json"
+    source.write_text(json.dumps(workflow))
+    done = _validate(source)
+    lines = done.stdout.splitlines()
+    assert lines[-1].startswith("checked 1 workflow(s)")
+    findings = lines[:-1]
+    assert findings and all(" DSL0" in line for line in findings), lines
+    assert any("[two\\nlines/t]" in line and "${nowhere\\r\\n.output}" in line for line in findings)

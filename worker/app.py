@@ -27,6 +27,15 @@ _FAIL_KEY = _environ_key(FAIL_HEADER)
 _DELAY_KEY = _environ_key(DELAY_HEADER)
 
 
+class _WorkerFlask(Flask):
+    def make_default_options_response(self) -> Response:
+        """OPTIONS answers JSON like everything else (Flask's own is an empty text/html)."""
+        allowed = sorted(super().make_default_options_response().allow)
+        response = json_response({"allowed": allowed})
+        response.headers["Allow"] = ", ".join(allowed)
+        return response
+
+
 def create_app(settings: WorkerSettings | None = None) -> Flask:
     settings = settings or load_settings()
     store = Store(settings.db_path)
@@ -35,7 +44,7 @@ def create_app(settings: WorkerSettings | None = None) -> Flask:
     fault_plan = settings.fault_plan
     body_timeout = settings.body_timeout_seconds
 
-    app = Flask(__name__)
+    app = _WorkerFlask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
     configure_logging()
     register_error_handlers(app)

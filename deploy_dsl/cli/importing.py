@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from deploy_dsl.findings import Finding
+from deploy_dsl.findings import Finding, one_line
 from deploy_dsl.validation import errors_in
 
 __all__ = ["import_"]
@@ -43,7 +43,7 @@ def import_(files: tuple[Path, ...], out: Path, force: bool, no_format: bool) ->
     try:
         result = import_files(list(files))
         for message in result.warnings:
-            click.echo(f"warning: {message}", err=True)
+            click.echo(f"warning: {one_line(message)}", err=True)
         if result.errors and not result.workflows and not result.taskdefs:
             # Nothing to write: an empty package would only be something half done.
             if len(result.errors) == 1:
@@ -56,7 +56,7 @@ def import_(files: tuple[Path, ...], out: Path, force: bool, no_format: bool) ->
         _echo_errors(result.errors)
         paths = write_package(out, result.files, force=force)
     except ImportFailed as error:
-        raise click.ClickException(str(error)) from error
+        raise click.ClickException(one_line(str(error))) from error
     if not out.resolve().name.isidentifier():
         click.echo(f"warning: {out} is not a valid Python package name", err=True)
     formatted = not no_format and format_with_ruff(paths)
@@ -73,7 +73,7 @@ def import_(files: tuple[Path, ...], out: Path, force: bool, no_format: bool) ->
 
 def _echo_errors(messages: list[str]) -> None:
     for message in messages:
-        click.echo(f"error: {message}", err=True)
+        click.echo(f"error: {one_line(message)}", err=True)
 
 
 def _report_strict_findings(findings: list[Finding], out: Path) -> None:

@@ -208,7 +208,7 @@ class _WorkflowImport:
             wire = dump(workflow.compile(OPTIONS).definition)
         except (DefinitionError, ValidationError, TypeError) as error:
             raise ImportFailed(
-                f"{self.origin}: workflow {name!r} cannot be built: {error}"
+                f"{self.origin}: workflow {name!r} cannot be built: {_one_line(error)}"
             ) from error
         return Call("Workflow", [Str(name)], kwargs, workflow), wire
 
@@ -238,6 +238,18 @@ class _WorkflowImport:
                 reference = f"{ref_name} = {function}({model.class_name})"
                 head.append(Block(reference, frozenset({function})))
         return head
+
+
+def _one_line(error: Exception) -> str:
+    """What went wrong, on one line: pydantic's own report spans several per field."""
+    if isinstance(error, ValidationError):
+        problems = [
+            f"{'.'.join(str(part) for part in item['loc']) or 'value'}: {item['msg']}"
+            for item in error.errors(include_url=False)
+        ]
+        more = f" (and {len(problems) - 3} more)" if len(problems) > 3 else ""
+        return "; ".join(problems[:3]) + more
+    return " ".join(str(error).split())
 
 
 def _class_atom(model: Model) -> Atom:

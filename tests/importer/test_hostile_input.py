@@ -212,3 +212,32 @@ def test_a_failed_write_of_a_new_directory_creates_nothing(tmp_path: Path) -> No
     with pytest.raises(ImportFailed, match="File name too long; nothing was written"):
         write_package(out, {"a.py": "a = 1\n", "y" * 300 + ".py": "y = 1\n"})
     assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+# Found by tests/fuzz: each once a traceback or a message over several lines.
+
+
+def test_variables_whose_keys_are_no_identifiers_import_and_build_back(tmp_path: Path) -> None:
+    definition = _workflow("odd_keys", [_simple("t")])
+    definition["variables"] = {":": 1, "-x": 2, "_y": 3, "1": 4}
+    source = tmp_path / "keys.json"
+    source.write_text(json.dumps(definition))
+    imported = import_package([source], package_dir(tmp_path))
+    assert imported.result.errors == []
+    assert imported.built("keys.json")["variables"] == definition["variables"]
+
+
+def test_every_message_of_the_import_is_one_line(tmp_path: Path) -> None:
+    unbuildable = _workflow("bad_template", [_simple("t")]) | {"inputTemplate": []}
+    newline = _workflow("two\nlines", [_simple("t")]) | {"unknownField": 1}
+    source = tmp_path / "messages.json"
+    source.write_text(json.dumps([unbuildable, newline]))
+    done = _run_import(source, tmp_path / "out")
+    assert done.returncode == 1
+    lines = done.stderr.splitlines()
+    assert lines == [
+        "warning: messages.json#/1: two\\nlines: unknown field(s) unknownField carried "
+        "through in extra=",
+        "error: messages.json#/0: workflow 'bad_template' cannot be built: inputTemplate: "
+        "Input should be a valid dictionary",
+    ]
