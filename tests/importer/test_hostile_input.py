@@ -33,31 +33,17 @@ def _nested(kind: str, levels: int) -> dict[str, Any]:
     task = _simple("leaf")
     for level in range(levels - 1):
         ref = f"{kind.lower()}_{level}"
-        if kind == "SWITCH":
-            task = {
-                "name": ref,
-                "taskReferenceName": ref,
-                "type": "SWITCH",
+        holds = {
+            "SWITCH": {
                 "evaluatorType": "value-param",
                 "expression": "x",
                 "inputParameters": {"x": "a"},
                 "decisionCases": {"a": [task]},
-            }
-        elif kind == "DO_WHILE":
-            task = {
-                "name": ref,
-                "taskReferenceName": ref,
-                "type": "DO_WHILE",
-                "loopCondition": "false",
-                "loopOver": [task],
-            }
-        else:
-            task = {
-                "name": ref,
-                "taskReferenceName": ref,
-                "type": "FORK_JOIN",
-                "forkTasks": [[task]],
-            }
+            },
+            "DO_WHILE": {"loopCondition": "false", "loopOver": [task]},
+            "FORK_JOIN": {"forkTasks": [[task]]},
+        }[kind]
+        task = {"name": ref, "taskReferenceName": ref, "type": kind, **holds}
     return task
 
 
