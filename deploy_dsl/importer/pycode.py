@@ -7,7 +7,6 @@ code that builds them in one step, so the two cannot drift apart. Layout is a si
 
 from __future__ import annotations
 
-import re
 from abc import ABC, abstractmethod
 from bisect import bisect_right
 from collections.abc import Sequence
@@ -34,32 +33,54 @@ _INDENT = 4
 _CHUNK_MIN = 30
 
 
-# Characters a literal cannot hold as themselves: everything but printable ASCII, the
-# backslash, and both quotes (which one needs escaping depends on the literal's quote).
-_SPECIAL = re.compile(r"[^ -~]|[\\\"']")
 _ESCAPES = {"\\": "\\\\", "\n": "\\n", "\t": "\\t", "\r": "\\r"}
 
 
 def _escaped(char: str, quote_char: str) -> str:
+    """`char` as it is written inside a literal quoted with `quote_char`."""
     if char == quote_char:
         return "\\" + char
-    if char in "'\"":
+    if " " <= char <= "~" and char != "\\":
         return char
     # ascii() escapes the rest, non-ASCII included: ruff flags characters that look like
     # ASCII ones (RUF001), e.g. U+2019.
     return _ESCAPES.get(char) or ascii(char)[1:-1]
 
 
+class _Escapes(dict[int, str]):
+    """A `str.translate` table for one quote character, filled as characters turn up: after
+    the first of each, a character costs one lookup in C, so a 1 MB value takes
+    milliseconds (the importer quotes each string once per node that encloses it)."""
+
+    def __init__(self, quote_char: str) -> None:
+        super().__init__()
+        self.quote_char = quote_char
+
+    def __missing__(self, code: int) -> str:
+        escaped = self[code] = _escaped(chr(code), self.quote_char)
+        return escaped
+
+
+class _Widths(dict[int, str]):
+    """A `str.translate` table from a character to chr(its width in a double-quoted
+    literal): the widths of a whole line in one C pass, as the bytes of the result."""
+
+    def __missing__(self, code: int) -> str:
+        width = self[code] = chr(len(_escaped(chr(code), '"')))
+        return width
+
+
+_TABLES: dict[str, _Escapes] = {}
+_WIDTHS = _Widths()
+
+
 def quote(text: str, quote_char: str | None = None) -> str:
     """A Python string literal for `text`: double quotes unless the text has some and no
-    single ones (ruff format's preference), or as told.
-
-    One regular-expression pass, so a 1 MB value costs milliseconds: the importer quotes each
-    string once per enclosing node when it lays the code out."""
+    single ones (ruff format's preference), or as told."""
     if quote_char is None:
         quote_char = "'" if '"' in text and "'" not in text else '"'
-    body = _SPECIAL.sub(lambda match: _escaped(match.group(), quote_char), text)
-    return quote_char + body + quote_char
+    table = _TABLES.get(quote_char) or _TABLES.setdefault(quote_char, _Escapes(quote_char))
+    return quote_char + text.translate(table) + quote_char
 
 
 class Node(ABC):
@@ -130,10 +151,7 @@ def _chunks(text: str, size: int) -> list[str]:
 def _prefix_widths(line: str) -> list[int]:
     """Running totals of how many columns each character of `line` takes in a double-quoted
     literal (1 for most, 2 for `\\n` or `\\"`, up to 10 for `\\U0001f600`)."""
-    widths = [1] * len(line)
-    for match in _SPECIAL.finditer(line):
-        widths[match.start()] = len(_escaped(match.group(), '"'))
-    return [0, *accumulate(widths)]
+    return [0, *accumulate(line.translate(_WIDTHS).encode("latin-1"))]
 
 
 def _chunk_size(indent: int) -> int:
