@@ -5,7 +5,7 @@ from __future__ import annotations
 from definitions.common import OWNER_EMAIL
 from deploy_dsl.dsl import RetryPolicy, TaskDef
 
-__all__ = ["PROVISIONING_WAIT", "STEP_TASKDEFS", "WORKER_STEPS"]
+__all__ = ["PROVISIONING_WAIT", "ROLLBACK_STEPS", "STEP_TASKDEFS", "WORKER_STEPS"]
 
 WORKER_STEPS = (
     "create_infrastructure",
@@ -23,13 +23,24 @@ WORKER_STEPS = (
 
 # Ten 1 s retries ride out a worker restart without making a real failure slow to surface.
 _STEP_RETRY = RetryPolicy(count=10, delay_seconds=1, logic="FIXED")
+# Putting traffic back must outlast an outage, not surface it: 1, 2, 4 ... 512 s between
+# attempts, about 17 minutes in all (Conductor's EXPONENTIAL_BACKOFF doubles each retry).
+ROLLBACK_STEPS = frozenset(
+    {
+        "rollback_deployment",
+        "restore_previous_traffic",
+        "cleanup_failed_resources",
+        "notify_failure",
+    }
+)
+_ROLLBACK_RETRY = RetryPolicy(count=10, delay_seconds=1, logic="EXPONENTIAL_BACKOFF")
 
 STEP_TASKDEFS = [
     TaskDef(
         step,
         owner_email=OWNER_EMAIL,
         description=f"POST /{step} on the deployment worker",
-        retry=_STEP_RETRY,
+        retry=_ROLLBACK_RETRY if step in ROLLBACK_STEPS else _STEP_RETRY,
         timeout_seconds=120,
         response_timeout_seconds=30,
         timeout_policy="TIME_OUT_WF",
