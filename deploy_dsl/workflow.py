@@ -13,9 +13,9 @@ from deploy_dsl.contracts import body_problems
 from deploy_dsl.errors import DefinitionError
 from deploy_dsl.expressions import Ref, render, value_schema, workflow_input
 from deploy_dsl.findings import Code
+from deploy_dsl.flow import WorkflowTarget
 from deploy_dsl.location import Where, caller_location
 from deploy_dsl.schemas import ANY, Schema
-from deploy_dsl.flow import WorkflowTarget
 from deploy_dsl.tasks import CompileOptions, LocatedError, Task
 from deploy_dsl.wire import WorkflowDef
 
