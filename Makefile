@@ -27,7 +27,7 @@ build: $(STAMP) ## compile definitions/ to build/ (workflows, taskdefs, docs) an
 check: $(STAMP) ## ruff and mypy --strict
 	$(VENV)/bin/ruff check deploy_dsl definitions worker tests bench
 	$(VENV)/bin/ruff format --check deploy_dsl definitions worker tests bench
-	$(VENV)/bin/mypy deploy_dsl definitions worker
+	$(VENV)/bin/mypy deploy_dsl definitions worker tests/typing
 
 test: $(STAMP) ## the whole suite: unit, snapshot, worker (gunicorn), end to end (real Conductor)
 	$(VENV)/bin/pytest
@@ -56,7 +56,7 @@ pipeline: $(STAMP) ## the seed's pipeline of waves
 demo: $(STAMP) ## build, start the server and worker, register, run the three scenarios
 	$(PY) -m deploy_dsl.cli.demo
 
-bench: $(STAMP) ## benchmarks: compile, build, worker, server (figures and ratios)
+bench: $(STAMP) ## benchmarks: compile, build, worker, server, plan, crash recovery (figures and ratios)
 	$(PY) -m bench
 
 clean: ## stop the local servers, then remove caches and local state (keeps .venv)

@@ -68,16 +68,19 @@ def local_stack() -> Iterator[Stack]:
 
 
 def _register_project(api: ConductorApi, settings: Settings) -> None:
-    """This repository's definitions, as `deploy-dsl register` sends them (changes only)."""
-    from deploy_dsl.client.registration import plan, register
+    """This repository's definitions, as `deploy-dsl register --allow-overwrite` sends them
+    (changes only)."""
+    from deploy_dsl.client.registration import apply, read_plan
     from deploy_dsl.compiler import compile_project
     from deploy_dsl.workspace.loader import load_project
 
-    compiled = compile_project(load_project("definitions"), settings.compile_options())
+    project = load_project("definitions")
+    compiled = compile_project(project, settings.compile_options())
     if compiled.errors:
         raise SystemExit(f"definitions do not validate: {compiled.errors[0]}")
-    current = plan(compiled.workflows, compiled.taskdefs, api.workflow_defs(), api.task_defs())
-    register(api, current, lambda _item, _outcome: None)
+    externals = [(e.name, e.version) for e in project.externals]
+    current = read_plan(api, compiled, externals=externals)
+    apply(api, current, lambda _entry, _outcome: None, allow_overwrite=True)
 
 
 # --- (a) and (b): executions ----------------------------------------------------------------

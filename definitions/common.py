@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from deploy_dsl.dsl import WORKFLOW, Http, Ref, WorkerEndpoint, Workflow, workflow_input
+from worker.contract import STEPS
 
 __all__ = [
     "OWNER_EMAIL",
+    "DeployVariables",
     "DeploymentInput",
     "FollowUpInput",
     "follow_up_workflow",
@@ -31,6 +33,13 @@ class DeploymentInput(BaseModel):
     env: str = Field(min_length=1, description="target environment")
 
 
+class DeployVariables(BaseModel):
+    """A deploy's outcome. Set to rolled_back just before traffic moves: from then on a failure
+    is rolled back by the failure workflow, so only a finalize may say otherwise."""
+
+    outcome: Literal["finalized", "rolled_back"] | None = None
+
+
 class FollowUpInput(DeploymentInput):
     """Input of the finalize and rollback workflows, called by a deploy."""
 
@@ -49,7 +58,10 @@ def identity(inputs: Ref, deployment_id: Ref | None = None) -> dict[str, Any]:
 
 
 def worker_step(step: str, body: dict[str, Any], *, ref: str | None = None) -> Http:
-    """POST `body` to the mock worker's `/<step>`; retried per the TaskDef named `step`."""
+    """POST `body` to the worker's `/<step>`, typed by the step's contract
+    (worker/contract.py): the body is checked against its request model, and
+    `.output.response.body` reads its answer model. Retried per the TaskDef named `step`."""
+    contract = STEPS[step]
     return Http(
         ref or step,
         name=step,
@@ -60,6 +72,8 @@ def worker_step(step: str, body: dict[str, Any], *, ref: str | None = None) -> H
         accept="application/json",
         connection_timeout_ms=2000,
         read_timeout_ms=10000,
+        request=contract.request,
+        response=contract.answer,
     )
 
 

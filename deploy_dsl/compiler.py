@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 
 from deploy_dsl.canonical import canonical_json
-from deploy_dsl.findings import Finding
+from deploy_dsl.findings import Code, Finding
 from deploy_dsl.location import Where
 from deploy_dsl.project import Project
 from deploy_dsl.tasks import CompileOptions
 from deploy_dsl.validation import Subject, errors_in, validate
 from deploy_dsl.wire import TaskDef, WorkflowDef, dump
+from deploy_dsl.workflow import walk_tasks
 
 __all__ = ["Compiled", "DocsRenderer", "compile_project", "render_files"]
 
@@ -36,16 +37,18 @@ def compile_project(
     undeclared inputs or workflows registered elsewhere are warnings, not errors.
     """
     options = options or CompileOptions()
-    locations: dict[tuple[str, str | None], Where] = {}
+    locations: dict[tuple[str, str | None], tuple[Where, ...]] = {}
     workflows: list[WorkflowDef] = []
     for workflow in project.workflows:
         compiled = workflow.compile(options)
         workflows.append(compiled.definition)
-        locations.update(compiled.locations)
+        for key, places in compiled.locations.items():
+            locations[key] = (*locations.get(key, ()), *places)
     taskdefs = [taskdef.to_wire() for taskdef in project.taskdefs]
     for taskdef in project.taskdefs:
         if taskdef.location:
-            locations[(f"taskdef:{taskdef.name}", None)] = taskdef.location
+            key = (f"taskdef:{taskdef.name}", None)
+            locations[key] = (*locations.get(key, ()), taskdef.location)
     subject = Subject(
         workflows=workflows,
         taskdefs=taskdefs,
@@ -53,7 +56,31 @@ def compile_project(
         locations=locations,
         strict=strict,
     )
-    return Compiled(workflows, taskdefs, validate(subject))
+    return Compiled(workflows, taskdefs, [*_typed_findings(project), *validate(subject)])
+
+
+def _typed_findings(project: Project) -> Iterator[Finding]:
+    """What only the Python definitions show: bodies against their models, and tasks made at a
+    module's top level that no workflow holds (they never run)."""
+    placed: set[int] = set()
+    for workflow in project.workflows:
+        placed.update(id(task) for task in walk_tasks(workflow.tasks))
+        for task, code, message in workflow.problems():
+            yield Finding(code, "error", workflow.name, task.ref, message, _shown(task.location))
+    for task in project.module_tasks:
+        if id(task) not in placed:
+            yield Finding(
+                Code.UNPLACED_TASK,
+                "warning",
+                "-",
+                task.ref,
+                f"task {task.ref!r} is made here but placed in no workflow: it never runs",
+                _shown(task.location),
+            )
+
+
+def _shown(where: Where | None) -> str | None:
+    return None if where is None else str(where)
 
 
 DocsRenderer = Callable[[Compiled], Mapping[str, str]]

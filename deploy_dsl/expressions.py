@@ -10,36 +10,25 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
-from typing import Any, Final, TypeAlias
+from typing import Any, Final
 
 from pydantic import BaseModel
 
-from deploy_dsl.errors import UnknownField
+from deploy_dsl.errors import DefinitionError, UnknownField
+from deploy_dsl.schemas import ANY, LEAF, ListOf, MapOf, Schema, is_open, model_schema
 
 __all__ = [
-    "ANY",
-    "LEAF",
     "WORKFLOW",
+    "WORKFLOW_FIELDS",
     "Ref",
-    "Schema",
     "expressions_in",
     "render",
     "split_expression",
+    "value_schema",
     "workflow_input",
     "workflow_variables",
 ]
 
-
-class _Any:
-    """Schema of an open value: every attribute and index is allowed."""
-
-    def __repr__(self) -> str:
-        return "ANY"
-
-
-ANY: Final = _Any()
-Schema: TypeAlias = "_Any | Mapping[str, Schema]"
-LEAF: Final[Mapping[str, Schema]] = {}
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*\Z")
 
@@ -68,7 +57,10 @@ class Ref:
 
     def __getitem__(self, key: str | int) -> Ref:
         if isinstance(key, int):
-            if self._schema is not ANY:
+            schema = self._schema
+            if isinstance(schema, ListOf):
+                return Ref(f"{self._path}[{key}]", schema.item)
+            if not is_open(schema):
                 raise UnknownField(f"{self} is not a list: cannot index it with [{key}]")
             return Ref(f"{self._path}[{key}]", ANY)
         if _IDENTIFIER.match(key):
@@ -77,12 +69,24 @@ class Ref:
 
     def _child(self, name: str, path: str) -> Ref:
         schema = self._schema
-        if isinstance(schema, _Any):
+        if schema is ANY:
             return Ref(path, ANY)
+        if isinstance(schema, MapOf):
+            return Ref(path, schema.item)
+        if isinstance(schema, ListOf):
+            raise UnknownField(f"{self} is a list: index it ([0]) rather than ask for {name!r}")
+        assert isinstance(schema, Mapping)
         if name not in schema:
-            known = ", ".join(sorted(schema)) or "none"
+            if not schema:
+                raise UnknownField(f"{self} is a single value: it has no field {name!r}")
+            known = ", ".join(sorted(schema))
             raise UnknownField(f"{self} has no field {name!r} (known fields: {known})")
         return Ref(path, schema[name])
+
+    @property
+    def schema(self) -> Schema:
+        """What the reference may go on to: its fields, items or keys."""
+        return self._schema
 
     @property
     def path(self) -> str:
@@ -105,36 +109,24 @@ class Ref:
         return hash(self._path)
 
 
-def _model_schema(model: type[BaseModel]) -> Mapping[str, Schema]:
-    schema: dict[str, Schema] = {}
-    for name, field in model.model_fields.items():
-        key = field.alias or name
-        annotation = field.annotation
-        nested = isinstance(annotation, type) and issubclass(annotation, BaseModel)
-        schema[key] = _model_schema(annotation) if nested else ANY  # type: ignore[arg-type]
-    return schema
-
-
-# The fields of `${workflow.*}` that Conductor resolves (WorkflowModel's JSON form).
+# What `${workflow.*}` can reach: the map `ParametersUtils.getTaskInputV2` builds for the
+# workflow (any other field resolves to null), plus the `env` and `secrets` prefixes that
+# `ParametersUtils` resolves through the EnvironmentDAO and the SecretsDAO.
 WORKFLOW_FIELDS: Final[Mapping[str, Schema]] = {
     "input": ANY,
     "output": ANY,
-    "variables": ANY,
-    "workflowId": LEAF,
-    "correlationId": LEAF,
-    "workflowType": LEAF,
-    "version": LEAF,
     "status": LEAF,
+    "workflowId": LEAF,
     "parentWorkflowId": LEAF,
     "parentWorkflowTaskId": LEAF,
-    "createTime": LEAF,
-    "updateTime": LEAF,
-    "startTime": LEAF,
-    "endTime": LEAF,
-    "createdBy": LEAF,
+    "workflowType": LEAF,
+    "version": LEAF,
+    "correlationId": LEAF,
     "reasonForIncompletion": LEAF,
-    "taskToDomain": ANY,
-    "priority": LEAF,
+    "schemaVersion": LEAF,
+    "variables": ANY,
+    "env": ANY,
+    "secrets": ANY,
 }
 WORKFLOW: Final = Ref("workflow", WORKFLOW_FIELDS)
 
@@ -145,7 +137,7 @@ def workflow_input(model: type[BaseModel]) -> Ref:
     Args:
         model: the workflow's input model (the one given to Workflow as `input`).
     """
-    return Ref("workflow.input", _model_schema(model))
+    return Ref("workflow.input", model_schema(model))
 
 
 def workflow_variables(model: type[BaseModel]) -> Ref:
@@ -154,7 +146,21 @@ def workflow_variables(model: type[BaseModel]) -> Ref:
     Args:
         model: the workflow's variables model (the one given to Workflow as `variables`).
     """
-    return Ref("workflow.variables", _model_schema(model))
+    return Ref("workflow.variables", model_schema(model))
+
+
+def value_schema(value: Any) -> Schema:
+    """The shape of a value a definition gives (an input, an output): a reference's own
+    schema, a literal's shape."""
+    if isinstance(value, Ref):
+        return value.schema
+    if isinstance(value, Mapping):
+        return {str(key): value_schema(item) for key, item in value.items()}
+    if isinstance(value, str) and "${" in value:
+        return ANY
+    if isinstance(value, list | tuple):
+        return ListOf(ANY)
+    return LEAF
 
 
 _PLAIN: Final = frozenset({str, int, bool, float, type(None)})
@@ -173,7 +179,7 @@ def render(value: Any) -> Any:
         return {str(k): render(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [render(v) for v in value]
-    return value
+    raise DefinitionError(f"{value!r:.60} ({type(value).__name__}) is not a JSON value")
 
 
 # `${...}` not preceded by another `$` (`$${x}` is Conductor's escape for a literal `${x}`).

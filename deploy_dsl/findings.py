@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Literal
 
-__all__ = ["Code", "Finding", "Severity", "one_line"]
+__all__ = ["Code", "Finding", "Severity", "printable"]
 
 Severity = Literal["error", "warning"]
 
@@ -16,6 +16,7 @@ class Code(Enum):
 
     DUPLICATE_REF = "DSL001"
     DOUBLE_UNDERSCORE_REF = "DSL002"
+    EMPTY_NAME = "DSL003"
     UNKNOWN_ROOT = "DSL010"
     BAD_WORKFLOW_FIELD = "DSL011"
     BAD_TASK_FIELD = "DSL012"
@@ -26,21 +27,42 @@ class Code(Enum):
     SWITCH_NO_CASES = "DSL020"
     SWITCH_BAD_EVALUATOR = "DSL021"
     SWITCH_NO_EXPRESSION = "DSL022"
+    SWITCH_VALUE_NOT_AN_INPUT = "DSL023"
+    DECISION_NO_PARAM = "DSL024"
     FORK_WITHOUT_JOIN = "DSL030"
     JOIN_NOT_BRANCH_END = "DSL031"
     FORK_NO_BRANCHES = "DSL032"
     DO_WHILE_INCOMPLETE = "DSL033"
     HTTP_NO_REQUEST = "DSL034"
     TERMINATE_BAD_STATUS = "DSL035"
+    TERMINATE_OPTIONAL = "DSL036"
+    FORK_TYPE = "DSL037"
+    DYNAMIC_FORK_PARAMS = "DSL038"
+    TASK_FIELD_MISSING = "DSL039"
     UNKNOWN_TASK_TYPE = "DSL040"
     MISSING_SUB_WORKFLOW = "DSL041"
     HTTP_NO_TASKDEF = "DSL042"
     SUB_WORKFLOW_NO_NAME = "DSL043"
+    SUB_WORKFLOW_VERSION = "DSL044"
+    SUB_WORKFLOW_CYCLE = "DSL045"
+    NEGATIVE_START_DELAY = "DSL046"
+    LOOP_CONDITION = "DSL047"
+    WAIT_DURATION = "DSL048"
     TASKDEF_TIMEOUTS = "DSL050"
     DUPLICATE_TASKDEF = "DSL051"
+    TASKDEF_OUT_OF_RANGE = "DSL052"
     DUPLICATE_WORKFLOW = "DSL060"
     MISSING_OWNER_EMAIL = "DSL061"
     BAD_SCHEMA_VERSION = "DSL062"
+    EMPTY_TASKS = "DSL063"
+    VERSION_OUT_OF_RANGE = "DSL064"
+    NAME_NOT_A_FILE_NAME = "DSL065"
+    NOT_FINITE = "DSL066"
+    NESTED_TOO_DEEP = "DSL067"
+    UNPLACED_TASK = "DSL070"
+    REQUEST_BODY = "DSL071"
+    SUB_WORKFLOW_INPUT = "DSL072"
+    SET_VARIABLE_FIELD = "DSL073"
 
 
 @dataclass(frozen=True)
@@ -55,10 +77,20 @@ class Finding:
     def __str__(self) -> str:
         where = self.location or "-"
         subject = f"{self.workflow}/{self.task}" if self.task else self.workflow
-        return one_line(f"{where}: {self.severity} {self.code.value} [{subject}] {self.message}")
+        # The message may quote an expression holding a newline too (found by tests/fuzz).
+        return printable(
+            f"{where}: {self.severity} {self.code.value} [{_shown(subject)}] {self.message}"
+        )
 
 
-def one_line(text: str) -> str:
+def _shown(text: str, limit: int = 80) -> str:
+    """A name as a terminal can show it on one line: control characters escaped, long names
+    cut (the message says what is wrong with them)."""
+    shown = printable(text)
+    return shown if len(shown) <= limit else shown[: limit - 1] + "…"
+
+
+def printable(text: str) -> str:
     """`text` with newlines and other control characters escaped (`\\n`): a name or an
     expression may hold them, and a message must stay on its line."""
     if text.isprintable():

@@ -6,11 +6,16 @@ runs, and a generated import (deploy-dsl import) nests the same way.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, ClassVar, Literal, Protocol
 
+from pydantic import BaseModel
+
+from deploy_dsl.contracts import body_problems
 from deploy_dsl.errors import DefinitionError
-from deploy_dsl.expressions import ANY, LEAF, Ref, Schema
+from deploy_dsl.expressions import Ref
+from deploy_dsl.findings import Code
+from deploy_dsl.schemas import ANY, LEAF, MapOf, Schema
 from deploy_dsl.tasks import CompileOptions, Task
 
 __all__ = [
@@ -169,8 +174,11 @@ class Fork(Task):
         return [branch[-1].ref for branch in self.branches if branch]
 
     def join(self, ref: str, **kwargs: Any) -> Join:
-        """The JOIN that waits for the last task of every branch."""
-        return Join(ref, join_on=self.branch_ends(), **kwargs)
+        """The JOIN that waits for the last task of every branch; its output holds each
+        branch end's output under that task's reference."""
+        ends = [branch[-1] for branch in self.branches if branch]
+        outputs = {end.ref: end.output_fields() for end in ends}
+        return Join(ref, join_on=[end.ref for end in ends], outputs=outputs, **kwargs)
 
     def wire_fields(self, options: CompileOptions) -> dict[str, Any]:
         return {"forkTasks": [[t.to_wire(options) for t in b] for b in self.branches]}
@@ -183,27 +191,44 @@ class Join(Task):
         ref: see Task.
         join_on: the references to wait for (the last task of each branch); empty after a
             DynamicFork.
+        outputs: the shape of its output (`Fork.join` and `DynamicFork.join` give it).
         **kwargs: Task's arguments.
     """
 
     type = "JOIN"
 
-    def __init__(self, ref: str, *, join_on: Sequence[str] = (), **kwargs: Any) -> None:
+    def __init__(
+        self, ref: str, *, join_on: Sequence[str] = (), outputs: Schema = ANY, **kwargs: Any
+    ) -> None:
         super().__init__(ref, **kwargs)
         self.join_on = list(join_on)
+        self.outputs = outputs
+
+    def output_fields(self) -> Schema:
+        return self.outputs
 
     def wire_fields(self, options: CompileOptions) -> dict[str, Any]:
         return {"joinOn": self.join_on}
 
 
 class WorkflowTarget(Protocol):
-    """Anything with a workflow's name and version: a Workflow or an ExternalWorkflow."""
+    """Anything with a workflow's name and version: a Workflow or an ExternalWorkflow.
+
+    Its input model, if it has one, checks what callers pass; its output schema types what
+    they read back.
+    """
 
     @property
     def name(self) -> str: ...
 
     @property
     def version(self) -> int: ...
+
+    @property
+    def input_model(self) -> type[BaseModel] | None: ...
+
+    @property
+    def output_schema(self) -> Schema: ...
 
 
 class DynamicFork(Task):
@@ -255,6 +280,13 @@ class DynamicFork(Task):
             **self.inputs,
         }
 
+    def join(self, ref: str, **kwargs: Any) -> Join:
+        """The JOIN after this fork: it waits for every forked task, and its output holds each
+        one's output under the forked task's reference (with `workflow`, typed by that
+        workflow's output)."""
+        item: Schema = getattr(self.workflow, "output_schema", ANY)
+        return Join(ref, outputs=MapOf(item), **kwargs)
+
     def wire_fields(self, options: CompileOptions) -> dict[str, Any]:
         return {
             "dynamicForkTasksParam": self.tasks_param,
@@ -296,6 +328,9 @@ class DoWhile(Task):
         """`${<ref>.output.iteration}`: the number of the current (or last) iteration."""
         return DoWhile.iteration_of(self.ref)
 
+    def output_fields(self) -> Schema:
+        return {"iteration": LEAF}
+
     @staticmethod
     def iteration_of(ref: str) -> Ref:
         """The iteration reference of a loop not built yet, for use inside its own body."""
@@ -332,10 +367,17 @@ class SubWorkflow(Task):
         # Without a version the server starts whatever version is newest when the task runs.
         self.latest = latest
 
-    @property
-    def output(self) -> Ref:
-        schema = getattr(self.workflow, "output_schema", ANY)
-        return Ref(f"{self.ref}.output", schema)
+    def output_fields(self) -> Schema:
+        schema: Schema = getattr(self.workflow, "output_schema", ANY)
+        return schema
+
+    def problems(self) -> Iterator[tuple[Code, str]]:
+        model: type[BaseModel] | None = getattr(self.workflow, "input_model", None)
+        if model is None:
+            return
+        what = f"the input of {self.workflow.name}"
+        for problem in body_problems(model, self.inputs, what):
+            yield Code.SUB_WORKFLOW_INPUT, problem
 
     def wire_fields(self, options: CompileOptions) -> dict[str, Any]:
         version = None if self.latest else self.workflow.version

@@ -1,44 +1,48 @@
-"""How deep definitions may nest: one set of limits for `validate`, `build` and `import`.
+"""Limits that the builders, the validator, the importer and the JSON loader share, so that they
+agree about the same definition.
 
 Every tool that reads or writes definitions walks them recursively somewhere (pydantic's models,
-the validator, the importer's code generator, the JSON encoder), and each one fails differently
-when a definition is nested too deep: a RecursionError from Python, "Maximum serialization depth
-exceeded" from pydantic-core. These limits sit well inside all of them, so that a definition
-too deep is refused up front with one clear message, the same one everywhere, instead of
-whichever tool happens to break first.
-
-- ``MAX_NESTING = 32``: how deep tasks may sit inside one another. A workflow's own tasks are
-  at level 1; the tasks of a SWITCH case, a fork branch or a DO_WHILE body are one level below
-  the task that holds them. Real workflows nest a handful of levels (the seed's deepest is 2).
-  The importer spends about ten Python frames per level and broke at about 90 levels under
-  Python's default recursion limit of 1000; 32 keeps a margin of three, with room left for the
-  values inside the deepest tasks. Each task level costs two or three JSON levels (task,
-  ``decisionCases``, the case's list), so 32 levels stay within ``MAX_JSON_DEPTH``.
-- ``MAX_JSON_DEPTH = 128``: how deep any JSON document may nest (objects and arrays, counted
-  from the document itself as level 1). Half of pydantic-core's serialization limit of 255
-  levels, which `build` writes every definition through (canonical JSON); far below the 1000
-  levels of the server's own parser (Jackson's ``StreamReadConstraints.DEFAULT_MAX_DEPTH`` in
-  Conductor 3.32.x) and of Python's ``json`` module, which raises RecursionError near 1000;
-  and below the 200 nested brackets CPython's parser accepts, which the modules `import`
-  writes would reach (each JSON level is one bracket there).
-
-- ``MAX_NAME_LENGTH = 200``: the longest workflow name that may become a file name
-  (`build/workflows/<name>.json`, `build/docs/<name>.md`, the module `import` writes). Most
-  file systems take 255 bytes per file name; 200 leaves room for the suffixes.
-
+the validator, the importer's code generator, the JSON encoder), and each fails its own way when
+a definition nests too deep: a RecursionError from Python, "Maximum serialization depth
+exceeded" from pydantic-core, "too many nested parentheses" from CPython's parser. These limits
+sit inside all of them, so that what is too deep is refused up front with one clear message.
 `too_deep` finds where a parsed JSON value passes a depth limit without recursing itself, so it
 works on any input, however deep.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Final
 
-__all__ = ["MAX_JSON_DEPTH", "MAX_NAME_LENGTH", "MAX_NESTING", "json_pointer", "too_deep"]
+__all__ = [
+    "MAX_JSON_DEPTH",
+    "MAX_NAME_BYTES",
+    "MAX_NESTING",
+    "MAX_VERSION",
+    "MIN_VERSION",
+    "json_pointer",
+    "too_deep",
+]
 
-MAX_NESTING = 32
-MAX_JSON_DEPTH = 128
-MAX_NAME_LENGTH = 200
+# Task lists nested in task lists (cases, branches, loop bodies). Deployment workflows nest a
+# handful deep; past this the JSON nests some 150 levels, near what parsers and serializers
+# (Python's recursion, Jackson's nesting limit) accept, so it is refused with a clear message.
+MAX_NESTING: Final = 50
+# How deep a JSON file read by `validate` and `import` may nest (objects and arrays, the
+# document itself level 1). A definition nested MAX_NESTING deep takes three JSON levels per
+# task level (task, `decisionCases` or `forkTasks`, the branch's list): 150, plus room for the
+# values of its deepest tasks. It stays below pydantic-core's serialization limit of 255
+# levels (build/ is written through it), below the 200 nested brackets of CPython's parser
+# (each JSON level is one bracket in the modules `import` writes), and far below the 1000 of
+# Python's json module (a RecursionError) and of the server's Jackson parser
+# (StreamReadConstraints.DEFAULT_MAX_DEPTH in Conductor 3.32.x).
+MAX_JSON_DEPTH: Final = 3 * MAX_NESTING + 20
+# A workflow's name becomes a file name (`build/workflows/<name>.json`): file systems allow
+# 255 bytes, and the suffix needs a few.
+MAX_NAME_BYTES: Final = 200
+# WorkflowDef.version is a Java int.
+MIN_VERSION: Final = -(2**31)
+MAX_VERSION: Final = 2**31 - 1
 
 
 def too_deep(value: Any, limit: int = MAX_JSON_DEPTH) -> tuple[str | int, ...] | None:
@@ -61,7 +65,7 @@ def too_deep(value: Any, limit: int = MAX_JSON_DEPTH) -> tuple[str | int, ...] |
 
 def json_pointer(path: tuple[str | int, ...], shown: int = 6) -> str:
     """`#/tasks/0/inputParameters/...`: a JSON pointer to `path`, its first `shown` steps only
-    (a pointer to level 128 would fill a screen)."""
+    (a pointer to level 170 would fill a screen)."""
     steps = [str(step).replace("~", "~0").replace("/", "~1") for step in path[:shown]]
     more = ["..."] if len(path) > shown else []
     return "#/" + "/".join([*steps, *more]) if path else "#"

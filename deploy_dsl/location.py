@@ -6,10 +6,15 @@ import functools
 import os
 import sys
 from dataclasses import dataclass
+from types import CodeType
 
-__all__ = ["Location", "Where", "caller_location"]
+__all__ = ["Location", "Where", "caller_location", "is_user_code"]
 
 _PACKAGE_DIR = os.path.dirname(os.path.realpath(__file__)) + os.sep
+# The standard library and site-packages (this package's own folder is checked first).
+_LIBRARY_DIRS = tuple(
+    {os.path.dirname(os.__file__) + os.sep, *(p + os.sep for p in sys.path if "-packages" in p)}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,10 +44,49 @@ def _display_path(filename: str, cwd: str) -> str:
 
 
 def caller_location() -> Location | None:
-    """The nearest frame outside this package: the line that built the task."""
+    """Where the user wrote the definition: the nearest module-level line outside this package.
+
+    A task made by a helper function (`worker_step(...)`) is located at the call in the module
+    that defines the workflow, not inside the helper, so two calls that clash are shown apart.
+    Where no module-level frame of user code is near (a builder called from a test function),
+    the nearest frame outside this package is used.
+    """
     frame = sys._getframe(1)
-    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+    while frame is not None and _kind(frame.f_code) == _OURS:
         frame = frame.f_back  # type: ignore[assignment]
     if frame is None:
         return None
-    return Location(frame.f_code.co_filename, frame.f_lineno)
+    nearest = frame
+    while frame is not None and _kind(frame.f_code) != _FOREIGN:
+        if frame.f_code.co_name == "<module>":
+            return Location(frame.f_code.co_filename, frame.f_lineno)
+        frame = frame.f_back  # type: ignore[assignment]
+    return Location(nearest.f_code.co_filename, nearest.f_lineno)
+
+
+_OURS, _USER, _FOREIGN = 0, 1, 2
+# Every task built asks; a code object's kind never changes, so it is worked out once.
+_kinds: dict[CodeType, int] = {}
+
+
+def _kind(code: CodeType) -> int:
+    kind = _kinds.get(code)
+    if kind is None:
+        filename = code.co_filename
+        if filename.startswith(_PACKAGE_DIR):
+            kind = _OURS
+        else:
+            kind = _FOREIGN if _foreign(filename) else _USER
+        _kinds[code] = kind
+    return kind
+
+
+def _foreign(filename: str) -> bool:
+    """Code that is nobody's definition: the import machinery, the standard library and
+    installed packages (a test runner calling a test function)."""
+    return filename.startswith("<") or filename.startswith(_LIBRARY_DIRS)
+
+
+def is_user_code(filename: str) -> bool:
+    """Whether a frame's file is the user's: neither this package nor a library."""
+    return not filename.startswith(_PACKAGE_DIR) and not _foreign(filename)

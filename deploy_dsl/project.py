@@ -9,6 +9,7 @@ from typing import Any
 
 from deploy_dsl.errors import DefinitionError
 from deploy_dsl.taskdef import TaskDef
+from deploy_dsl.tasks import Task
 from deploy_dsl.workflow import ExternalWorkflow, Workflow
 
 __all__ = ["Project", "collect"]
@@ -21,6 +22,8 @@ class Project:
     workflows: list[Workflow] = field(default_factory=list)
     taskdefs: list[TaskDef] = field(default_factory=list)
     externals: list[ExternalWorkflow] = field(default_factory=list)
+    # Tasks the modules hold at their top level: each should be placed in some workflow.
+    module_tasks: list[Task] = field(default_factory=list)
 
     def workflow(self, name: str) -> Workflow:
         matches = [w for w in self.workflows if w.name == name]
@@ -53,6 +56,8 @@ def _add(project: Project, item: Any, seen: set[int]) -> None:
         project.taskdefs.append(item)
     elif isinstance(item, ExternalWorkflow):
         project.externals.append(item)
+    elif isinstance(item, Task):
+        project.module_tasks.append(item)
     else:
         return
     seen.add(id(item))

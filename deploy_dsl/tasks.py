@@ -7,13 +7,27 @@ wrote it; `to_wire` turns it into a WorkflowTask when the workflow is compiled.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal, get_args
 
+from pydantic import BaseModel, ValidationError
+
+from deploy_dsl.arguments import require
+from deploy_dsl.contracts import body_problems
 from deploy_dsl.errors import DefinitionError
-from deploy_dsl.expressions import ANY, LEAF, Ref, Schema, render
-from deploy_dsl.location import caller_location
+from deploy_dsl.expressions import Ref, render, value_schema
+from deploy_dsl.findings import Code
+from deploy_dsl.location import Location, caller_location
+from deploy_dsl.schemas import (
+    ANY,
+    LEAF,
+    ListOf,
+    MapOf,
+    Schema,
+    annotation_schema,
+    model_schema,
+)
 from deploy_dsl.wire import WorkflowTask
 
 __all__ = [
@@ -23,6 +37,7 @@ __all__ = [
     "Http",
     "Inline",
     "JsonJq",
+    "LocatedError",
     "SetVariable",
     "Simple",
     "Task",
@@ -32,6 +47,8 @@ __all__ = [
 ]
 
 DEFAULT_WORKER_BASE_URL = "http://localhost:3000"
+# A task class's `type` attribute hides the builtin inside its body.
+ModelClass = type[BaseModel]
 _REFERENCE_NAME = re.compile(r"[A-Za-z0-9_.\-]+\Z")
 
 
@@ -97,6 +114,13 @@ class Task:
                 f"task reference name {ref!r} must be a non-empty string of letters, digits, "
                 "'_', '-' or '.'"
             )
+        owner = f"{type(self).__name__} {ref!r}"
+        require(owner, "name", name, str, optional=True)
+        require(owner, "inputs", inputs, Mapping, optional=True)
+        require(owner, "description", description, str, optional=True)
+        require(owner, "optional", optional, bool, optional=True)
+        require(owner, "start_delay", start_delay, int, optional=True)
+        require(owner, "async_complete", async_complete, bool, optional=True)
         self.ref = ref
         self.name = name or ref
         self.inputs: dict[str, Any] = dict(inputs or {})
@@ -114,19 +138,39 @@ class Task:
 
     @property
     def output(self) -> Ref:
-        """`${<ref>.output}`, typed by what this task type returns."""
-        return Ref(f"{self.ref}.output", self.output_schema)
+        """`${<ref>.output}`, typed by what this task returns."""
+        return Ref(f"{self.ref}.output", self.output_fields())
+
+    def output_fields(self) -> Schema:
+        """The shape of this task's output; builders that know more (a response model, a
+        callee's output) say so here."""
+        return type(self).output_schema
+
+    def problems(self) -> Iterator[tuple[Code, str]]:
+        """What is wrong with this task that only its typed arguments show (a body against its
+        model); found when the workflow is compiled, reported at the task's line."""
+        return iter(())
 
     @property
     def input(self) -> Ref:
-        """`${<ref>.input}`, restricted to the inputs this task was given."""
-        return Ref(f"{self.ref}.input", {key: ANY for key in self.inputs})
+        """`${<ref>.input}`, restricted to the inputs this task was given, each typed by the
+        value it was given."""
+        return Ref(f"{self.ref}.input", value_schema(self.inputs))
 
     def children(self) -> list[list[Task]]:
         """Nested task lists (cases, branches, loop body); leaf tasks have none."""
         return []
 
     def to_wire(self, options: CompileOptions) -> WorkflowTask:
+        try:
+            return self._to_wire(options)
+        except LocatedError:
+            raise
+        except (DefinitionError, ValidationError, TypeError) as error:
+            # Compiling runs far from the definition: say which task, and where it was written.
+            raise LocatedError(self.location, f"task {self.ref!r}: {_one_line(error)}") from None
+
+    def _to_wire(self, options: CompileOptions) -> WorkflowTask:
         fields: dict[str, Any] = {
             "name": self.name,
             "taskReferenceName": self.ref,
@@ -179,6 +223,7 @@ class GenericTask(Task):
 
 
 HttpMethod = Literal["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
+HTTP_METHODS = get_args(HttpMethod)
 
 
 class Http(Task):
@@ -194,13 +239,13 @@ class Http(Task):
         accept: the Accept header.
         connection_timeout_ms: connectionTimeOut, in milliseconds.
         read_timeout_ms: readTimeOut, in milliseconds.
+        request: the model the body must be an instance of (checked when compiled).
+        response: the model of a 2xx answer's body: `output.response.body.<field>` is checked
+            against it when the definition is imported.
         **kwargs: Task's arguments.
     """
 
     type = "HTTP"
-    output_schema: ClassVar[Schema] = {
-        "response": {"body": ANY, "statusCode": LEAF, "headers": ANY, "reasonPhrase": LEAF}
-    }
 
     def __init__(
         self,
@@ -212,11 +257,26 @@ class Http(Task):
         headers: Mapping[str, Any] | None = None,
         content_type: str | None = None,
         accept: str | None = None,
-        connection_timeout_ms: int | None = None,
-        read_timeout_ms: int | None = None,
+        connection_timeout_ms: int | Ref | None = None,
+        read_timeout_ms: int | Ref | None = None,
+        request: ModelClass | None = None,
+        response: ModelClass | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(ref, **kwargs)
+        owner = f"Http {ref!r}"
+        if request is not None and not _is_model(request):
+            raise DefinitionError(f"{owner}: request must be a pydantic model class")
+        if response is not None and not _is_model(response):
+            raise DefinitionError(f"{owner}: response must be a pydantic model class")
+        self.request_model = request
+        self.response_model = response
+        require(owner, "uri", uri, str, WorkerEndpoint, Ref)
+        if method not in HTTP_METHODS:
+            raise DefinitionError(f"{owner}: method {method!r} is not one of {HTTP_METHODS}")
+        require(owner, "headers", headers, Mapping, optional=True)
+        require(owner, "connection_timeout_ms", connection_timeout_ms, int, Ref, optional=True)
+        require(owner, "read_timeout_ms", read_timeout_ms, int, Ref, optional=True)
         self.uri = uri
         self.method = method
         self.request: dict[str, Any] = {
@@ -228,6 +288,27 @@ class Http(Task):
             "connectionTimeOut": connection_timeout_ms,
             "readTimeOut": read_timeout_ms,
         }
+
+    def output_fields(self) -> Schema:
+        body = model_schema(self.response_model) if self.response_model else ANY
+        return {
+            "response": {
+                "body": body,
+                "statusCode": LEAF,
+                "headers": MapOf(ANY),
+                "reasonPhrase": LEAF,
+            }
+        }
+
+    def problems(self) -> Iterator[tuple[Code, str]]:
+        body = self.request["body"]
+        if self.request_model is None:
+            return
+        if not isinstance(body, Mapping):
+            yield Code.REQUEST_BODY, f"the body must be a mapping for {self.request_model.__name__}"
+            return
+        for problem in body_problems(self.request_model, body, "the body"):
+            yield Code.REQUEST_BODY, problem
 
     def url(self, options: CompileOptions) -> str:
         uri = self.uri
@@ -246,11 +327,12 @@ class Inline(Task):
         ref: see Task.
         script: the expression; its value is the task's `output.result`.
         evaluator: evaluatorType: `graaljs`, `javascript` or `python`.
+        result: the type of what the script returns (a model, `list[Model]`, ...), which types
+            `output.result`; without it the result is open.
         **kwargs: Task's arguments (`inputs` are what the script sees as `$`).
     """
 
     type = "INLINE"
-    output_schema: ClassVar[Schema] = {"result": ANY}
 
     def __init__(
         self,
@@ -258,11 +340,17 @@ class Inline(Task):
         *,
         script: str,
         evaluator: Literal["graaljs", "javascript", "python"] = "graaljs",
+        result: Any = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(ref, **kwargs)
+        require(f"Inline {ref!r}", "script", script, str)
+        self.result_schema = ANY if result is None else annotation_schema(result)
         self.script = script
         self.evaluator = evaluator
+
+    def output_fields(self) -> Schema:
+        return {"result": self.result_schema}
 
     def wire_inputs(self, options: CompileOptions) -> dict[str, Any]:
         return {"evaluatorType": self.evaluator, "expression": self.script, **self.inputs}
@@ -274,15 +362,24 @@ class JsonJq(Task):
     Args:
         ref: see Task.
         query: the jq program (queryExpression); its value is `output.result`.
+        result: the type of the query's value, which types `output.result`.
         **kwargs: Task's arguments.
     """
 
     type = "JSON_JQ_TRANSFORM"
-    output_schema: ClassVar[Schema] = {"result": ANY, "resultList": ANY, "error": LEAF}
 
-    def __init__(self, ref: str, *, query: str, **kwargs: Any) -> None:
+    def __init__(self, ref: str, *, query: str, result: Any = None, **kwargs: Any) -> None:
         super().__init__(ref, **kwargs)
+        require(f"JsonJq {ref!r}", "query", query, str)
         self.query = query
+        self.result_schema = ANY if result is None else annotation_schema(result)
+
+    def output_fields(self) -> Schema:
+        return {
+            "result": self.result_schema,
+            "resultList": ListOf(self.result_schema),
+            "error": LEAF,
+        }
 
     def wire_inputs(self, options: CompileOptions) -> dict[str, Any]:
         return {"queryExpression": self.query, **self.inputs}
@@ -326,6 +423,10 @@ class Terminate(Task):
         **kwargs: Any,
     ) -> None:
         super().__init__(ref, **kwargs)
+        if status not in get_args(TerminationStatus):
+            raise DefinitionError(
+                f"Terminate {ref!r}: status {status!r} is not one of {get_args(TerminationStatus)}"
+            )
         self.status = status
         self.reason = reason
         self.termination_output = output
@@ -340,26 +441,72 @@ class Terminate(Task):
 
 
 class Wait(Task):
-    """Waits for a duration (`"30s"`, `"2m"`), until a time, or for an external signal.
+    """Waits for a duration (`"30s"`, `"2m"`) or until a time; `Wait.for_signal` waits until
+    something completes the task from outside.
 
     Args:
         ref: see Task.
-        duration: how long to wait, e.g. `"30s"`, `"1m 30s"`.
-        until: a date and time to wait until.
+        duration: how long to wait, in Conductor's grammar: whole numbers with units d, h, m,
+            s in that order (`"30s"`, `"1m 30s"`, `"2 hours"`), or a reference to one.
+        until: a time to wait until (`"2030-01-01 10:00"`, `"2030-01-01 10:00 UTC"`), or a
+            reference to one.
         **kwargs: Task's arguments.
     """
 
     type = "WAIT"
 
     def __init__(
-        self, ref: str, *, duration: str | None = None, until: str | None = None, **kwargs: Any
+        self,
+        ref: str,
+        *,
+        duration: str | Ref | None = None,
+        until: str | Ref | None = None,
+        **kwargs: Any,
     ) -> None:
+        signal = kwargs.pop("_signal", False)
         if duration is not None and until is not None:
             raise DefinitionError(f"WAIT task {ref!r}: give duration or until, not both")
+        if duration is None and until is None and not signal:
+            raise DefinitionError(
+                f"WAIT task {ref!r}: give duration= or until=; to wait until something "
+                "completes it from outside, write Wait.for_signal(...)"
+            )
+        require(f"WAIT task {ref!r}", "duration", duration, str, Ref, optional=True)
+        require(f"WAIT task {ref!r}", "until", until, str, Ref, optional=True)
         super().__init__(ref, **kwargs)
         self.duration = duration
         self.until = until
 
+    @classmethod
+    def for_signal(cls, ref: str, **kwargs: Any) -> Wait:
+        """A WAIT with neither duration nor until: it stays IN_PROGRESS until completed through
+        the task API (`deploy-dsl approve`, a person, another system).
+
+        Args:
+            ref: see Task.
+            **kwargs: Task's arguments.
+        """
+        return cls(ref, _signal=True, **kwargs)
+
     def wire_inputs(self, options: CompileOptions) -> dict[str, Any]:
         fields = {"duration": self.duration, "until": self.until}
         return {**{k: v for k, v in fields.items() if v is not None}, **self.inputs}
+
+
+class LocatedError(DefinitionError):
+    """A definition error found while compiling, with where the failing task was written."""
+
+    def __init__(self, where: Location | None, message: str) -> None:
+        super().__init__(f"{where}: {message}" if where else message)
+        self.where = where
+
+
+def _one_line(error: Exception) -> str:
+    if isinstance(error, ValidationError):
+        first = error.errors(include_url=False)[0]
+        return f"{'.'.join(str(p) for p in first['loc'])}: {first['msg']}"
+    return " ".join(str(error).split())
+
+
+def _is_model(value: Any) -> bool:
+    return isinstance(value, type) and issubclass(value, BaseModel)

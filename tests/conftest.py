@@ -10,9 +10,11 @@ from hypothesis import settings
 from hypothesis.configuration import set_hypothesis_home_dir
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-SHARED = REPO_ROOT.parent / "shared"
-CONDUCTOR_FIXTURES = SHARED / "conductor" / "fixtures"
-CONDUCTOR_SCHEMAS = SHARED / "conductor" / "schemas"
+# Vendored from Conductor's repository (see tests/data/conductor/README.md): the suite reads
+# nothing outside the repository.
+CONDUCTOR_DATA = REPO_ROOT / "tests" / "data" / "conductor"
+CONDUCTOR_FIXTURES = CONDUCTOR_DATA / "fixtures"
+CONDUCTOR_SCHEMAS = CONDUCTOR_DATA / "schemas"
 
 # Hypothesis (tests/fuzz/, property tests): its caches in the ignored .cache/, not a new
 # .hypothesis/ in the working tree; no example database; no per-example deadline (a timing

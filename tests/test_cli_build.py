@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 from tests.conftest import REPO_ROOT
 
@@ -158,3 +161,73 @@ def test_lenient_build_turns_json_style_findings_into_warnings(tmp_path: Path) -
     assert lenient.returncode == 0, lenient.stderr
     assert "warning DSL015" in lenient.stdout
     assert (tmp_path / "b" / "workflows" / "w.json").exists()
+
+
+LOADING_DIR = REPO_ROOT / "tests" / "invalid" / "loading"
+_EXPECT_LOAD = re.compile(r"# expect-load: (.+)$")
+
+
+def _load_case(name: str) -> tuple[int, str]:
+    lines = (LOADING_DIR / f"{name}.py").read_text().splitlines()
+    for number, line in enumerate(lines, start=1):
+        if match := _EXPECT_LOAD.search(line):
+            return number, match.group(1)
+    raise AssertionError(f"tests/invalid/loading/{name}.py has no '# expect-load:' marker")
+
+
+@pytest.mark.parametrize("name", sorted(p.stem for p in LOADING_DIR.glob("*.py")))
+def test_a_definition_that_cannot_load_is_one_line_at_its_place(name: str, tmp_path: Path) -> None:
+    line, fragment = _load_case(name)
+    defs = tmp_path / "defs"
+    defs.mkdir()
+    shutil.copy(LOADING_DIR / f"{name}.py", defs / f"{name}.py")
+    out = tmp_path / "out"
+    result = _run("build", "--definitions", str(defs), "--out", str(out), cwd=tmp_path)
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    (error,) = result.stderr.splitlines()
+    assert error.startswith(f"Error: defs/{name}.py:{line}: "), error
+    assert fragment in error, error
+    assert not out.exists()
+
+
+def test_traceback_shows_the_whole_story(tmp_path: Path) -> None:
+    defs = tmp_path / "defs"
+    defs.mkdir()
+    shutil.copy(LOADING_DIR / "raises_at_import.py", defs / "raises_at_import.py")
+    result = _run("--traceback", "build", "--definitions", str(defs), "--out", str(tmp_path / "o"))
+    assert result.returncode == 1
+    assert "Traceback (most recent call last)" in result.stderr
+    assert "KeyError: 'regoin'" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "relative", ["../escaped.json", "workflows/../../x.json", "/abs.json", "."]
+)
+def test_the_writer_refuses_a_path_outside_its_directory(tmp_path: Path, relative: str) -> None:
+    from deploy_dsl.workspace.output import OutsideOutput, write_tree
+
+    out = tmp_path / "build"
+    out.mkdir()
+    (out / "keep.json").write_text("{}\n")
+    with pytest.raises(OutsideOutput, match="not a file inside"):
+        write_tree(out, {"workflows/a.json": "{}\n", relative: "{}\n"})
+    assert _snapshot(out) == {"keep.json": b"{}\n"}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["build"]
+
+
+def test_a_workflow_named_to_climb_out_of_build_is_refused(tmp_path: Path) -> None:
+    # Seen: Workflow("../../README") overwrote the repository's README.md.
+    defs = _definitions(
+        tmp_path,
+        "climb",
+        "from deploy_dsl.dsl import Simple, Workflow\n"
+        "w = Workflow('../../README', version=1, owner_email='o@e.x', tasks=[Simple('a')])\n"
+        "t = Workflow('../taskdefs', version=1, owner_email='o@e.x', tasks=[Simple('b')])\n",
+    )
+    (tmp_path / "README.md").write_text("mine\n")
+    result = _run("build", "--definitions", str(defs), "--out", str(tmp_path / "out" / "build"))
+    assert result.returncode == 1
+    assert result.stdout.count("DSL065") == 2, result.stdout
+    assert (tmp_path / "README.md").read_text() == "mine\n"
+    assert not (tmp_path / "out").exists()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -53,3 +54,14 @@ def test_a_block_naming_an_unknown_workflow_is_an_error(tmp_path: Path) -> None:
 def test_readme_starts_with_the_two_commands() -> None:
     head = README.read_text(encoding="utf-8").split("\n## ", 1)[0]
     assert "make demo" in head and "make test" in head
+
+
+def test_every_validation_code_is_in_the_readme() -> None:
+    from deploy_dsl.findings import Code
+
+    section = README.read_text(encoding="utf-8").split("## Validation", 1)[1].split("\n## ", 1)[0]
+    listed: set[int] = set()
+    for start, end in re.findall(r"DSL(\d+)(?:-(\d+))?", section):
+        listed.update(range(int(start), int(end or start) + 1))
+    missing = [code.value for code in Code if int(code.value[3:]) not in listed]
+    assert not missing, f"README.md's Validation section does not list {missing}"

@@ -15,8 +15,17 @@ from deploy_dsl.compiler import compile_project
 from deploy_dsl.findings import Code
 from deploy_dsl.project import collect
 from deploy_dsl.validation import Subject, validate
-from deploy_dsl.wire import WorkflowDef
+from deploy_dsl.wire import TaskDef, WorkflowDef, WorkflowTask
 from tests.conftest import CONDUCTOR_FIXTURES, REPO_ROOT
+from tests.validation_cases import (
+    ERROR,
+    RULES,
+    TASKDEF_RULES,
+    WARNING,
+    WORKFLOW_RULES,
+)
+from tests.validation_cases import task as _t
+from tests.validation_cases import workflow as _wf
 
 INVALID_DIR = Path(__file__).parent / "invalid"
 INVALID = sorted(p.stem for p in INVALID_DIR.glob("*.py") if not p.stem.startswith("_"))
@@ -50,74 +59,107 @@ def test_every_invalid_case_expects_something() -> None:
         assert _expected(module), f"tests/invalid/{module}.py has no '# expect:' marker"
 
 
-def _json_findings(workflow: dict[str, Any]) -> list[tuple[str, str, str | None]]:
-    subject = Subject([WorkflowDef.model_validate(workflow)], strict=False)
-    return [(f.severity, f.code.name, f.task) for f in validate(subject)]
+def _findings(workflow: dict[str, Any], **subject: Any) -> list[tuple[str, str, str | None]]:
+    definition = WorkflowDef.model_validate(workflow)
+    found = validate(Subject([definition], strict=subject.pop("strict", False), **subject))
+    return [(f.severity, f.code.name, f.task) for f in found]
 
 
-def _wf(*tasks: dict[str, Any]) -> dict[str, Any]:
-    return {"name": "w", "version": 1, "tasks": list(tasks)}
+@pytest.mark.parametrize(("tasks", "expected"), [r[1:] for r in RULES], ids=[r[0] for r in RULES])
+def test_rule(tasks: list[dict[str, Any]], expected: list[tuple[str, str, str | None]]) -> None:
+    assert sorted(_findings(_wf(*tasks))) == sorted(expected)
 
 
 @pytest.mark.parametrize(
-    ("task", "expected"),
-    [
-        (
-            {"name": "s", "taskReferenceName": "s", "type": "SWITCH",
-             "evaluatorType": "value-param", "expression": "x", "decisionCases": {}},
-            [("error", "SWITCH_NO_CASES", "s")],
-        ),
-        (
-            {"name": "s", "taskReferenceName": "s", "type": "SWITCH", "evaluatorType": "python",
-             "expression": "x", "decisionCases": {"a": [{"name": "a", "taskReferenceName": "a"}]}},
-            [("error", "SWITCH_BAD_EVALUATOR", "s")],
-        ),
-        (
-            {"name": "t", "taskReferenceName": "t", "type": "TERMINATE",
-             "inputParameters": {"terminationStatus": "DONE"}},
-            [("error", "TERMINATE_BAD_STATUS", "t")],
-        ),
-        (
-            {"name": "h", "taskReferenceName": "h", "type": "HTTP", "inputParameters": {}},
-            [("error", "HTTP_NO_REQUEST", "h"), ("warning", "HTTP_NO_TASKDEF", "h")],
-        ),
-        (
-            {"name": "d", "taskReferenceName": "d", "type": "DO_WHILE", "loopOver": []},
-            [("error", "DO_WHILE_INCOMPLETE", "d")],
-        ),
-        (
-            {"name": "f", "taskReferenceName": "f", "type": "FORK_JOIN_DYNAMIC"},
-            [("error", "FORK_WITHOUT_JOIN", "f")],
-        ),
-    ],
-)  # fmt: skip
-def test_json_structure_errors(task: dict[str, Any], expected: list[tuple[str, str, str]]) -> None:
-    assert _json_findings(_wf(task)) == expected
+    ("definition", "expected"), [r[1:] for r in WORKFLOW_RULES], ids=[r[0] for r in WORKFLOW_RULES]
+)
+def test_workflow_rule(
+    definition: dict[str, Any], expected: list[tuple[str, str, str | None]]
+) -> None:
+    assert sorted(_findings(definition)) == sorted(expected)
 
 
-def test_json_undeclared_input_is_only_a_warning() -> None:
-    task = {"name": "a", "taskReferenceName": "a", "inputParameters": {"x": "${workflow.input.y}"}}
-    assert _json_findings(_wf(task)) == [("warning", "UNDECLARED_INPUT", "a")]
+def test_undeclared_input_is_an_error_only_for_the_projects_definitions() -> None:
+    # WorkflowDef.inputParameters is documentation to the server: a key nobody sends is null.
+    task = _t("a", inputParameters={"x": "${workflow.input.y}"})
+    assert _findings(_wf(task)) == [(WARNING, "UNDECLARED_INPUT", "a")]
+    assert _findings(_wf(task), strict=True) == [(ERROR, "UNDECLARED_INPUT", "a")]
 
 
-def test_a_forward_reference_in_a_nested_task_is_found() -> None:
-    # The server checks only top-level tasks; a nested reference to a later task slips through.
-    inner = {"name": "i", "taskReferenceName": "i", "inputParameters": {"x": "${late.output}"}}
-    fork = {"name": "f", "taskReferenceName": "f", "type": "FORK_JOIN", "forkTasks": [[inner]]}
-    join = {"name": "j", "taskReferenceName": "j", "type": "JOIN", "joinOn": ["i"]}
-    late = {"name": "late", "taskReferenceName": "late"}
-    assert _json_findings(_wf(fork, join, late)) == [("error", "FORWARD_REF", "i")]
+@pytest.mark.parametrize("version", [2**31, -(2**31) - 1, 10**40])
+def test_a_version_outside_the_servers_int_is_refused(version: int) -> None:
+    # WorkflowDef.version is a Java int.
+    assert _findings(_wf(_t("a"), version=version)) == [(ERROR, "VERSION_OUT_OF_RANGE", None)]
 
 
-def test_workflow_output_may_refer_to_any_task() -> None:
-    workflow = _wf({"name": "a", "taskReferenceName": "a"})
-    workflow["outputParameters"] = {"x": "${a.output.x}", "y": "${b.output}"}
-    assert _json_findings(workflow) == [("error", "UNKNOWN_ROOT", None)]
+def test_a_missing_sub_workflow_is_an_error_for_the_project_and_a_warning_for_json() -> None:
+    # SubWorkflow.start: "No such workflow defined" fails the task (the parent's start fails
+    # instead when no version is given: populateVersionForSubWorkflow).
+    task = _t("s", "SUB_WORKFLOW", subWorkflowParam={"name": "ghost", "version": 1})
+    assert _findings(_wf(task)) == [(WARNING, "MISSING_SUB_WORKFLOW", "s")]
+    assert _findings(_wf(task), strict=True) == [(ERROR, "MISSING_SUB_WORKFLOW", "s")]
+    assert _findings(_wf(task), external_workflows=frozenset({"ghost"})) == []
 
 
-# Conductor's own test workflows: the server accepts them, so the validator must too. None is
-# broken enough to fail; if one ever is, list it here with the reason.
-BROKEN_FIXTURES: dict[str, str] = {}
+def _taskdef_findings(**fields: Any) -> list[tuple[str, str]]:
+    taskdef = TaskDef.model_validate({"name": "t", "ownerEmail": "o@example.com", **fields})
+    return [(f.severity, f.code.name) for f in validate(Subject([], [taskdef]))]
+
+
+@pytest.mark.parametrize(("fields", "expected"), TASKDEF_RULES)
+def test_taskdef_rule(fields: dict[str, Any], expected: list[tuple[str, str]]) -> None:
+    assert _taskdef_findings(**fields) == expected
+
+
+def test_duplicate_definitions_are_errors_only_when_they_differ() -> None:
+    # The bulk PUT/POST keeps the last of two definitions with the same key.
+    one = WorkflowDef.model_validate(_wf(_t("a")))
+    other = WorkflowDef.model_validate(_wf(_t("b")))
+    same = validate(Subject([one, one], strict=False))
+    differ = validate(Subject([one, other], strict=False))
+    assert [(f.severity, f.code.name) for f in same] == [(WARNING, "DUPLICATE_WORKFLOW")]
+    assert [(f.severity, f.code.name) for f in differ] == [(ERROR, "DUPLICATE_WORKFLOW")]
+
+
+def test_a_duplicate_workflow_name_names_every_place(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(REPO_ROOT)
+    project = collect([importlib.import_module("tests.invalid.duplicate_workflow")])
+    (finding,) = compile_project(project).findings
+    assert "tests/invalid/duplicate_workflow.py:4" in finding.message
+    assert "tests/invalid/duplicate_workflow.py:5" in finding.message
+
+
+def test_a_cycle_is_named_in_order() -> None:
+    calls_b = _t("s", "SUB_WORKFLOW", subWorkflowParam={"name": "b", "version": 1})
+    calls_a = _t("s", "SUB_WORKFLOW", subWorkflowParam={"name": "a", "version": 1})
+    a = WorkflowDef.model_validate({**_wf(calls_b), "name": "a"})
+    b = WorkflowDef.model_validate({**_wf(calls_a), "name": "b"})
+    (finding,) = validate(Subject([a, b], strict=False))
+    assert finding.code is Code.SUB_WORKFLOW_CYCLE
+    assert "a v1 -> b v1 -> a v1" in finding.message
+
+
+def test_nesting_past_the_limit_is_a_finding_not_a_crash() -> None:
+    task = WorkflowTask(name="leaf", task_reference_name="leaf")
+    for level in range(3000):  # deeper than Python's recursion limit
+        task = WorkflowTask.model_construct(
+            name=f"s{level}", task_reference_name=f"s{level}", type="SWITCH",
+            evaluator_type="javascript", expression="1", decision_cases={"1": [task]},
+        )  # fmt: skip
+    definition = WorkflowDef.model_construct(
+        name="deep", version=1, owner_email="o@x", tasks=[task]
+    )
+    assert [f.code for f in validate(Subject([definition], strict=False))] == [Code.NESTED_TOO_DEEP]
+
+
+# Conductor's own test workflows: the server accepts them, so the validator must too, except
+# where a workflow has a defect at run time; each is listed with what happens.
+BROKEN_FIXTURES: dict[str, str] = {
+    "nested_fork_join_integration_test.json": "join2 waits on t20, which runs only in case 'a' "
+    "of d1: in any other case the JOIN never completes (Join.execute)",
+    "nested_fork_join_with_sub_workflow_integration_test.json": "the same JOIN on t20 as "
+    "nested_fork_join_integration_test",
+}
 
 
 def _fixture_files() -> list[Path]:
@@ -141,3 +183,12 @@ def test_conductor_fixture_has_no_errors(path: Path) -> None:
 def test_every_code_is_unique() -> None:
     values = [code.value for code in Code]
     assert len(values) == len(set(values))
+
+
+@pytest.mark.parametrize(
+    "name", ["../../README", "../taskdefs", "a/b", "..", ".hidden", "x" * 300, "README"]
+)
+def test_a_name_that_cannot_be_a_file_in_build_is_refused(name: str) -> None:
+    # The name becomes build/workflows/<name>.json and build/docs/<name>.md.
+    findings = _findings(_wf(_t("a"), name=name))
+    assert ("error", "NAME_NOT_A_FILE_NAME", None) in findings

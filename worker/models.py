@@ -1,40 +1,22 @@
-"""The worker's data: the JSON body of a step call, a deployment's state and a history entry."""
+"""The worker's own data: parsing a step call's body (see `contract`), a deployment's state and
+a history entry."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from pydantic import ValidationError
 
+from worker.contract import StepRequest
 from worker.errors import ApiError
 
-__all__ = ["Deployment", "HistoryEntry", "StepRequest", "iso_time", "parse_step_request"]
-
-# strict: a number where a string belongs is the caller's mistake, not something to coerce.
-NonEmptyStr = Annotated[str, StringConstraints(strict=True, min_length=1, max_length=256)]
+__all__ = ["Deployment", "HistoryEntry", "iso_time", "parse_step_request"]
 
 
 def iso_time(timestamp: float) -> str:
     return datetime.fromtimestamp(timestamp, UTC).isoformat(timespec="microseconds")
-
-
-class StepRequest(BaseModel):
-    """Body of every step call. Unknown fields are accepted so newer workflows keep working."""
-
-    model_config = ConfigDict(extra="allow", frozen=True)
-
-    scope: NonEmptyStr
-    version: NonEmptyStr
-    env: NonEmptyStr
-    deployment_id: NonEmptyStr | None = Field(default=None, alias="deploymentId")
-    infrastructure_id: NonEmptyStr | None = Field(default=None, alias="infrastructureId")
-
-    @property
-    def key(self) -> str:
-        """The deployment this call belongs to: the given id, else one derived from its identity."""
-        return self.deployment_id or f"{self.scope}@{self.version}/{self.env}"
 
 
 def parse_step_request(data: bytes) -> StepRequest:

@@ -12,9 +12,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from worker.models import Deployment, StepRequest, iso_time
+from pydantic import BaseModel
+
+from worker.contract import STEPS, ErrorAnswer, NotReadyAnswer, StepRequest
+from worker.models import Deployment, iso_time
 
 __all__ = [
+    "IDEMPOTENT_STEPS",
     "STEP_NAMES",
     "Rules",
     "Snapshot",
@@ -52,7 +56,8 @@ class TrafficChange:
 @dataclass(frozen=True, slots=True)
 class StepOutcome:
     status_code: int
-    body: dict[str, Any]
+    # A step's own fields; `run` turns them into the contract's answer model.
+    body: Any
     deployment: Deployment | None = None  # state to save; None leaves the stored one as it is
     traffic: TrafficChange | None = None
     headers: dict[str, str] = field(default_factory=dict)
@@ -89,10 +94,10 @@ def _require(request: StepRequest, snapshot: Snapshot) -> Deployment:
             {"deploymentId": request.key},
         )
     _check_identity(request, deployment)
-    if request.infrastructure_id not in (None, deployment.infrastructure_id):
+    if request.infrastructureId not in (None, deployment.infrastructure_id):
         raise _Rejection(
             f"deployment {request.key!r} has infrastructure {deployment.infrastructure_id!r}, "
-            f"not {request.infrastructure_id!r}",
+            f"not {request.infrastructureId!r}",
             {"infrastructureId": deployment.infrastructure_id},
         )
     return deployment
@@ -278,6 +283,13 @@ _STEPS: dict[str, _StepFn] = {
 }
 
 STEP_NAMES: tuple[str, ...] = tuple(_STEPS)
+# Steps whose repeat changes nothing a second time: Conductor delivers at least once (a call in
+# flight when a server dies is made again), so every step here is written to be repeated.
+# create_infrastructure keeps the id; the waits and the health check only read; a repeated
+# swap answers what the first did; a settle keeps its outcome; restore acts only while the
+# deployment still has the traffic; the rest only record.
+IDEMPOTENT_STEPS: frozenset[str] = frozenset(_STEPS)
+assert set(STEP_NAMES) == set(STEPS), "every step has a contract, and only steps have one"
 
 
 def run(
@@ -299,7 +311,16 @@ def run(
         "version": request.version,
         "env": request.env,
     }
-    body = identity | outcome.body
+    body = _answer(step, outcome.status_code, identity | outcome.body)
     return StepOutcome(
         outcome.status_code, body, outcome.deployment, outcome.traffic, outcome.headers
     )
+
+
+def _answer(step: str, status_code: int, fields: dict[str, Any]) -> BaseModel:
+    """The answer as the contract types it (worker/contract.py): the step's model for a 200."""
+    if status_code == 200:
+        return STEPS[step].answer(**fields)
+    if fields.get("ready") is False:
+        return NotReadyAnswer(**fields)
+    return ErrorAnswer(**fields)

@@ -18,7 +18,8 @@ from dataclasses import fields
 from pathlib import Path
 from typing import Any, TextIO
 
-from worker.models import Deployment, HistoryEntry, StepRequest
+from worker.contract import StepRequest
+from worker.models import Deployment, HistoryEntry
 from worker.steps import Snapshot, StepOutcome
 
 __all__ = ["Store"]

@@ -18,9 +18,12 @@ class _LazyGroup(click.Group):
     lazy: ClassVar[dict[str, str]] = {
         "build": "deploy_dsl.cli.build:build",
         "validate": "deploy_dsl.cli.build:validate",
+        "plan": "deploy_dsl.cli.plan:plan",
         "register": "deploy_dsl.cli.register:register",
         "run": "deploy_dsl.cli.run:run",
         "status": "deploy_dsl.cli.run:status",
+        "terminate": "deploy_dsl.cli.executions:terminate",
+        "retry": "deploy_dsl.cli.executions:retry",
         "import": "deploy_dsl.cli.importing:import_",
         "server": "deploy_dsl.cli.server:server",
     }
@@ -38,5 +41,12 @@ class _LazyGroup(click.Group):
 
 @click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="deploy-dsl")
-def main() -> None:
-    """Typed Python deployment workflows for Conductor: build, validate, register, run."""
+@click.option(
+    "--traceback",
+    is_flag=True,
+    help="On an error in a definition, show Python's full traceback, not the one line.",
+)
+@click.pass_context
+def main(ctx: click.Context, traceback: bool) -> None:
+    """Typed Python deployment workflows for Conductor: build, validate, plan, register, run."""
+    ctx.obj = {"traceback": traceback}

@@ -7,7 +7,13 @@ from pathlib import Path
 
 import click
 
-from deploy_dsl.cli.common import DEFINITIONS_OPTION, load_definitions, print_findings
+from deploy_dsl.cli.common import (
+    DEFINITIONS_OPTION,
+    compile_definitions,
+    load_definitions,
+    one_line,
+    print_findings,
+)
 from deploy_dsl.errors import DeployDslError
 
 __all__ = ["build", "validate"]
@@ -47,7 +53,10 @@ def build(definitions: str, out: Path, readme: Path | None, lenient: bool) -> No
     from deploy_dsl.workspace.readme import updated_readme
 
     project = load_definitions(definitions)
-    compiled, files = build_files(project, strict=not lenient)
+    try:
+        compiled, files = build_files(project, strict=not lenient)
+    except DeployDslError as error:
+        raise one_line(error) from None
     if print_findings(compiled.findings):
         raise click.ClickException(
             f"{len(compiled.errors)} validation error(s); {out}/ was left as it was"
@@ -78,7 +87,6 @@ def validate(files: tuple[Path, ...], definitions: str) -> None:
     For JSON files, undeclared inputs, unknown sub-workflows and HTTP tasks without a task
     definition are warnings (they may be declared elsewhere).
     """
-    from deploy_dsl.compiler import compile_project
     from deploy_dsl.validation import Subject
     from deploy_dsl.validation import validate as run_validation
     from deploy_dsl.workspace.json_files import load_json_files
@@ -97,7 +105,7 @@ def validate(files: tuple[Path, ...], definitions: str) -> None:
         findings = run_validation(subject)
         count = f"{len(loaded.workflows)} workflow(s), {len(loaded.taskdefs)} task def(s)"
     else:
-        compiled = compile_project(load_definitions(definitions))
+        compiled = compile_definitions(load_definitions(definitions))
         findings = compiled.findings
         count = f"{len(compiled.workflows)} workflow(s), {len(compiled.taskdefs)} task def(s)"
     errors = print_findings(findings)

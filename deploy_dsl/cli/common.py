@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
@@ -15,11 +16,16 @@ from deploy_dsl.workspace.loader import DEFAULT_DEFINITIONS
 if TYPE_CHECKING:
     from deploy_dsl.client.api import ConductorApi
     from deploy_dsl.client.settings import Settings
+    from deploy_dsl.compiler import Compiled
+    from deploy_dsl.tasks import CompileOptions
 
 __all__ = [
     "DEFINITIONS_OPTION",
+    "ENV_FILE_OPTION",
+    "compile_definitions",
     "connect",
     "load_definitions",
+    "one_line",
     "print_findings",
     "settings",
 ]
@@ -33,6 +39,27 @@ DEFINITIONS_OPTION = click.option(
     help="Package name or directory of definition modules.",
 )
 
+# Every command that talks to a server takes it: CI plans and registers the same build against
+# staging, then production, with one settings file each.
+ENV_FILE_OPTION = click.option(
+    "--env-file",
+    "env_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="Read settings from FILE instead of .env (variables set in the environment still "
+    "win, as over .env).",
+)
+
+
+def one_line(error: DeployDslError) -> click.ClickException:
+    """The error as click prints it: one line, unless `--traceback` asked for the whole story
+    (then the caller's `raise ... from error` keeps the chain and the trace is shown)."""
+    context = click.get_current_context(silent=True)
+    root = context.find_root() if context else None
+    if root is not None and (root.obj or {}).get("traceback"):
+        raise error
+    return click.ClickException(str(error))
+
 
 def load_definitions(source: str) -> Project:
     from deploy_dsl.workspace.loader import load_project
@@ -40,7 +67,19 @@ def load_definitions(source: str) -> Project:
     try:
         return load_project(source)
     except DeployDslError as error:
-        raise click.ClickException(str(error)) from None
+        raise one_line(error) from None
+
+
+def compile_definitions(
+    project: Project, options: CompileOptions | None = None, *, strict: bool = True
+) -> Compiled:
+    """Compiles and validates; a definition that cannot be compiled is one line with its place."""
+    from deploy_dsl.compiler import compile_project
+
+    try:
+        return compile_project(project, options, strict=strict)
+    except DeployDslError as error:
+        raise one_line(error) from None
 
 
 def print_findings(findings: Sequence[Finding]) -> int:
@@ -52,11 +91,11 @@ def print_findings(findings: Sequence[Finding]) -> int:
     return errors
 
 
-def settings() -> Settings:
+def settings(env_file: Path | None = None) -> Settings:
     from deploy_dsl.client.settings import load_settings
 
     try:
-        return load_settings()
+        return load_settings(env_file)
     except DeployDslError as error:
         raise click.ClickException(str(error)) from None
 

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import click
 
-from deploy_dsl.findings import Finding, one_line
+from deploy_dsl.cli.common import one_line
+from deploy_dsl.findings import Finding, printable
 from deploy_dsl.validation import errors_in
 
 __all__ = ["import_"]
@@ -43,7 +44,7 @@ def import_(files: tuple[Path, ...], out: Path, force: bool, no_format: bool) ->
     try:
         result = import_files(list(files))
         for message in result.warnings:
-            click.echo(f"warning: {one_line(message)}", err=True)
+            click.echo(f"warning: {printable(message)}", err=True)
         if result.errors and not result.workflows and not result.taskdefs:
             # Nothing to write: an empty package would only be something half done.
             if len(result.errors) == 1:
@@ -56,7 +57,8 @@ def import_(files: tuple[Path, ...], out: Path, force: bool, no_format: bool) ->
         _echo_errors(result.errors)
         paths = write_package(out, result.files, force=force)
     except ImportFailed as error:
-        raise click.ClickException(one_line(str(error))) from error
+        one_line(error)  # under --traceback, raises the error itself
+        raise click.ClickException(printable(str(error))) from error
     if not out.resolve().name.isidentifier():
         click.echo(f"warning: {out} is not a valid Python package name", err=True)
     formatted = not no_format and format_with_ruff(paths)
@@ -73,7 +75,7 @@ def import_(files: tuple[Path, ...], out: Path, force: bool, no_format: bool) ->
 
 def _echo_errors(messages: list[str]) -> None:
     for message in messages:
-        click.echo(f"error: {one_line(message)}", err=True)
+        click.echo(f"error: {printable(message)}", err=True)
 
 
 def _report_strict_findings(findings: list[Finding], out: Path) -> None:

@@ -11,11 +11,18 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 import click
 
-from deploy_dsl.cli.common import DEFINITIONS_OPTION, connect, load_definitions
+from deploy_dsl.cli.common import (
+    DEFINITIONS_OPTION,
+    ENV_FILE_OPTION,
+    connect,
+    load_definitions,
+    settings,
+)
 from deploy_dsl.errors import DeployDslError
 
 if TYPE_CHECKING:
     from deploy_dsl.client.api import ConductorApi
+    from deploy_dsl.wire import WorkflowDef
     from deploy_dsl.workflow import Workflow
 
 __all__ = ["follow", "run", "start", "status"]
@@ -67,37 +74,74 @@ def _validated_input(workflow: Workflow, data: dict[str, Any], source: str) -> d
 @click.option("--wait", is_flag=True, help="Follow the execution until it ends.")
 @click.option("--timeout", default=600.0, show_default=True, help="Seconds to wait with --wait.")
 @DEFINITIONS_OPTION
+@ENV_FILE_OPTION
 def run(
-    workflow_name: str, input_source: str | None, wait: bool, timeout: float, definitions: str
+    workflow_name: str,
+    input_source: str | None,
+    wait: bool,
+    timeout: float,
+    definitions: str,
+    env_file: Path | None,
 ) -> None:
     """Start WORKFLOW (its latest version in the definitions) and print its id.
 
-    The input is checked against the workflow's input model before anything is sent. With
-    --wait, each task is printed as it finishes, then the final status and output; the exit
-    code is 0 for COMPLETED and 1 for FAILED, TERMINATED or TIMED_OUT.
+    The input is checked against the workflow's input model before anything is sent. If the
+    version registered on the server differs from what the definitions compile to now (or is
+    not registered), one warning line says so on stderr. With --wait, each task is printed as
+    it finishes, then the final status and output; the exit code is 0 for COMPLETED and 1 for
+    FAILED, TERMINATED or TIMED_OUT.
     """
-    api, workflow_id = start(workflow_name, input_source, definitions)
+    api, workflow_id = start(workflow_name, input_source, definitions, env_file)
     if wait:
         execution = follow(api, workflow_id, timeout, sys.stderr)
         _finish(execution)
 
 
 def start(
-    workflow_name: str, input_source: str | None, definitions: str
+    workflow_name: str, input_source: str | None, definitions: str, env_file: Path | None = None
 ) -> tuple[ConductorApi, str]:
-    """Checks the input against the workflow's model, starts it, and prints its id."""
+    """Checks the input against the workflow's model, warns if the server holds another
+    definition of that version, starts it, and prints its id."""
     try:
         workflow = load_definitions(definitions).workflow(workflow_name)
     except DeployDslError as error:
         raise click.ClickException(str(error)) from None
     inputs = _validated_input(workflow, _read_input(input_source), input_source or "no input")
-    api = connect()
+    active = settings(env_file)
+    api = connect(active)
     try:
+        warning = _registered_differs(api, workflow.compile(active.compile_options()).definition)
+        if warning:
+            click.echo(f"warning: {warning}", err=True)
         workflow_id = api.start(workflow.name, workflow.version, inputs)
     except DeployDslError as error:
         raise click.ClickException(str(error)) from None
     click.echo(f"started {workflow.name} v{workflow.version}: {workflow_id}")
     return api, workflow_id
+
+
+def _registered_differs(api: ConductorApi, definition: WorkflowDef) -> str | None:
+    """One line if the server's copy of the version is not what the definitions compile to:
+    the run would execute the server's, not the one in the code."""
+    from deploy_dsl.client.api import ServerError
+    from deploy_dsl.client.diff import workflow_changes
+    from deploy_dsl.wire import dump
+
+    label = f"{definition.name} v{definition.version}"
+    try:
+        held = api.workflow_def(definition.name, definition.version or 1)
+    except ServerError as error:  # e.g. a key that may start workflows but not read metadata
+        return f"could not compare {label} with the server's copy: {error.message}"
+    if held is None:
+        return f"{label} is not registered on {api.url}; `deploy-dsl register` registers it"
+    changes = workflow_changes(dump(definition), held)
+    if not changes:
+        return None
+    more = f" and {len(changes) - 1} more" if len(changes) > 1 else ""
+    return (
+        f"{label} on {api.url} differs from the definitions ({changes[0].path}{more}): it "
+        "runs as registered; `deploy-dsl plan` shows the diff, `deploy-dsl register` applies it"
+    )
 
 
 def follow(api: ConductorApi, workflow_id: str, timeout: float, progress: TextIO) -> dict[str, Any]:
@@ -149,7 +193,8 @@ def _finish(execution: dict[str, Any]) -> None:
 
 @click.command()
 @click.argument("workflow_id")
-def status(workflow_id: str) -> None:
+@ENV_FILE_OPTION
+def status(workflow_id: str, env_file: Path | None) -> None:
     """Print the timeline and outcome of the execution WORKFLOW_ID (exit 1 unless COMPLETED)."""
     from deploy_dsl.client.timeline import (
         TERMINAL_STATUSES,
@@ -159,7 +204,7 @@ def status(workflow_id: str) -> None:
     )
 
     try:
-        execution: dict[str, Any] = connect().execution(workflow_id)
+        execution: dict[str, Any] = connect(settings(env_file)).execution(workflow_id)
     except DeployDslError as error:
         raise click.ClickException(str(error)) from None
     for task in finished_tasks(execution):

@@ -1,1 +1,2 @@
-"""The Conductor client side: settings, the SDK adapter, registration, execution timelines."""
+"""The Conductor client side: settings, the SDK adapter, the plan (diff, server defaults,
+ownership), registration, execution timelines."""

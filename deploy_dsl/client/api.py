@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import urllib.parse
 from typing import Any
 
 from deploy_dsl.client.settings import Connection
@@ -91,7 +92,7 @@ class ConductorApi:
         *,
         body: Any = None,
         query: list[tuple[str, Any]] | None = None,
-        response_type: str = "object",
+        response_type: str | None = "object",
     ) -> Any:
         """One call through the SDK's ApiClient (its auth and token refresh), answered as
         plain JSON: the typed resource methods would parse into lossy models."""
@@ -115,8 +116,28 @@ class ConductorApi:
     # -- metadata ----------------------------------------------------------------------------
 
     def workflow_defs(self) -> list[dict[str, Any]]:
-        """The latest version of every registered workflow."""
+        """Every registered version of every workflow, in one request.
+
+        Conductor 3.32.3: MetadataResource.getAll -> MetadataServiceImpl.getWorkflowDefs ->
+        MetadataDAO.getAllWorkflowDefs, which is `SELECT json_data FROM meta_workflow_def ORDER
+        BY name, version` in the SQLite, PostgreSQL and MySQL DAOs (and every version of every
+        name in the Redis one); measured: v1 and v2 of one name both come back. Only
+        /metadata/workflow/latest-versions narrows it to the latest.
+        """
         return list(self._request("GET", "/metadata/workflow") or [])
+
+    def workflow_def(self, name: str, version: int) -> dict[str, Any] | None:
+        """One workflow version, or None if the server does not hold it."""
+        try:
+            found: dict[str, Any] = self._request(
+                "GET", f"/metadata/workflow/{_quoted(name)}", query=[("version", version)]
+            )
+        except ServerError as error:
+            # 3.32.3 answers a missing definition with 404 (NotFoundException).
+            if error.status == 404:
+                return None
+            raise
+        return found
 
     def task_defs(self) -> list[dict[str, Any]]:
         return list(self._request("GET", "/metadata/taskdefs") or [])
@@ -136,6 +157,12 @@ class ConductorApi:
             "metadata/taskdefs",
         )
 
+    def delete_workflow_def(self, name: str, version: int) -> None:
+        self._request("DELETE", f"/metadata/workflow/{_quoted(name)}/{version}", response_type=None)
+
+    def delete_taskdef(self, name: str) -> None:
+        self._request("DELETE", f"/metadata/taskdefs/{_quoted(name)}", response_type=None)
+
     # -- executions --------------------------------------------------------------------------
 
     def start(self, name: str, version: int, inputs: dict[str, Any]) -> str:
@@ -148,6 +175,22 @@ class ConductorApi:
             "GET", f"/workflow/{workflow_id}", query=[("includeTasks", "true")]
         )
         return found
+
+    def terminate(self, workflow_id: str, reason: str | None) -> None:
+        """DELETE /workflow/{id}: the execution ends TERMINATED (the server refuses one that
+        has already ended)."""
+        query = [("reason", reason)] if reason else []
+        self._request(
+            "DELETE", f"/workflow/{_quoted(workflow_id)}", query=query, response_type=None
+        )
+
+    def retry(self, workflow_id: str) -> None:
+        """POST /workflow/{id}/retry: the last failed task runs again, the execution RUNNING."""
+        self._request("POST", f"/workflow/{_quoted(workflow_id)}/retry", response_type=None)
+
+
+def _quoted(segment: str) -> str:
+    return urllib.parse.quote(segment, safe="")
 
 
 def _reason(error: BaseException) -> str:

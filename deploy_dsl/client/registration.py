@@ -1,140 +1,37 @@
-"""Registering compiled definitions: what to send (pure planning) and sending it (via the API).
+"""Reading what the server holds, and applying a plan to it (through the API).
 
-Nothing that is already registered as stated is sent again, so registering twice changes
-nothing the second time. Task definitions go first, then workflows in dependency order
-(a sub-workflow before the workflows that call it), each kind in one bulk request.
+Reading takes two requests whatever the number of definitions: every version of every workflow
+(GET /metadata/workflow) and every task definition (GET /metadata/taskdefs). Applying sends only
+what the plan says differs: task definitions first, then workflows callees first, each kind in
+one bulk request; with `prune`, then deletes the project's definitions the code no longer has
+(workflows before the task definitions they used). Nothing is written when the plan has a
+refusal: a registered workflow version whose content would change, or a missing reference.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol
+from typing import Any, Protocol
 
+from deploy_dsl.client.ownership import Ownership
+from deploy_dsl.client.plan import Entry, Plan, WorkflowKey, make_plan
+from deploy_dsl.compiler import Compiled
 from deploy_dsl.errors import DeployDslError
-from deploy_dsl.wire import TaskDef, WorkflowDef, WorkflowTask, dump
 
 __all__ = [
-    "Action",
-    "Item",
-    "Plan",
     "RegistrationFailed",
+    "RegistrationRefused",
     "RegistryApi",
-    "dependency_order",
-    "plan",
-    "register",
-    "states_match",
+    "Report",
+    "apply",
+    "read_plan",
 ]
-
-Action = Literal["created", "updated", "unchanged"]
-
-
-@dataclass(frozen=True)
-class Item:
-    kind: Literal["taskdef", "workflow"]
-    name: str
-    version: int | None
-    action: Action
-    body: dict[str, Any]
-
-    @property
-    def label(self) -> str:
-        return f"{self.kind} {self.name}" + (f" v{self.version}" if self.version else "")
-
-
-@dataclass(frozen=True)
-class Plan:
-    taskdefs: list[Item]
-    workflows: list[Item]
-
-    def to_send(self, kind: Literal["taskdef", "workflow"]) -> list[Item]:
-        items = self.taskdefs if kind == "taskdef" else self.workflows
-        return [item for item in items if item.action != "unchanged"]
-
-
-def states_match(desired: Any, registered: Any) -> bool:
-    """True when every value the definition states is what the server holds.
-
-    The server fills in defaults (createTime, optional: false, ...) that the definition left
-    out; those are not differences. A list must match item for item.
-    """
-    if isinstance(desired, dict):
-        return isinstance(registered, dict) and all(
-            key in registered and states_match(value, registered[key])
-            for key, value in desired.items()
-        )
-    if isinstance(desired, list):
-        return (
-            isinstance(registered, list)
-            and len(desired) == len(registered)
-            and all(states_match(d, r) for d, r in zip(desired, registered, strict=True))
-        )
-    return bool(desired == registered)
-
-
-def _action(desired: dict[str, Any], registered: dict[str, Any] | None) -> Action:
-    if registered is None:
-        return "created"
-    return "unchanged" if states_match(desired, registered) else "updated"
-
-
-def dependency_order(workflows: Sequence[WorkflowDef]) -> list[WorkflowDef]:
-    """Callees before callers (by name); otherwise the given order. Cycles keep given order."""
-    by_name = {w.name: w for w in workflows}
-    ordered: list[WorkflowDef] = []
-    state: dict[str, str] = {}
-
-    def visit(workflow: WorkflowDef) -> None:
-        if state.get(workflow.name):
-            return
-        state[workflow.name] = "visiting"
-        for callee in sorted(_callees(workflow.tasks)):
-            if callee in by_name and callee != workflow.name:
-                visit(by_name[callee])
-        state[workflow.name] = "done"
-        ordered.append(workflow)
-
-    for workflow in workflows:
-        visit(workflow)
-    return ordered
-
-
-def _callees(tasks: Sequence[WorkflowTask]) -> set[str]:
-    names: set[str] = set()
-    for task in tasks:
-        if task.sub_workflow_param and task.sub_workflow_param.name:
-            names.add(task.sub_workflow_param.name)
-        forked = (task.input_parameters or {}).get("forkTaskWorkflow")
-        if task.type == "FORK_JOIN_DYNAMIC" and isinstance(forked, str):
-            names.add(forked)
-        for child in task.children():
-            names |= _callees(child)
-    return names
-
-
-def plan(
-    workflows: Sequence[WorkflowDef],
-    taskdefs: Sequence[TaskDef],
-    registered_workflows: Sequence[Mapping[str, Any]],
-    registered_taskdefs: Sequence[Mapping[str, Any]],
-) -> Plan:
-    """What registration would do, given what the server holds now."""
-    by_key = {(w.get("name"), w.get("version")): dict(w) for w in registered_workflows}
-    by_name = {t.get("name"): dict(t) for t in registered_taskdefs}
-    taskdef_items = [
-        Item("taskdef", t.name, None, _action(body, by_name.get(t.name)), body)
-        for t in taskdefs
-        for body in [dump(t)]
-    ]
-    workflow_items = [
-        Item("workflow", w.name, w.version, _action(body, by_key.get((w.name, w.version))), body)
-        for w in dependency_order(workflows)
-        for body in [dump(w)]
-    ]
-    return Plan(taskdef_items, workflow_items)
 
 
 class RegistryApi(Protocol):
+    url: str
+
     def workflow_defs(self) -> list[dict[str, Any]]: ...
 
     def task_defs(self) -> list[dict[str, Any]]: ...
@@ -143,56 +40,125 @@ class RegistryApi(Protocol):
 
     def post_taskdefs(self, definitions: list[dict[str, Any]]) -> None: ...
 
+    def delete_workflow_def(self, name: str, version: int) -> None: ...
+
+    def delete_taskdef(self, name: str) -> None: ...
+
+
+def read_plan(
+    api: RegistryApi,
+    compiled: Compiled,
+    *,
+    externals: Sequence[WorkflowKey] = (),
+    ownership: Ownership | None = None,
+) -> Plan:
+    """The plan of `compiled` against the server, from its two reads."""
+    return make_plan(
+        api.url,
+        compiled.workflows,
+        compiled.taskdefs,
+        api.workflow_defs(),
+        api.task_defs(),
+        externals=externals,
+        ownership=ownership,
+    )
+
+
+@dataclass
+class RegistrationRefused(DeployDslError):
+    """The plan has refusals; nothing was written."""
+
+    reasons: list[str]
+
+    def __str__(self) -> str:
+        return "; ".join(self.reasons)
+
 
 @dataclass
 class RegistrationFailed(DeployDslError):
     """The server refused part of the registration; says what was and was not registered."""
 
     message: str
-    registered: list[Item] = field(default_factory=list)
-    not_registered: list[Item] = field(default_factory=list)
+    registered: list[Entry] = field(default_factory=list)
+    not_registered: list[Entry] = field(default_factory=list)
 
     def __str__(self) -> str:
         return self.message
 
 
-Report = Callable[[Item, str], None]
+Report = Callable[[Entry, str], None]
 
 
-def register(api: RegistryApi, current: Plan, report: Report) -> None:
-    """Sends what the plan says to send: task definitions, then workflows, in bulk.
+def apply(
+    api: RegistryApi,
+    plan: Plan,
+    report: Report,
+    *,
+    allow_overwrite: bool = False,
+    prune: bool = False,
+) -> None:
+    """Writes what the plan says, or nothing if it has refusals (RegistrationRefused).
 
-    `report(item, outcome)` is called for every item, with its action once it is done (or
-    "unchanged"), so the caller can print one line per definition as it happens.
+    `report(entry, outcome)` is called for every definition of the code with "created",
+    "updated" or "unchanged" once that is so, and with "deleted" for each pruned one.
     """
-    for item in current.taskdefs + current.workflows:
-        if item.action == "unchanged":
-            report(item, "unchanged")
-    done: list[Item] = []
-    taskdefs = current.to_send("taskdef")
-    workflows = current.to_send("workflow")
+    refusals = plan.refusals(allow_overwrite=allow_overwrite)
+    if refusals:
+        raise RegistrationRefused(refusals)
+    for entry in plan.taskdefs + plan.workflows:
+        if entry.action == "unchanged":
+            report(entry, "unchanged")
+    done: list[Entry] = []
+    taskdefs, workflows = plan.to_send("taskdef"), plan.to_send("workflow")
+    pruned = plan.to_prune() if prune else []
     if taskdefs:
         try:
-            api.post_taskdefs([item.body for item in taskdefs])
+            api.post_taskdefs([dict(_body(e)) for e in taskdefs])
         except DeployDslError as error:
-            raise RegistrationFailed(str(error), done, taskdefs + workflows) from error
-        for item in taskdefs:
-            report(item, item.action)
-            done.append(item)
+            raise RegistrationFailed(str(error), done, taskdefs + workflows + pruned) from error
+        for entry in taskdefs:
+            report(entry, _past(entry))
+            done.append(entry)
     if workflows:
+        _put_workflows(api, workflows, done, pruned, report)
+    for entry in pruned:
         try:
-            result = api.put_workflows([item.body for item in workflows])
+            if entry.kind == "workflow" and entry.version is not None:
+                api.delete_workflow_def(entry.name, entry.version)
+            else:
+                api.delete_taskdef(entry.name)
         except DeployDslError as error:
-            raise RegistrationFailed(str(error), done, workflows) from error
-        failed = _bulk_errors(result, {item.name for item in workflows})
-        for item in workflows:
-            if item.name not in failed:
-                report(item, item.action)
-                done.append(item)
-        if failed:
-            refused = [item for item in workflows if item.name in failed]
-            reasons = "; ".join(f"{name}: {reason}" for name, reason in failed.items())
-            raise RegistrationFailed(f"the server refused {reasons}", done, refused)
+            rest = pruned[pruned.index(entry) :]
+            raise RegistrationFailed(f"deleting {entry.label}: {error}", done, rest) from error
+        report(entry, "deleted")
+        done.append(entry)
+
+
+def _put_workflows(
+    api: RegistryApi, workflows: list[Entry], done: list[Entry], pruned: list[Entry], report: Report
+) -> None:
+    try:
+        result = api.put_workflows([dict(_body(e)) for e in workflows])
+    except DeployDslError as error:
+        raise RegistrationFailed(str(error), done, workflows + pruned) from error
+    failed = _bulk_errors(result, {e.name for e in workflows})
+    for entry in workflows:
+        if entry.name not in failed:
+            report(entry, _past(entry))
+            done.append(entry)
+    if failed:
+        refused = [e for e in workflows if e.name in failed]
+        reasons = "; ".join(f"{name}: {reason}" for name, reason in failed.items())
+        raise RegistrationFailed(f"the server refused {reasons}", done, refused + pruned)
+
+
+def _body(entry: Entry) -> Mapping[str, Any]:
+    assert entry.body is not None, f"{entry.label} has nothing to send"
+    return entry.body
+
+
+def _past(entry: Entry) -> str:
+    return "created" if entry.action == "create" else "updated"
 
 
 def _bulk_errors(result: Mapping[str, Any], names: set[str]) -> dict[str, str]:

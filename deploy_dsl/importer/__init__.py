@@ -49,7 +49,7 @@ class ImportResult:
             workflows=[workflow.compile(OPTIONS).definition for workflow in self.workflows],
             taskdefs=[taskdef.to_wire() for taskdef in self.taskdefs],
             external_workflows=frozenset(external.name for external in self.externals),
-            locations={(name, None): origin for name, origin in self.origins.items()},
+            locations={(name, None): (origin,) for name, origin in self.origins.items()},
             strict=True,
         )
         return validate(subject)

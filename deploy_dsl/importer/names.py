@@ -6,7 +6,7 @@ import builtins
 import keyword
 import re
 
-from deploy_dsl.limits import MAX_NAME_LENGTH
+from deploy_dsl.limits import MAX_NAME_BYTES
 
 __all__ = [
     "MAX_STEM_LENGTH",
@@ -46,8 +46,9 @@ def unsafe_module_name(name: str) -> str | None:
         return "it contains a path separator"
     if ".." in name:
         return "it contains '..'"
-    if len(name) > MAX_NAME_LENGTH:
-        return f"it is {len(name)} characters long, over the limit of {MAX_NAME_LENGTH}"
+    size = len(name.encode("utf-8", "surrogatepass"))
+    if size > MAX_NAME_BYTES:
+        return f"it is {size} bytes long, over the limit of {MAX_NAME_BYTES}"
     return None
 
 

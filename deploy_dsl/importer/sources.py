@@ -70,16 +70,18 @@ def walk(tasks: Any) -> Iterator[dict[str, Any]]:
 
 
 def nesting(tasks: Any) -> int:
-    """How deep the tasks of a raw task list sit inside one another (see MAX_NESTING): 1 for
-    a flat list, one more for each SWITCH case, fork branch or DO_WHILE body. Walked with a
-    stack of its own, so it measures any depth without recursing."""
+    """How deep the task lists of a raw task list nest (see MAX_NESTING): 1 for a flat list,
+    one more for each SWITCH case, fork branch or DO_WHILE body, as the validator counts.
+    Walked with a stack of its own, so it measures any depth without recursing."""
     deepest = 0
     stack: list[tuple[Any, int]] = [(tasks, 1)]
     while stack:
         branch, level = stack.pop()
-        for task in branch if isinstance(branch, list) else []:
+        if not isinstance(branch, list):
+            continue
+        deepest = max(deepest, level)
+        for task in branch:
             if isinstance(task, dict):
-                deepest = max(deepest, level)
                 stack.extend((child, level + 1) for child in _branches(task))
     return deepest
 

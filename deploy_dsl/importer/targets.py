@@ -11,9 +11,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, TypeGuard
 
-from deploy_dsl.expressions import ANY
 from deploy_dsl.importer.names import Namespace, snake_case
 from deploy_dsl.importer.pycode import Atom, Call, Statement, Str, literal
+from deploy_dsl.schemas import ANY
 from deploy_dsl.workflow import ExternalWorkflow
 
 __all__ = ["Catalog", "ModuleEntry", "Targets", "called_workflows", "canonical_int"]

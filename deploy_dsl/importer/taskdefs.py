@@ -50,15 +50,10 @@ def _taskdef(source: Source, warn: Warn) -> Call:
     unknown = [key for key in data if key not in KNOWN_FIELDS]
     if unknown:
         warn(f"{source.origin}: unknown field(s) {', '.join(unknown)} carried through in extra=")
-    kwargs = _kwargs(data)
-    # The builder refuses a response timeout not below the timeout: carry it in extra= then.
-    for attempt in (kwargs, [kw for kw in kwargs if kw[0] != "response_timeout_seconds"]):
-        built = _build(data, attempt)
-        if built is not None:
-            call, wire = built
-            break
-    else:
+    built = _build(data, _kwargs(data))
+    if built is None:
         raise ImportFailed(f"{source.origin}: task definition {data['name']!r} cannot be built")
+    call, wire = built
     left = list(json_diff(data, wire))
     if left:
         warn(f"{source.origin}: field(s) {', '.join(left)} cannot be written exactly")

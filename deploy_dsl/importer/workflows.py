@@ -21,6 +21,7 @@ from deploy_dsl.importer.sources import ImportFailed, Source, nesting, walk
 from deploy_dsl.importer.targets import Catalog, ModuleEntry, Targets, called_workflows
 from deploy_dsl.importer.tasks import TaskImporter
 from deploy_dsl.limits import MAX_NESTING
+from deploy_dsl.tasks import LocatedError
 from deploy_dsl.wire import WorkflowDef, dump
 from deploy_dsl.workflow import ExternalWorkflow, Workflow
 
@@ -208,7 +209,7 @@ class _WorkflowImport:
             wire = dump(workflow.compile(OPTIONS).definition)
         except (DefinitionError, ValidationError, TypeError) as error:
             raise ImportFailed(
-                f"{self.origin}: workflow {name!r} cannot be built: {_one_line(error)}"
+                f"{self.origin}: workflow {name!r} cannot be built: {_one_line(error, name)}"
             ) from error
         return Call("Workflow", [Str(name)], kwargs, workflow), wire
 
@@ -240,8 +241,12 @@ class _WorkflowImport:
         return head
 
 
-def _one_line(error: Exception) -> str:
-    """What went wrong, on one line: pydantic's own report spans several per field."""
+def _one_line(error: Exception, name: str) -> str:
+    """What went wrong, on one line: pydantic's own report spans several per field. Where the
+    builder says the workflow was written is no use here (the importer wrote it)."""
+    if isinstance(error, LocatedError):
+        message = str(error).removeprefix(f"{error.where}: ") if error.where else str(error)
+        return message.removeprefix(f"workflow {name!r}: ")
     if isinstance(error, ValidationError):
         problems = [
             f"{'.'.join(str(part) for part in item['loc']) or 'value'}: {item['msg']}"

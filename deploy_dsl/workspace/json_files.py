@@ -20,8 +20,8 @@ __all__ = ["JsonDefinitions", "load_json_files", "read_json_file"]
 class JsonDefinitions:
     workflows: list[WorkflowDef] = field(default_factory=list)
     taskdefs: list[TaskDef] = field(default_factory=list)
-    # (workflow name, task reference or None) -> "file#/json/pointer"
-    locations: dict[tuple[str, str | None], str] = field(default_factory=dict)
+    # (workflow name, task reference or None) -> every "file#/json/pointer" holding one
+    locations: dict[tuple[str, str | None], tuple[str, ...]] = field(default_factory=dict)
 
 
 def load_json_files(paths: list[Path]) -> JsonDefinitions:
@@ -99,19 +99,24 @@ def _load_item(loaded: JsonDefinitions, item: Any, pointer: str) -> None:
         if "tasks" in item:
             workflow = WorkflowDef.model_validate(item)
         else:
-            loaded.taskdefs.append(TaskDef.model_validate(item))
+            taskdef = TaskDef.model_validate(item)
+            loaded.taskdefs.append(taskdef)
+            _add_location(loaded.locations, (f"taskdef:{taskdef.name}", None), pointer)
             return
     except ValidationError as error:
         first = error.errors()[0]
         where = "/".join(str(p) for p in first["loc"])
         raise LoadError(f"{pointer}/{where}: {first['msg']}") from error
     loaded.workflows.append(workflow)
-    loaded.locations[(workflow.name, None)] = pointer
+    _add_location(loaded.locations, (workflow.name, None), pointer)
     _locate_tasks(loaded.locations, workflow.name, item.get("tasks"), f"{pointer}/tasks")
 
 
 def _locate_tasks(
-    locations: dict[tuple[str, str | None], str], workflow: str, tasks: Any, pointer: str
+    locations: dict[tuple[str, str | None], tuple[str, ...]],
+    workflow: str,
+    tasks: Any,
+    pointer: str,
 ) -> None:
     if not isinstance(tasks, list):
         return
@@ -121,10 +126,18 @@ def _locate_tasks(
         here = f"{pointer}/{index}"
         ref = task.get("taskReferenceName")
         if isinstance(ref, str):
-            locations.setdefault((workflow, ref), here)
+            _add_location(locations, (workflow, ref), here)
         for key, value in (task.get("decisionCases") or {}).items():
             _locate_tasks(locations, workflow, value, f"{here}/decisionCases/{key}")
         _locate_tasks(locations, workflow, task.get("defaultCase"), f"{here}/defaultCase")
         for branch, value in enumerate(task.get("forkTasks") or []):
             _locate_tasks(locations, workflow, value, f"{here}/forkTasks/{branch}")
         _locate_tasks(locations, workflow, task.get("loopOver"), f"{here}/loopOver")
+
+
+def _add_location(
+    locations: dict[tuple[str, str | None], tuple[str, ...]],
+    key: tuple[str, str | None],
+    pointer: str,
+) -> None:
+    locations[key] = (*locations.get(key, ()), pointer)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import importlib
 import pkgutil
 import sys
@@ -12,12 +13,12 @@ from types import ModuleType
 from pydantic import ValidationError
 
 from deploy_dsl.errors import DeployDslError
+from deploy_dsl.location import is_user_code
 from deploy_dsl.project import Project, collect
 
 __all__ = ["DEFAULT_DEFINITIONS", "LoadError", "load_project"]
 
 DEFAULT_DEFINITIONS = "definitions"
-_PACKAGE_DIR = str(Path(__file__).resolve().parents[1])
 
 
 class LoadError(DeployDslError):
@@ -41,8 +42,35 @@ def load_project(source: str = DEFAULT_DEFINITIONS) -> Project:
         return collect(_import_package(source))
     except LoadError:
         raise
-    except (DeployDslError, ValidationError, ImportError, SyntaxError, TypeError) as error:
-        raise LoadError(f"{_user_frame(error) or source}: {error}") from error
+    except Exception as error:  # whatever a definition module raises, said in one line
+        raise LoadError(f"{_user_frame(error) or source}: {_describe(error)}") from error
+
+
+def _describe(error: Exception) -> str:
+    """One line: the message of our own errors, `Type: message` for anything else."""
+    if isinstance(error, SyntaxError):
+        return f"syntax error: {error.msg}"
+    if isinstance(error, ValidationError):
+        first = error.errors(include_url=False)[0]
+        where = ".".join(str(p) for p in first["loc"])
+        return f"{where}: {first['msg']}" if where else str(first["msg"])
+    text = " ".join(str(error).split()) or "(no message)"
+    if isinstance(error, DeployDslError):
+        return text
+    if isinstance(error, AttributeError):
+        return _attribute_error(error, text)
+    return f"{type(error).__name__}: {text}"
+
+
+def _attribute_error(error: AttributeError, text: str) -> str:
+    """Python names the close match only when it prints a traceback; say it here."""
+    name, owner = error.name, getattr(error, "obj", None)
+    if name and owner is not None:
+        public = [attr for attr in dir(owner) if not attr.startswith("_")]
+        close = difflib.get_close_matches(name, public, n=1)
+        if close:
+            return f"{text} (did you mean {close[0]!r}?)"
+    return text
 
 
 def _import_package(name: str) -> list[ModuleType]:
@@ -74,7 +102,7 @@ def _user_frame(error: BaseException) -> str | None:
         return f"{_relative(error.filename)}:{error.lineno}"
     frames = traceback.extract_tb(error.__traceback__)
     for frame in reversed(frames):
-        if not frame.filename.startswith(_PACKAGE_DIR) and "importlib" not in frame.filename:
+        if is_user_code(frame.filename):
             return f"{_relative(frame.filename)}:{frame.lineno}"
     return None
 

@@ -37,7 +37,9 @@ def project() -> tuple[Compiled, dict[str, str]]:
 def fixture_files() -> list[Path]:
     files = sorted(FIXTURES.glob("*.json"))
     if not files:
-        fail_missing(f"Conductor fixtures in {FIXTURES}", "lay ../shared beside the repository")
+        fail_missing(
+            f"Conductor fixtures in {FIXTURES}", "they are vendored in tests/data/conductor/"
+        )
     return files
 
 

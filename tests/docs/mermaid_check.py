@@ -20,9 +20,10 @@ import pytest
 from deploy_dsl.compiler import Compiled
 from deploy_dsl.docs.pages import render_docs
 from deploy_dsl.wire import WorkflowDef
+from tests.conftest import CONDUCTOR_FIXTURES
 
 REPO = Path(__file__).resolve().parents[2]
-FIXTURES = REPO.parent / "shared" / "conductor" / "fixtures"
+FIXTURES = CONDUCTOR_FIXTURES
 NODE_MODULES = REPO / "node_modules"
 MERMAID_JS = NODE_MODULES / "mermaid" / "dist" / "mermaid.min.js"
 TOOLS = REPO / "tools" / "mermaid"

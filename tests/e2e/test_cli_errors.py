@@ -11,6 +11,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from deploy_dsl.workspace.loader import load_project
 from tests.e2e.support import run_cli
 
 pytestmark = pytest.mark.e2e
@@ -116,4 +117,8 @@ def test_run_rejects_an_invalid_input_before_sending_anything(
     )
     assert valid.returncode != 0
     assert "recorded, not run" in valid.stderr
-    assert seen == ["POST /api/workflow"]
+    # `run` reads the registered version first, to warn if it differs from the definitions;
+    # a refused read is a warning, not a reason not to start.
+    version = load_project().workflow(DEPLOY).version
+    assert seen == [f"GET /api/metadata/workflow/{DEPLOY}?version={version}", "POST /api/workflow"]
+    assert f"warning: could not compare {DEPLOY} v{version} with the server's copy" in valid.stderr

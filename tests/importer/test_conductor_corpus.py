@@ -14,9 +14,10 @@ from deploy_dsl.compiler import compile_project
 from deploy_dsl.findings import Finding
 from deploy_dsl.validation import Subject, validate
 from deploy_dsl.workspace.json_files import load_json_files
+from tests.conftest import CONDUCTOR_FIXTURES
 from tests.importer.helpers import REPO_ROOT, Imported, canonical, import_package
 
-FIXTURES = REPO_ROOT.parent / "shared" / "conductor" / "fixtures"
+FIXTURES = CONDUCTOR_FIXTURES
 FILES = sorted(FIXTURES.glob("*.json"))
 pytestmark = pytest.mark.skipif(not FILES, reason=f"no Conductor fixtures in {FIXTURES}")
 

@@ -336,7 +336,7 @@ def test_what_cannot_be_written_exactly_is_reported(tmp_path: Path) -> None:
     )
 
 
-def test_task_definitions_keep_what_the_builder_refuses(tmp_path: Path) -> None:
+def test_task_definitions_keep_every_field(tmp_path: Path) -> None:
     taskdefs = [
         {"name": "fast", "retryCount": 2, "retryLogic": "FIXED", "retryDelaySeconds": 1},
         {"name": "odd", "timeoutSeconds": 10, "responseTimeoutSeconds": 60, "custom": "x"},
@@ -349,7 +349,8 @@ def test_task_definitions_keep_what_the_builder_refuses(tmp_path: Path) -> None:
     assert canonical(built) == canonical(taskdefs)
     text = (imported.directory / "taskdefs.py").read_text()
     assert 'retry=RetryPolicy(count=2, delay_seconds=1, logic="FIXED")' in text
-    assert '"responseTimeoutSeconds": 60' in text
+    # Built as written; the validator, not the builder, says the server refuses it (DSL050).
+    assert "timeout_seconds=10" in text and "response_timeout_seconds=60" in text
     assert any("unknown field(s) custom" in w for w in imported.result.warnings)
 
 

@@ -8,9 +8,10 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from deploy_dsl.cli.importing import import_
+from tests.conftest import CONDUCTOR_FIXTURES
 from tests.importer.helpers import REPO_ROOT
 
-FIXTURES = REPO_ROOT.parent / "shared" / "conductor" / "fixtures"
+FIXTURES = CONDUCTOR_FIXTURES
 BUILD = REPO_ROOT / "build" / "workflows"
 
 

@@ -1,5 +1,5 @@
 from deploy_dsl.dsl import Simple, Workflow
 
-workflow = Workflow(  # expect: DSL061
+workflow = Workflow(  # expect-warning: DSL061
     "missing_owner", version=1, owner_email=None, tasks=[Simple("t")]
 )

@@ -1,0 +1,152 @@
+"""What the validator's checks share: the subject, where each task sits, and reporting.
+
+The server's behaviour often depends on where a task is: registration checks top-level tasks'
+expressions (`TaskReferenceNameUniqueValidator.verifyTaskInputParameters`) and never looks
+inside a DO_WHILE body (`WorkflowTask.loopOver` carries no `@Valid`), so a `Placement` records
+both.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+from deploy_dsl.findings import Code, Finding, Severity
+from deploy_dsl.location import Where
+from deploy_dsl.wire import TaskDef, WorkflowDef, WorkflowTask
+
+__all__ = ["Branch", "Locations", "Placement", "Subject", "WorkflowScope", "branches", "shown"]
+
+# (workflow name, task reference or None for the workflow itself) -> every place a definition
+# with that key was written, in definition order: a duplicate is reported at each of them.
+# ("taskdef:<name>", None) locates a task definition.
+Locations = Mapping[tuple[str, str | None], tuple[Where, ...]]
+
+
+@dataclass(frozen=True)
+class Subject:
+    """What is being validated, and how strictly.
+
+    `locations` says where each workflow, task and task definition was written (see
+    Locations). `strict` is for this project's own Python definitions; JSON files (and code
+    imported from them) may rely on definitions that live elsewhere.
+    """
+
+    workflows: Sequence[WorkflowDef]
+    taskdefs: Sequence[TaskDef] = ()
+    external_workflows: frozenset[str] = frozenset()
+    locations: Locations = field(default_factory=dict)
+    strict: bool = True
+
+    def where(self, key: tuple[str, str | None]) -> tuple[Where, ...]:
+        return self.locations.get(key, ())
+
+
+BranchKind = Literal["case", "fork", "loop"]
+
+
+@dataclass(frozen=True)
+class Branch:
+    """One nested task list: which container holds it, which of its lists, and what kind."""
+
+    container: str
+    index: int
+    kind: BranchKind
+
+
+@dataclass(frozen=True)
+class Placement:
+    task: WorkflowTask
+    path: tuple[Branch, ...]
+
+    @property
+    def top_level(self) -> bool:
+        return not self.path
+
+    @property
+    def loops(self) -> tuple[str, ...]:
+        """The DO_WHILE tasks this one runs inside, outermost first."""
+        return tuple(branch.container for branch in self.path if branch.kind == "loop")
+
+    @property
+    def registration_checked(self) -> bool:
+        """Whether the server's per-type checks see this task at registration."""
+        return not self.loops
+
+
+def shown(where: Where | None) -> str | None:
+    return None if where is None else str(where)
+
+
+class WorkflowScope:
+    """One workflow being checked: every task's placement, and where findings go."""
+
+    def __init__(self, subject: Subject, workflow: WorkflowDef, workflow_names: frozenset[str]):
+        self.subject = subject
+        self.workflow = workflow
+        self.workflow_names = workflow_names
+        self.taskdefs: Mapping[str, TaskDef] = {t.name: t for t in subject.taskdefs}
+        self.findings: list[Finding] = []
+        self.placements: dict[str, Placement] = {}
+        self.undeclared_reported: set[str] = set()
+        self.inputs = frozenset(workflow.input_parameters or ()) | frozenset(
+            workflow.input_template or ()
+        )
+        self.variables = frozenset(workflow.variables or ()) | frozenset(
+            key
+            for placement in self.walk()
+            if placement.task.type == "SET_VARIABLE"
+            for key in placement.task.input_parameters or ()
+        )
+
+    def walk(
+        self, tasks: Sequence[WorkflowTask] | None = None, path: tuple[Branch, ...] = ()
+    ) -> Iterator[Placement]:
+        """Every task, nested ones included, in definition order."""
+        for task in self.workflow.tasks if tasks is None else tasks:
+            yield Placement(task, path)
+            for branch, child in branches(task):
+                yield from self.walk(child, (*path, branch))
+
+    @property
+    def strict(self) -> bool:
+        return self.subject.strict
+
+    def lenient(self) -> Severity:
+        """An error for this project's definitions, a warning for JSON files."""
+        return "error" if self.subject.strict else "warning"
+
+    def report(
+        self,
+        code: Code,
+        task: str | None,
+        message: str,
+        severity: Severity = "error",
+        *,
+        at: Where | None = None,
+    ) -> None:
+        """A finding located at `at`, else where the task (or the workflow) was written."""
+        name = self.workflow.name
+        location = at
+        if location is None:
+            places = self.subject.where((name, task)) or self.subject.where((name, None))
+            location = places[0] if places else None
+        self.findings.append(Finding(code, severity, name, task, message, shown(location)))
+
+
+def branches(task: WorkflowTask) -> Iterator[tuple[Branch, list[WorkflowTask]]]:
+    """The task lists nested in a task, each with its Branch, in definition order."""
+    ref = task.task_reference_name
+    index = 0
+    for case in (task.decision_cases or {}).values():
+        yield Branch(ref, index, "case"), case
+        index += 1
+    if task.default_case:
+        yield Branch(ref, index, "case"), task.default_case
+        index += 1
+    for fork in task.fork_tasks or ():
+        yield Branch(ref, index, "fork"), fork
+        index += 1
+    if task.loop_over:
+        yield Branch(ref, index, "loop"), task.loop_over

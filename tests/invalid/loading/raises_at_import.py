@@ -1,0 +1,2 @@
+settings = {"region": "eu"}
+region = settings["regoin"]  # expect-load: KeyError: 'regoin'

@@ -1,0 +1,3 @@
+from deploy_dsl.dsl import Simple
+
+task = Simple("t", inputs={"x": 1)  # expect-load: syntax error

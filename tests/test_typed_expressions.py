@@ -1,0 +1,96 @@
+"""Every `${...}` in this project's workflows, as build/ holds them, resolves through a typed
+schema: each segment is a field, item or key that the definitions declare, and none passes
+through an open shape (an answer, a script result or an input nobody typed)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import pytest
+
+from deploy_dsl.expressions import WORKFLOW_FIELDS, expressions_in, split_expression
+from deploy_dsl.schemas import LEAF, ListOf, MapOf, Schema, is_open, model_schema
+from deploy_dsl.tasks import Task
+from deploy_dsl.workflow import Workflow, walk_tasks
+from deploy_dsl.workspace.loader import load_project
+from tests.conftest import REPO_ROOT
+
+PROJECT = load_project()
+TASK_LEAVES = frozenset({"status", "taskId", "taskType", "referenceTaskName", "retryCount"})
+
+
+def _expressions(definition: dict[str, Any]) -> Iterator[str]:
+    yield from expressions_in(definition.get("outputParameters") or {})
+    stack = list(definition["tasks"])
+    while stack:
+        task = stack.pop()
+        yield from expressions_in(task.get("inputParameters") or {})
+        for case in (task.get("decisionCases") or {}).values():
+            stack.extend(case)
+        stack.extend(task.get("defaultCase") or [])
+        for branch in task.get("forkTasks") or []:
+            stack.extend(branch)
+        stack.extend(task.get("loopOver") or [])
+
+
+def _root(workflow: Workflow, tasks: Mapping[str, Task], segments: list[str]) -> Schema:
+    root = segments[0]
+    if root == "workflow":
+        fields = dict(WORKFLOW_FIELDS)
+        if workflow.input_model is not None:
+            fields["input"] = model_schema(workflow.input_model)
+        if workflow.variables_model is not None:
+            fields["variables"] = model_schema(workflow.variables_model)
+        return fields
+    task = tasks[root]
+    return {"output": task.output_fields(), "input": task.input.schema} | dict.fromkeys(
+        TASK_LEAVES, LEAF
+    )
+
+
+def open_at(workflow: Workflow, body: str) -> str | None:
+    """Where the path leaves the typed shapes, or None if it resolves through them to its end."""
+    tasks = {task.ref: task for task in walk_tasks(workflow.tasks)}
+    segments = split_expression(body)
+    schema = _root(workflow, tasks, segments)
+    walked = segments[0]
+    for segment in segments[1:]:
+        if is_open(schema):
+            return f"{walked} is open"
+        if isinstance(schema, MapOf):
+            schema = schema.item
+        elif isinstance(schema, ListOf):
+            if not segment.isdigit():
+                return f"{walked} is a list, not indexed"
+            schema = schema.item
+        elif isinstance(schema, Mapping):
+            if segment not in schema:
+                return f"{walked} has no field {segment!r}"
+            schema = schema[segment]
+        walked = f"{walked}.{segment}"
+    return f"{walked} is open" if is_open(schema) else None
+
+
+@pytest.mark.parametrize("workflow", PROJECT.workflows, ids=lambda w: w.name)
+def test_every_expression_resolves_through_a_typed_schema(workflow: Workflow) -> None:
+    path = REPO_ROOT / "build" / "workflows" / f"{workflow.name}.json"
+    bodies = sorted(set(_expressions(json.loads(path.read_text(encoding="utf-8")))))
+    assert bodies, f"{workflow.name} has no expressions to check"
+    problems = [f"${{{body}}}: {where}" for body in bodies if (where := open_at(workflow, body))]
+    assert not problems, "\n".join(problems)
+
+
+def test_the_check_finds_an_open_path() -> None:
+    pipeline = PROJECT.workflow("pipeline_simple_v1")
+    assert open_at(pipeline, "run_waves.output.iteration") is None
+    assert open_at(pipeline, "summarize_wave.output.result.halt") is None
+    # A script with no declared result is open; a misspelt field leaves the schema.
+    assert open_at(pipeline, "summarize_wave.output.result.hlat") is not None
+    deploy = PROJECT.workflow("deploy_simple_v1")
+    assert open_at(deploy, "create_infrastructure.output.response.body.infrastructureId") is None
+    # Headers are a mapping of values nobody typed.
+    assert open_at(deploy, "create_infrastructure.output.response.headers.x") == (
+        "create_infrastructure.output.response.headers.x is open"
+    )
