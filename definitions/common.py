@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -12,6 +12,7 @@ from worker.contract import STEPS
 
 __all__ = [
     "OWNER_EMAIL",
+    "DeployVariables",
     "DeploymentInput",
     "FollowUpInput",
     "follow_up_workflow",
@@ -30,6 +31,13 @@ class DeploymentInput(BaseModel):
     scope: str = Field(min_length=1, description="service being deployed; `svc-*` is healthy")
     version: str = Field(min_length=1, description="version being rolled out")
     env: str = Field(min_length=1, description="target environment")
+
+
+class DeployVariables(BaseModel):
+    """A deploy's outcome. Set to rolled_back just before traffic moves: from then on a failure
+    is rolled back by the failure workflow, so only a finalize may say otherwise."""
+
+    outcome: Literal["finalized", "rolled_back"] | None = None
 
 
 class FollowUpInput(DeploymentInput):

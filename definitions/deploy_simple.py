@@ -1,12 +1,16 @@
-"""deploy_simple_v1: create, wait, swap traffic, check, then finalize or roll back."""
+"""deploy_simple_v1: create, wait, swap traffic, check, then finalize or roll back; a failure
+after traffic moved is rolled back by its failure workflow, deploy_failed_v1."""
 
 from __future__ import annotations
 
-from typing import Literal
-
-from pydantic import BaseModel
-
-from definitions.common import OWNER_EMAIL, DeploymentInput, identity, worker_step
+from definitions.common import (
+    OWNER_EMAIL,
+    DeploymentInput,
+    DeployVariables,
+    identity,
+    worker_step,
+)
+from definitions.deploy_failed import deploy_failed_v1
 from definitions.finalize_deployment import finalize_deployment_v1
 from definitions.rollback_deployment import rollback_deployment_v1
 from deploy_dsl.dsl import (
@@ -19,12 +23,7 @@ from deploy_dsl.dsl import (
     workflow_variables,
 )
 
-__all__ = ["DeployVariables", "deploy_simple_v1"]
-
-
-class DeployVariables(BaseModel):
-    outcome: Literal["finalized", "rolled_back"] | None = None
-
+__all__ = ["deploy_simple_v1"]
 
 inputs = workflow_input(DeploymentInput)
 variables = workflow_variables(DeployVariables)
@@ -34,6 +33,9 @@ infrastructure_id = create_infrastructure.output.response.body.infrastructureId
 step_body = {**identity(inputs), "infrastructureId": infrastructure_id}
 
 wait_infrastructure_created = worker_step("wait_infrastructure_created", step_body)
+# From here on traffic may move: until a finalize says otherwise the outcome is rolled_back,
+# which is what deploy_failed_v1 makes true if anything below fails or times out.
+traffic_at_risk = SetVariable("traffic_at_risk", inputs={"outcome": "rolled_back"})
 swap_traffic = worker_step("swap_traffic", step_body)
 effective_status = worker_step("effective_status", step_body)
 
@@ -59,15 +61,17 @@ decide_outcome = Switch(
 
 deploy_simple_v1 = Workflow(
     "deploy_simple_v1",
-    version=7,
+    version=8,
     description="Deploys one service: infrastructure, traffic swap, health check, then "
-    "finalize_deployment_v1 on success or rollback_deployment_v1 otherwise.",
+    "finalize_deployment_v1 on success or rollback_deployment_v1 otherwise; if it fails or "
+    "times out after traffic moved, deploy_failed_v1 rolls it back.",
     owner_email=OWNER_EMAIL,
     input=DeploymentInput,
     variables=DeployVariables,
     tasks=[
         create_infrastructure,
         wait_infrastructure_created,
+        traffic_at_risk,
         swap_traffic,
         effective_status,
         decide_outcome,
@@ -83,4 +87,5 @@ deploy_simple_v1 = Workflow(
     },
     timeout_seconds=900,
     timeout_policy="TIME_OUT_WF",
+    failure_workflow=deploy_failed_v1,
 )

@@ -41,6 +41,7 @@ class WaveSummary(BaseModel):
     wave: int
     finalized: list[str] = Field(description="scopes whose deploy finalized")
     rolledBack: list[str] = Field(description="scopes that rolled back, or have no outcome")
+    reasons: dict[str, str] = Field(description="why each scope of rolledBack is there")
     halt: bool = Field(description="halt_on_rollback is on and something rolled back")
     reason: str | None = Field(description="why the pipeline halts, when it does")
 
@@ -56,21 +57,36 @@ prepare_wave = Inline(
     result=list[DeploymentInput],
 )
 deploy_wave = DynamicFork(
-    "deploy_wave", workflow=deploy_simple_v1, fork_inputs=prepare_wave.output.result
+    "deploy_wave",
+    workflow=deploy_simple_v1,
+    fork_inputs=prepare_wave.output.result,
+    # Each forked deploy is optional (ForkJoinDynamicTaskMapper copies the flag to them): one
+    # that fails does not fail the JOIN, and its output still reaches the summary.
+    optional=True,
 )
 join_wave = deploy_wave.join("join_wave")
 summarize_wave = Inline(
     "summarize_wave",
     # The JOIN's output maps each forked deploy to its output; anything not finalized counts
-    # as rolled back so that a deploy with no outcome never lets the next wave start.
+    # as rolled back so that a deploy with no outcome never lets the next wave start. A deploy
+    # that failed after traffic moved says rolled_back (its failure workflow rolls it back).
     script="""(function () {
   var results = $.results || {};
   var rolledBack = [];
   var finalized = [];
+  var reasons = {};
   for (var key in results) {
     var out = results[key] || {};
-    if (out.outcome === 'finalized') { finalized.push(out.scope); }
-    else { rolledBack.push(out.scope || key); }
+    var scope = out.scope || key;
+    if (out.outcome === 'finalized') { finalized.push(scope); continue; }
+    rolledBack.push(scope);
+    if (out.outcome === 'rolled_back' && out.status === 'failure') {
+      reasons[scope] = 'the health check failed; rolled back';
+    } else if (out.outcome === 'rolled_back') {
+      reasons[scope] = 'the deploy failed after traffic moved; rolled back by deploy_failed_v1';
+    } else {
+      reasons[scope] = 'the deploy failed before traffic moved';
+    }
   }
   rolledBack.sort();
   finalized.sort();
@@ -79,6 +95,7 @@ summarize_wave = Inline(
     wave: $.wave,
     finalized: finalized,
     rolledBack: rolledBack,
+    reasons: reasons,
     halt: halt,
     reason: halt ? 'wave ' + $.wave + ' rolled back: ' + rolledBack.join(', ') : null
   };
@@ -113,7 +130,7 @@ run_waves = DoWhile(
 
 pipeline_simple_v1 = Workflow(
     "pipeline_simple_v1",
-    version=3,
+    version=4,
     description="Runs waves of deploy_simple_v1: the deploys of a wave in parallel, the waves "
     "in order; halts after a wave with a rollback unless halt_on_rollback is false.",
     owner_email=OWNER_EMAIL,

@@ -169,6 +169,10 @@ def _check_task_path(scope: WorkflowScope, segments: list[str], shown: str, site
     if root in site.visible:
         return
     there = scope.placements[root]
+    if root == site.task and there.loops:
+        # Its own output, read in a loop body: the previous iteration's (null in the first),
+        # as getTaskInputV2 maps each reference to its latest iteration. An accumulator.
+        return
     if site.loop_inputs_of is not None and site.loop_inputs_of in there.loops:
         return  # a DO_WHILE's inputs may read its body: re-resolved before each condition
     sibling = _sibling(site.path, there.path)

@@ -24,6 +24,7 @@ DEFAULT_RESPONSE_TIMEOUT: Final = 3600
 
 def project_findings(subject: Subject) -> Iterator[Finding]:
     yield from _workflow_identities(subject)
+    yield from _failure_workflows(subject)
     yield from _duplicate_workflows(subject)
     yield from _taskdef_findings(subject)
     yield from _call_cycles(subject)
@@ -95,6 +96,23 @@ def _workflow_identities(subject: Subject) -> Iterator[Finding]:
                 Code.NOT_FINITE,
                 name,
                 f"{where} is {value}, which JSON cannot hold (it would be written as null)",
+            )
+
+
+def _failure_workflows(subject: Subject) -> Iterator[Finding]:
+    """`WorkflowExecutorOps.terminateWorkflow` starts the failure workflow by name; when it
+    does not exist, nothing compensates and only the output says so."""
+    names = {w.name for w in subject.workflows} | subject.external_workflows
+    for workflow in subject.workflows:
+        name = workflow.failure_workflow
+        if name and not name.startswith("$") and name not in names:
+            yield _finding(
+                subject,
+                Code.MISSING_SUB_WORKFLOW,
+                workflow.name,
+                f"failure workflow {name!r} is neither defined here nor declared external: "
+                "unless it is registered, nothing runs when this workflow fails",
+                "error" if subject.strict else "warning",
             )
 
 

@@ -98,6 +98,7 @@ class WorkflowDef(WireModel):
     input_template: dict[str, Any] | None = None
     tasks: list[WorkflowTask]
     failure_workflow: str | None = None
+    failure_workflow_version: int | None = None
     restartable: bool | None = None
     workflow_status_listener_enabled: bool | None = None
     timeout_policy: str | None = None

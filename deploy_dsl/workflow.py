@@ -13,6 +13,7 @@ from deploy_dsl.contracts import body_problems
 from deploy_dsl.errors import DefinitionError
 from deploy_dsl.expressions import Ref, render, value_schema, workflow_input
 from deploy_dsl.findings import Code
+from deploy_dsl.flow import WorkflowTarget
 from deploy_dsl.location import Where, caller_location
 from deploy_dsl.schemas import ANY, Schema
 from deploy_dsl.tasks import CompileOptions, LocatedError, Task
@@ -64,7 +65,10 @@ class Workflow:
         description: shown in the docs and the server's UI.
         timeout_seconds: the workflow's timeout.
         timeout_policy: `TIME_OUT_WF` or `ALERT_ONLY` when the timeout passes.
-        failure_workflow: a workflow started when this one fails.
+        failure_workflow: the workflow the server starts when this one fails or times out
+            (a Workflow or ExternalWorkflow, pinned to its version; a name is the latest).
+            It gets this workflow's input, plus workflowId, reason, failureStatus and
+            failedWorkflow (the whole execution, variables included).
         restartable: whether a finished run may be restarted.
         schema_version: schemaVersion; Conductor accepts only 2.
         extra: WorkflowDef fields this library has no argument for, written as given.
@@ -83,7 +87,7 @@ class Workflow:
         description: str | None = None,
         timeout_seconds: int | None = None,
         timeout_policy: Literal["TIME_OUT_WF", "ALERT_ONLY"] | None = None,
-        failure_workflow: str | None = None,
+        failure_workflow: str | WorkflowTarget | None = None,
         restartable: bool | None = None,
         schema_version: int | None = 2,
         extra: Mapping[str, Any] | None = None,
@@ -98,7 +102,8 @@ class Workflow:
         require(owner, "description", description, str, optional=True)
         require(owner, "output", output, Mapping, optional=True)
         require(owner, "timeout_seconds", timeout_seconds, int, optional=True)
-        require(owner, "failure_workflow", failure_workflow, str, optional=True)
+        if failure_workflow is not None and not isinstance(failure_workflow, str):
+            require(owner, "failure_workflow.name", getattr(failure_workflow, "name", None), str)
         if not tasks:
             raise DefinitionError(f"workflow {name!r}: needs at least one task")
         for task in tasks:
@@ -163,7 +168,8 @@ class Workflow:
             "outputParameters": render(self.output) if self.output else None,
             "variables": _defaults(self.variables_model),
             "tasks": [task.to_wire(options) for task in self.tasks],
-            "failureWorkflow": self.failure_workflow,
+            "failureWorkflow": _target_name(self.failure_workflow),
+            "failureWorkflowVersion": _target_version(self.failure_workflow),
             "restartable": self.restartable,
             "timeoutPolicy": self.timeout_policy,
             "timeoutSeconds": self.timeout_seconds,
@@ -185,6 +191,14 @@ def walk_tasks(tasks: Sequence[Task]) -> Iterator[Task]:
         yield task
         for child in task.children():
             yield from walk_tasks(child)
+
+
+def _target_name(target: str | WorkflowTarget | None) -> str | None:
+    return target if target is None or isinstance(target, str) else target.name
+
+
+def _target_version(target: str | WorkflowTarget | None) -> int | None:
+    return None if target is None or isinstance(target, str) else target.version
 
 
 def _field_names(model: type[BaseModel] | None) -> list[str] | None:

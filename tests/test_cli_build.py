@@ -199,3 +199,35 @@ def test_traceback_shows_the_whole_story(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert "Traceback (most recent call last)" in result.stderr
     assert "KeyError: 'regoin'" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "relative", ["../escaped.json", "workflows/../../x.json", "/abs.json", "."]
+)
+def test_the_writer_refuses_a_path_outside_its_directory(tmp_path: Path, relative: str) -> None:
+    from deploy_dsl.workspace.output import OutsideOutput, write_tree
+
+    out = tmp_path / "build"
+    out.mkdir()
+    (out / "keep.json").write_text("{}\n")
+    with pytest.raises(OutsideOutput, match="not a file inside"):
+        write_tree(out, {"workflows/a.json": "{}\n", relative: "{}\n"})
+    assert _snapshot(out) == {"keep.json": b"{}\n"}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["build"]
+
+
+def test_a_workflow_named_to_climb_out_of_build_is_refused(tmp_path: Path) -> None:
+    # Seen: Workflow("../../README") overwrote the repository's README.md.
+    defs = _definitions(
+        tmp_path,
+        "climb",
+        "from deploy_dsl.dsl import Simple, Workflow\n"
+        "w = Workflow('../../README', version=1, owner_email='o@e.x', tasks=[Simple('a')])\n"
+        "t = Workflow('../taskdefs', version=1, owner_email='o@e.x', tasks=[Simple('b')])\n",
+    )
+    (tmp_path / "README.md").write_text("mine\n")
+    result = _run("build", "--definitions", str(defs), "--out", str(tmp_path / "out" / "build"))
+    assert result.returncode == 1
+    assert result.stdout.count("DSL065") == 2, result.stdout
+    assert (tmp_path / "README.md").read_text() == "mine\n"
+    assert not (tmp_path / "out").exists()

@@ -183,3 +183,12 @@ def test_conductor_fixture_has_no_errors(path: Path) -> None:
 def test_every_code_is_unique() -> None:
     values = [code.value for code in Code]
     assert len(values) == len(set(values))
+
+
+@pytest.mark.parametrize(
+    "name", ["../../README", "../taskdefs", "a/b", "..", ".hidden", "x" * 300, "README"]
+)
+def test_a_name_that_cannot_be_a_file_in_build_is_refused(name: str) -> None:
+    # The name becomes build/workflows/<name>.json and build/docs/<name>.md.
+    findings = _findings(_wf(_t("a"), name=name))
+    assert ("error", "NAME_NOT_A_FILE_NAME", None) in findings

@@ -86,6 +86,11 @@ RULES: list[tuple[str, list[dict[str, Any]], list[tuple[str, str, str | None]]]]
     # getTaskInputV2 maps only tasks already scheduled: a later one reads null
     ("forward", [task("a", inputParameters={"x": "${b.output}"}), task("b")],
      [(ERROR, "FORWARD_REF", "a")]),
+    # getTaskInputV2: in a loop body a task reading itself gets its previous iteration's output
+    ("loop_self_reference", [loop(task("acc", inputParameters={"prev": "${acc.output}"}))], []),
+    # ... outside a loop it has not run yet: null
+    ("self_reference", [task("acc", inputParameters={"prev": "${acc.output}"})],
+     [(ERROR, "FORWARD_REF", "acc")]),
     # DoWhile.evaluateCondition resolves the loop's own inputs again before each condition
     ("loop_inputs_read_body",
      [task("loop", "DO_WHILE", loopCondition="$.v < 3", inputParameters={"v": "${a.output.n}"},

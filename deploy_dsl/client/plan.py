@@ -240,7 +240,7 @@ def _uses(workflows: Sequence[WorkflowDef]) -> dict[str, set[str]]:
         user = f"workflow {workflow.name} v{workflow.version}"
         for task in _walk(workflow.tasks):
             uses.setdefault(f"taskdef {task.name}", set()).add(user)
-        for name, version in _called(workflow.tasks):
+        for name, version in _called(workflow):
             uses.setdefault(f"workflow {name}", set()).add(user)
             if version is not None:
                 uses.setdefault(f"workflow {name} v{version}", set()).add(user)
@@ -264,7 +264,7 @@ def _missing(
     ]
     for workflow in workflows:
         where = f"workflow {workflow.name} v{workflow.version}"
-        for name, version in sorted(_called(workflow.tasks), key=str):
+        for name, version in sorted(_called(workflow), key=str):
             known = name in names if version is None else (name, version) in known_workflows
             if not known:
                 called = f"{name} v{version}" if version is not None else f"{name} (any version)"
@@ -288,11 +288,13 @@ def _walk(tasks: Sequence[WorkflowTask]) -> Iterable[WorkflowTask]:
             yield from _walk(child)
 
 
-def _called(tasks: Sequence[WorkflowTask]) -> set[tuple[str, int | None]]:
-    """(name, version or None for the latest) of every workflow the tasks start by a fixed
-    name: SUB_WORKFLOW and FORK_JOIN_DYNAMIC over a sub-workflow."""
+def _called(workflow: WorkflowDef) -> set[tuple[str, int | None]]:
+    """(name, version or None for the latest) of every workflow this one starts by a fixed
+    name: SUB_WORKFLOW, FORK_JOIN_DYNAMIC over a sub-workflow, and its failure workflow."""
     called: set[tuple[str, int | None]] = set()
-    for task in _walk(tasks):
+    if workflow.failure_workflow and not workflow.failure_workflow.startswith("$"):
+        called.add((workflow.failure_workflow, workflow.failure_workflow_version))
+    for task in _walk(workflow.tasks):
         if task.type == "SUB_WORKFLOW" and task.sub_workflow_param and task.sub_workflow_param.name:
             called.add((task.sub_workflow_param.name, _version(task.sub_workflow_param.version)))
         inputs = task.input_parameters or {}
@@ -325,7 +327,7 @@ def dependency_order(workflows: Sequence[WorkflowDef]) -> list[WorkflowDef]:
             return
         state.add(name)
         for workflow in by_name[name]:
-            for callee, _ in sorted(_called(workflow.tasks), key=str):
+            for callee, _ in sorted(_called(workflow), key=str):
                 if callee in by_name and callee != name:
                     visit(callee)
         ordered.extend(by_name[name])

@@ -8,7 +8,13 @@ import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
-__all__ = ["write_text", "write_tree"]
+from deploy_dsl.errors import DeployDslError
+
+__all__ = ["OutsideOutput", "write_text", "write_tree"]
+
+
+class OutsideOutput(DeployDslError):
+    """A file would land outside the directory being written (a name that climbs out)."""
 
 
 def write_tree(out_dir: Path, files: Mapping[str, str]) -> None:
@@ -23,7 +29,7 @@ def write_tree(out_dir: Path, files: Mapping[str, str]) -> None:
     try:
         staging.chmod(0o755)  # mkdtemp makes it private; build/ is an ordinary directory
         for relative, text in files.items():
-            target = staging / relative
+            target = _inside(staging, relative, out_dir)
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(text.encode("utf-8"))
         previous = None
@@ -37,6 +43,15 @@ def write_tree(out_dir: Path, files: Mapping[str, str]) -> None:
         raise
     if previous is not None:
         shutil.rmtree(previous, ignore_errors=True)
+
+
+def _inside(root: Path, relative: str, shown: Path) -> Path:
+    """`root / relative`, refused unless it stays inside `root`: the validator refuses names
+    that would climb out, and this refuses them again wherever they came from."""
+    target = (root / relative).resolve()
+    if "\0" in relative or not target.is_relative_to(root.resolve()) or target == root.resolve():
+        raise OutsideOutput(f"refusing to write {relative!r}: it is not a file inside {shown}/")
+    return target
 
 
 def write_text(path: Path, text: str) -> None:

@@ -141,18 +141,22 @@ class Conductor:
 
         return wait_until(done, timeout=timeout, what=f"{workflow_id} to finish")
 
-    def metadata_times(self, names: Sequence[str]) -> dict[str, tuple[Any, Any]]:
-        """(createTime, updateTime) of the named workflows (latest version) and task definitions:
-        the server rewrites them on every write, so equal times mean nothing was written."""
+    def metadata_times(
+        self, workflows: Sequence[tuple[str, int]], taskdefs: Sequence[str] = ()
+    ) -> dict[str, tuple[Any, Any]]:
+        """(createTime, updateTime) of the given workflow versions and task definitions that
+        the server holds (it may hold others): it rewrites them on every write, so equal times
+        mean nothing was written."""
+        wanted = set(workflows)
         times = {
             f"workflow {w['name']} v{w['version']}": (w.get("createTime"), w.get("updateTime"))
             for w in self.api.workflow_defs()
-            if w["name"] in names
+            if (w["name"], w["version"]) in wanted
         }
         times |= {
             f"taskdef {t['name']}": (t.get("createTime"), t.get("updateTime"))
             for t in self.api.task_defs()
-            if t["name"] in names
+            if t["name"] in taskdefs
         }
         return times
 

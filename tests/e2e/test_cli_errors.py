@@ -11,6 +11,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from deploy_dsl.workspace.loader import load_project
 from tests.e2e.support import run_cli
 
 pytestmark = pytest.mark.e2e
@@ -118,5 +119,6 @@ def test_run_rejects_an_invalid_input_before_sending_anything(
     assert "recorded, not run" in valid.stderr
     # `run` reads the registered version first, to warn if it differs from the definitions;
     # a refused read is a warning, not a reason not to start.
-    assert seen == [f"GET /api/metadata/workflow/{DEPLOY}?version=7", "POST /api/workflow"]
-    assert f"warning: could not compare {DEPLOY} v7 with the server's copy" in valid.stderr
+    version = load_project().workflow(DEPLOY).version
+    assert seen == [f"GET /api/metadata/workflow/{DEPLOY}?version={version}", "POST /api/workflow"]
+    assert f"warning: could not compare {DEPLOY} v{version} with the server's copy" in valid.stderr

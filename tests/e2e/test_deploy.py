@@ -34,6 +34,8 @@ MAIN_STEPS = [
     "swap_traffic",
     "effective_status",
 ]
+# The same in the execution, with the variable set just before traffic moves.
+MAIN_TASKS = [*MAIN_STEPS[:2], "traffic_at_risk", *MAIN_STEPS[2:]]
 ROLLBACK_STEPS = ["restore_previous_traffic", "cleanup_failed_resources", "notify_failure"]
 FINALIZE_STEPS = ["cleanup_old_resources", "update_monitoring", "notify_success"]
 
@@ -98,7 +100,7 @@ def check_deploy(
 
     tasks = tasks_of(execution)
     refs = [t["referenceTaskName"] for t in tasks]
-    assert refs == [*MAIN_STEPS, "decide_outcome", sub_ref, settle_step, record_ref]
+    assert refs == [*MAIN_TASKS, "decide_outcome", sub_ref, settle_step, record_ref]
     assert {t["status"] for t in tasks} == {"COMPLETED"}
     sub = follow_up(conductor, execution, sub_ref)
     assert sub["workflowName"] == sub_workflow
@@ -164,7 +166,7 @@ def test_status_prints_the_timeline_of_a_finished_execution(rolled_back: Deploy)
     assert marker, str(result)
     rows = [line.split() for line in head.splitlines()]
     assert [row[0] for row in rows] == [
-        *MAIN_STEPS,
+        *MAIN_TASKS,
         "decide_outcome",
         "rollback",
         "rollback_deployment",

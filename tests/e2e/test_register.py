@@ -15,8 +15,10 @@ pytestmark = pytest.mark.e2e
 
 def test_registering_again_sends_nothing(registered: CliResult, conductor: Conductor) -> None:
     project = load_project()
-    names = [w.name for w in project.workflows] + [t.name for t in project.taskdefs]
-    before = conductor.metadata_times(names)
+    versions = [(w.name, w.version) for w in project.workflows]
+    taskdefs = [t.name for t in project.taskdefs]
+    names = [name for name, _ in versions] + taskdefs
+    before = conductor.metadata_times(versions, taskdefs)
     assert len(before) == len(names), before
 
     result = run_cli("register")
@@ -28,7 +30,7 @@ def test_registering_again_sends_nothing(registered: CliResult, conductor: Condu
     summary = f"registered (0 created, 0 updated, {len(names)} unchanged) in 2 request(s)"
     assert summary in result.stdout
     # ... which the server confirms: any write would have moved a createTime or updateTime.
-    assert conductor.metadata_times(names) == before
+    assert conductor.metadata_times(versions, taskdefs) == before
 
 
 # Accepted by our validator, refused by the server: javascript is parsed only there
@@ -76,7 +78,7 @@ def test_a_refused_definition_fails_with_the_servers_message(
         assert f"workflow {refused} v1" in not_registered
         # One bulk request: the server took neither workflow of it.
         assert f"workflow {accepted} v1" in not_registered
-        held = conductor.metadata_times([taskdef, accepted, refused])
+        held = conductor.metadata_times([(accepted, 1), (refused, 1)], [taskdef])
         assert list(held) == [f"taskdef {taskdef}"]
     finally:
         conductor.delete(f"metadata/taskdefs/{taskdef}")
