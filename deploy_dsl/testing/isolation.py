@@ -15,6 +15,8 @@ The rewrite, per task type:
   values, whatever the server holds under that name.
 - SUB_WORKFLOW gets its callee, rewritten the same way, inline (`subWorkflowParam.
   workflowDefinition`): nothing is registered.
+- A failure workflow is started by the server by name when a workflow fails or times out: its
+  rewritten copy is registered under a scratch name, as for dynamic forks, and named instead.
 - FORK_JOIN_DYNAMIC over a workflow: ForkJoinDynamicTaskMapper.generateSubWorkflowWorkflowTask
   only passes (name, version), so the child is always loaded from the registry. The rewritten
   callee is registered under a scratch name, `flowtest.<name>.<digest of its content>`, never
@@ -85,6 +87,16 @@ class Isolator:
         for wire in _wire_tasks(body["tasks"]):
             task = index.by_ref[wire["taskReferenceName"]]
             self._rewrite_task(task, wire, scratch, (*calling, workflow.name))
+        if body.get("failureWorkflow"):
+            # The server starts it by name (WorkflowExecutorOps.terminateWorkflow), outside
+            # the test request: only a registered, isolated copy can run nothing for real.
+            where = f"{' > '.join((*calling, workflow.name))}: its failure workflow"
+            failure = _project_workflow(workflow.failure_workflow, where)
+            isolated = self._rewrite(failure, scratch, (*calling, workflow.name))
+            name = _scratch_name(isolated)
+            scratch[name] = {**isolated, "name": name, "ownerEmail": SCRATCH_OWNER}
+            body["failureWorkflow"] = name
+            body["failureWorkflowVersion"] = failure.version
         return body
 
     def _rewrite_task(

@@ -35,8 +35,9 @@ _KEEPALIVE_MOCK = {"status": "COMPLETED", "output": {}}
 # Conductor's TaskDef defaults, for a task name the project defines no TaskDef for.
 _DEFAULT_RETRY_COUNT = 3
 
-# Keyed by Task or InIteration, checked when planned: Mapping's key type is invariant, so a
-# precise type would refuse what tests write (`{swap_traffic: ...}` is a dict[Http, Mock]).
+# Keyed by Task, InIteration or the failure Workflow, checked when planned: Mapping's key type
+# is invariant, so a precise type would refuse what tests write (`{swap_traffic: ...}` is a
+# dict[Http, Mock]).
 Mocks = Mapping[Any, Any]
 TaskDefs = Mapping[str, Mapping[str, Any]]  # task name -> TaskDef JSON
 
@@ -52,6 +53,8 @@ class Level:
     # runtime reference -> how many attempts its mocks answer
     attempts: dict[str, int] = field(default_factory=dict)
     children: dict[str, Level] = field(default_factory=dict)
+    # The mocks of the failure workflow the server starts when this execution fails.
+    failure: Level | None = None
 
     @property
     def workflow(self) -> Workflow:
@@ -75,6 +78,9 @@ def plan(workflow: Workflow, mocks: Mocks, taskdefs: TaskDefs, path: str | None 
         raise MockError(f"{path or workflow.name}: mocks must be a mapping of tasks to mocks")
     level = Level(TaskIndex.of(workflow), path or workflow.name, taskdefs)
     for key, value in mocks.items():
+        if isinstance(key, Workflow):
+            level.failure = _plan_failure(level, key, value)
+            continue
         task, iteration = (key.task, key.iteration) if isinstance(key, InIteration) else (key, None)
         if not isinstance(task, Task):
             raise MockError(
@@ -99,6 +105,19 @@ def plan(workflow: Workflow, mocks: Mocks, taskdefs: TaskDefs, path: str | None 
                 "mock the tasks whose output it reads"
             )
     return level
+
+
+def _plan_failure(level: Level, workflow: Workflow, value: Any) -> Level:
+    """A Workflow key: the mocks of this workflow's failure workflow, which must be it."""
+    failure = level.workflow.failure_workflow
+    if workflow is not failure:
+        named = getattr(failure, "name", failure)
+        raise MockError(
+            f"{level.path}: a Workflow key mocks the failure workflow; "
+            f"{level.workflow.name}'s is {named or 'not set'}, not {workflow.name}"
+        )
+    where = f"{level.path} > failure workflow {workflow.name}"
+    return plan(workflow, _child_mocks(value, where), level.taskdefs, where)
 
 
 def mock_request(level: Level) -> dict[str, Any]:
@@ -165,7 +184,8 @@ def _callee(task: SubWorkflow | DynamicFork, where: str) -> Workflow:
 def _child_mocks(value: Any, where: str) -> Mocks:
     if not isinstance(value, Mapping):
         raise MockError(
-            f"{where}: a SubWorkflow is mocked by a mapping of its own tasks to mocks, "
+            f"{where}: a sub-workflow or failure workflow is mocked by a mapping of its own "
+            "tasks to mocks, "
             f"got {type(value).__name__}"
         )
     return value

@@ -19,7 +19,7 @@ from deploy_dsl.testing.errors import FlowTestError
 from deploy_dsl.testing.mocks import InIteration
 from deploy_dsl.testing.plan import Level
 
-__all__ = ["FlowResult", "TaskRun", "read_result"]
+__all__ = ["FAILURE_WORKFLOW_KEY", "FailureRunner", "FlowResult", "TaskRun", "read_result"]
 
 
 @dataclass(frozen=True)
@@ -65,6 +65,10 @@ class FlowResult:
     output: dict[str, Any]
     tasks: tuple[TaskRun, ...]
     failed_refs: tuple[str, ...]  # failedReferenceTaskNames
+    # When it failed or timed out: its failure workflow, run with the input the server gave it
+    # (the server's own run of it, `failure_started`, is stopped: see FlowRunner).
+    failure: FlowResult | None = None
+    failure_started: str | None = None
 
     def __repr__(self) -> str:
         return (
@@ -135,24 +139,39 @@ class FlowResult:
 
 
 ExecutionReader = Callable[[str], Mapping[str, Any]]
+# The failure workflow the server started for an execution (its id), run with mocks.
+FailureRunner = Callable[[str, Level], "FlowResult"]
+FAILURE_WORKFLOW_KEY = "conductor.failure_workflow"  # WorkflowExecutorOps.terminateWorkflow
 
 
-def read_result(execution: Mapping[str, Any], level: Level, read: ExecutionReader) -> FlowResult:
-    """The result of an execution and, through `read` (GET /workflow/{id}), its sub-workflows."""
+def read_result(
+    execution: Mapping[str, Any],
+    level: Level,
+    read: ExecutionReader,
+    failure: FailureRunner,
+) -> FlowResult:
+    """The result of an execution and, through `read` (GET /workflow/{id}), its sub-workflows;
+    `failure` runs the failure workflow of any that failed."""
     tasks = sorted(execution.get("tasks") or [], key=lambda t: int(t.get("seq") or 0))
-    runs = tuple(_task_run(task, level, read) for task in tasks)
+    runs = tuple(_task_run(task, level, read, failure) for task in tasks)
+    output = dict(execution.get("output") or {})
+    started = output.get(FAILURE_WORKFLOW_KEY)
     return FlowResult(
         workflow=str(execution.get("workflowName") or level.workflow.name),
         workflow_id=str(execution.get("workflowId")),
         status=str(execution.get("status")),
         reason=execution.get("reasonForIncompletion") or None,
-        output=dict(execution.get("output") or {}),
+        output=output,
         tasks=runs,
         failed_refs=tuple(execution.get("failedReferenceTaskNames") or ()),
+        failure=failure(str(started), level) if started else None,
+        failure_started=str(started) if started else None,
     )
 
 
-def _task_run(task: Mapping[str, Any], level: Level, read: ExecutionReader) -> TaskRun:
+def _task_run(
+    task: Mapping[str, Any], level: Level, read: ExecutionReader, failure: FailureRunner
+) -> TaskRun:
     ref = str(task.get("referenceTaskName"))
     placed = level.index.resolve(ref)
     child = None
@@ -160,7 +179,7 @@ def _task_run(task: Mapping[str, Any], level: Level, read: ExecutionReader) -> T
     if child_id:
         child_level = level.child(ref)
         if child_level is not None:
-            child = read_result(read(str(child_id)), child_level, read)
+            child = read_result(read(str(child_id)), child_level, read, failure)
     iteration = task.get("iteration") or (placed.iteration if placed else None) or None
     start, end = int(task.get("startTime") or 0), int(task.get("endTime") or 0)
     end = end or int(task.get("updateTime") or 0)
@@ -188,6 +207,10 @@ def _name_ids(result: FlowResult, path: str, names: dict[str, str]) -> None:
         names[run.task_id] = f"<task {here} > {run.ref} attempt {run.attempt}>"
         if run.child is not None:
             _name_ids(run.child, f"{here} > {run.ref}", names)
+    if result.failure_started:
+        names[result.failure_started] = f"<failure workflow of {here}, as the server started it>"
+    if result.failure is not None:
+        _name_ids(result.failure, f"{here} > failure workflow", names)
 
 
 def _fingerprint(result: FlowResult) -> dict[str, Any]:
@@ -198,6 +221,7 @@ def _fingerprint(result: FlowResult) -> dict[str, Any]:
         "reason": result.reason,
         "output": result.output,
         "failed": list(result.failed_refs),
+        "failure": _fingerprint(result.failure) if result.failure else None,
         "tasks": [
             {
                 "ref": run.ref,

@@ -28,6 +28,7 @@ from deploy_dsl.tasks import CompileOptions, Inline, JsonJq, Task
 from deploy_dsl.testing.errors import FlowTestError, MissingMock, RunDidNotFinish, StoppedRun
 from deploy_dsl.testing.isolation import SCRATCH_OWNER, Isolator
 from deploy_dsl.testing.plan import Level, Mocks, TaskDefs, mock_request, plan
+from deploy_dsl.testing.references import TaskIndex
 from deploy_dsl.testing.result import FlowResult, TaskRun, read_result
 from deploy_dsl.testing.watchdog import look
 from deploy_dsl.workflow import Workflow
@@ -86,20 +87,7 @@ class FlowRunner:
             raise FlowTestError(f"run() takes a Workflow, got {workflow!r}")
         level = plan(workflow, mocks or {}, self.taskdefs)
         inputs = _checked_input(workflow, input)
-        isolated = self._isolator.isolate(workflow)
-        self._register(isolated.scratch)
-        request = {
-            "name": workflow.name,
-            "version": workflow.version,
-            "correlationId": f"flowtest-{uuid.uuid4()}",
-            "workflowDef": isolated.definition,
-            "input": inputs,
-            **mock_request(level),
-        }
-        budget = budget_seconds or self.budget_seconds
-        self.runs += 1
-        execution = self._execute(request, level, budget)
-        return read_result(execution, level, self._reader.execution)
+        return self._run(workflow, inputs, level, budget_seconds or self.budget_seconds)
 
     def run_task(self, task: Task, inputs: Mapping[str, Any]) -> TaskRun:
         """Runs one script task (INLINE, JSON_JQ_TRANSFORM) of a definition on its own, with
@@ -122,6 +110,55 @@ class FlowRunner:
         return self.run(workflow).last(alone)
 
     # -- the call ------------------------------------------------------------------------------
+
+    def _run(self, workflow: Workflow, inputs: Any, level: Level, budget: float) -> FlowResult:
+        isolated = self._isolator.isolate(workflow)
+        self._register(isolated.scratch)
+        request = {
+            "name": workflow.name,
+            "version": workflow.version,
+            "correlationId": f"flowtest-{uuid.uuid4()}",
+            "workflowDef": isolated.definition,
+            "input": inputs,
+            **mock_request(level),
+        }
+        self.runs += 1
+        execution = self._execute(request, level, budget)
+
+        def failure(started: str, failed: Level) -> FlowResult:
+            return self._failure(started, failed, budget)
+
+        return read_result(execution, level, self._reader.execution, failure)
+
+    def _failure(self, started: str, failed: Level, budget: float) -> FlowResult:
+        """The failure workflow the server started when an execution of `failed` ended. The test
+        request does not reach that run (its HTTP tasks wait in the isolated queue for mocks
+        that never come), so it is stopped and the failure workflow is run again, with the input
+        the server gave it, under the test's mocks for it."""
+        workflow = failed.workflow.failure_workflow
+        assert isinstance(workflow, Workflow)  # the isolation refuses any other
+        server_run = self._reader.execution(started)
+        empty = Level(TaskIndex.of(workflow), f"{failed.path} > failure workflow", self.taskdefs)
+        if server_run.get("status") in TERMINAL_STATUSES and failed.failure is None:
+            return read_result(server_run, empty, self._reader.execution, self._no_failure)
+        self._stop("replayed by the flow test with its mocks", started)
+        if failed.failure is None:
+            waiting = look(server_run, empty, self._reader.execution).stuck
+            raise MissingMock(
+                f"{waiting or f'no mock for {empty.path}'}; the server started "
+                f"{workflow.name} when {failed.workflow.name} ended "
+                f"{(server_run.get('input') or {}).get('failureStatus')}: mock it under the "
+                f"{workflow.name} Workflow object among {failed.workflow.name}'s mocks",
+                started,
+            )
+        # The server starts it with the whole failed execution as `failedWorkflow`, an object
+        # paths into which resolve to null at its first decide; as JSON here they would not.
+        inputs = {k: v for k, v in (server_run.get("input") or {}).items() if k != "failedWorkflow"}
+        return self._run(workflow, inputs, failed.failure, budget)
+
+    @staticmethod
+    def _no_failure(started: str, level: Level) -> FlowResult:
+        raise FlowTestError(f"{level.path}: a failure workflow's own failure workflow ({started})")
 
     def _register(self, scratch: Mapping[str, dict[str, Any]]) -> None:
         fresh = [body for name, body in scratch.items() if name not in self._registered]

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from definitions.common import DeploymentInput
+from definitions.deploy_failed import deploy_failed_v1
 from definitions.deploy_simple import (
     create_infrastructure,
     deploy_simple_v1,
@@ -26,6 +27,7 @@ from deploy_dsl.dsl import Http, SetVariable, SubWorkflow, Task, Workflow
 from deploy_dsl.testing import Mock, at_iteration, find_task, responds
 from worker.contract import (
     CreateInfrastructureAnswer,
+    DeploymentStatusAnswer,
     EffectiveStatusAnswer,
     InfrastructureReadyAnswer,
     NotReadyAnswer,
@@ -37,6 +39,9 @@ from worker.contract import (
 )
 
 __all__ = [
+    "COMPENSATE",
+    "COMPENSATE_ROLLBACK",
+    "DEPLOYMENT_STATUS",
     "FINALIZE",
     "FINALIZE_DEPLOYMENT",
     "RECORD_FINALIZED",
@@ -56,6 +61,11 @@ RECORD_FINALIZED = find_task(deploy_simple_v1, "record_finalized", SetVariable)
 ROLLBACK = find_task(deploy_simple_v1, "rollback", SubWorkflow)
 ROLLBACK_DEPLOYMENT = find_task(deploy_simple_v1, "rollback_deployment", Http)
 RECORD_ROLLED_BACK = find_task(deploy_simple_v1, "record_rolled_back", SetVariable)
+
+# deploy_failed_v1, the deploy's failure workflow: what the worker says, then a rollback.
+DEPLOYMENT_STATUS = find_task(deploy_failed_v1, "deployment_status", Http)
+COMPENSATE = find_task(deploy_failed_v1, "rollback", SubWorkflow)
+COMPENSATE_ROLLBACK = find_task(deploy_failed_v1, "rollback_deployment", Http)
 
 HEALTHY, UNHEALTHY = "success", "failure"
 
@@ -163,6 +173,30 @@ class Deployment:
         return RecordedAnswer(
             **self._says(step), status="done", infrastructureId=self.infrastructure_id
         )
+
+    def status(self, *, traffic_moved: bool) -> DeploymentStatusAnswer:
+        """deployment_status: what the worker knows when the deploy's failure workflow asks."""
+        return DeploymentStatusAnswer(
+            **self._says("deployment_status"),
+            known=True,
+            infrastructureId=self.infrastructure_id,
+            trafficMoved=traffic_moved,
+            outcome=None,
+            needsRollback=traffic_moved,
+        )
+
+    def failure_mocks(self, *, traffic_moved: bool) -> dict[Task, Any]:
+        """The failure workflow (deploy_failed_v1): the worker says whether traffic moved; if it
+        did, the rollback answers at once."""
+        mocks: dict[Task, Any] = {
+            DEPLOYMENT_STATUS: responds(self.status(traffic_moved=traffic_moved))
+        }
+        if traffic_moved:
+            mocks[COMPENSATE] = self.follow_up_mocks(rollback_deployment_v1)
+            mocks[COMPENSATE_ROLLBACK] = responds(
+                self.settled("rollback_deployment", "rolled_back")
+            )
+        return mocks
 
     def follow_up_mocks(self, workflow: Workflow) -> dict[Task, Mock]:
         """Every step of a finalize or rollback workflow answering at once."""

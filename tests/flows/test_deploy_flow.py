@@ -3,12 +3,14 @@ within and beyond the TaskDef's retry count, provisioning that is slow or never 
 
 from __future__ import annotations
 
+from definitions.deploy_failed import deploy_failed_v1
 from definitions.deploy_simple import (
     create_infrastructure,
     decide_outcome,
     deploy_simple_v1,
     effective_status,
     swap_traffic,
+    traffic_at_risk,
     wait_infrastructure_created,
 )
 from definitions.finalize_deployment import finalize_deployment_v1
@@ -17,6 +19,8 @@ from definitions.taskdefs import PROVISIONING_WAIT, STEP_TASKDEFS
 from deploy_dsl.dsl import TaskDef
 from deploy_dsl.testing import Flow, FlowResult, fails, in_progress, responds, times_out
 from tests.flows.deployments import (
+    COMPENSATE,
+    DEPLOYMENT_STATUS,
     FINALIZE,
     FINALIZE_DEPLOYMENT,
     RECORD_FINALIZED,
@@ -31,6 +35,7 @@ SERVICE = Deployment("svc-a")
 STEPS_BEFORE_THE_CHECK = (
     create_infrastructure,
     wait_infrastructure_created,
+    traffic_at_risk,
     swap_traffic,
     effective_status,
 )
@@ -122,6 +127,7 @@ def test_a_step_failing_beyond_its_retry_count_fails_the_deploy(flow: Flow) -> N
     failures = retries_of(swap_traffic.name) + 1
     mocks = SERVICE.deploy_mocks("success")
     mocks[swap_traffic] = [fails(status_code=500)] * failures
+    mocks[deploy_failed_v1] = SERVICE.failure_mocks(traffic_moved=True)
 
     result = flow.run(deploy_simple_v1, SERVICE.input, mocks)
 
@@ -133,11 +139,48 @@ def test_a_step_failing_beyond_its_retry_count_fails_the_deploy(flow: Flow) -> N
     # WorkflowExecutorOps names the failed attempt (its task id) in the reason.
     assert result.reason is not None and f"Task {last.task_id} failed" in result.reason
     assert not result.ran(effective_status) and not result.ran(decide_outcome)
+    # The outcome was set before the swap, for the failure workflow to make true.
+    assert result.output["outcome"] == "rolled_back"
+
+
+def test_a_failed_deploy_starts_its_failure_workflow_which_rolls_back(flow: Flow) -> None:
+    mocks = SERVICE.deploy_mocks("success")
+    mocks[swap_traffic] = [fails()] * (retries_of(swap_traffic.name) + 1)
+    mocks[deploy_failed_v1] = SERVICE.failure_mocks(traffic_moved=True)
+
+    result = flow.run(deploy_simple_v1, SERVICE.input, mocks)
+
+    failure = result.failure
+    assert failure is not None and failure.workflow == deploy_failed_v1.name
+    assert failure.status == "COMPLETED", failure.reason
+    # WorkflowExecutorOps.terminateWorkflow: the deploy's input, its id, status and reason.
+    asked = failure.last(DEPLOYMENT_STATUS).body
+    assert asked["deploymentId"] == result.workflow_id and asked["scope"] == SERVICE.scope
+    assert failure.output["failureStatus"] == "FAILED"
+    assert failure.output["reason"] == result.reason
+    assert failure.output["outcome"] == "rolled_back"
+    assert failure.child(COMPENSATE).status == "COMPLETED"
+
+
+def test_a_deploy_failing_before_traffic_moved_is_not_rolled_back(flow: Flow) -> None:
+    mocks = SERVICE.deploy_mocks("success")
+    mocks[create_infrastructure] = fails(status_code=422, terminal=True)
+    mocks[deploy_failed_v1] = SERVICE.failure_mocks(traffic_moved=False)
+
+    result = flow.run(deploy_simple_v1, SERVICE.input, mocks)
+
+    assert result.status == "FAILED"
+    assert result.output.get("outcome") is None
+    failure = result.failure
+    assert failure is not None and failure.status == "COMPLETED", failure
+    assert failure.output["outcome"] is None
+    assert not failure.ran(COMPENSATE)
 
 
 def test_a_terminal_error_is_not_retried(flow: Flow) -> None:
     mocks = SERVICE.deploy_mocks("success")
     mocks[create_infrastructure] = fails(status_code=422, terminal=True)
+    mocks[deploy_failed_v1] = SERVICE.failure_mocks(traffic_moved=False)
 
     result = flow.run(deploy_simple_v1, SERVICE.input, mocks)
 
@@ -180,20 +223,30 @@ def test_a_slow_step_within_its_timeout_completes(flow: Flow) -> None:
     assert create.elapsed is not None and create.elapsed >= timeout - 1
 
 
-def test_provisioning_that_never_becomes_ready_times_the_deploy_out(flow: Flow) -> None:
+def test_provisioning_that_never_becomes_ready_fails_the_deploy_per_its_taskdef(
+    flow: Flow,
+) -> None:
     wait = taskdef(wait_infrastructure_created.name)
-    # What this test checks: the TaskDef's policy ends the workflow, whose own policy is the
-    # same. Another policy (RETRY: a new attempt) needs another test.
-    assert wait.timeout_policy == "TIME_OUT_WF" == deploy_simple_v1.timeout_policy
+    # What this test checks: each attempt times out and RETRY starts another, until the
+    # retries run out. Another policy (TIME_OUT_WF: the first timeout ends it) needs another.
+    assert wait.timeout_policy == "RETRY" and wait.retry is not None
+    attempts = wait.retry.count + 1
     mocks = SERVICE.deploy_mocks("success")
-    mocks[wait_infrastructure_created] = [in_progress(body=SERVICE.not_ready()), times_out()]
+    mocks[wait_infrastructure_created] = [in_progress(body=SERVICE.not_ready()), times_out()] * (
+        attempts
+    )
+    mocks[deploy_failed_v1] = SERVICE.failure_mocks(traffic_moved=False)
 
     result = flow.run(deploy_simple_v1, SERVICE.input, mocks)
 
-    assert result.status == "TIMED_OUT"
-    (attempt,) = result.runs(wait_infrastructure_created)
-    assert attempt.status == "TIMED_OUT"
-    assert result.reason is not None
-    assert f"Timeout configured as {wait.timeout_seconds} seconds" in result.reason
-    assert "TIME_OUT_WF" in result.reason
+    assert result.status == "TIMED_OUT", result.reason
+    waits = result.runs(wait_infrastructure_created)
+    assert [run.status for run in waits] == ["TIMED_OUT"] * attempts
+    for run in waits:
+        assert run.reason is not None
+        assert f"Timeout configured as {wait.timeout_seconds} seconds" in run.reason
+        assert "Timeout policy configured to RETRY" in run.reason
     assert not result.ran(swap_traffic)
+    failure = result.failure
+    assert failure is not None and failure.output["failureStatus"] == "TIMED_OUT"
+    assert not failure.ran(COMPENSATE)

@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 
 import pytest
 
+from definitions.deploy_failed import deploy_failed_v1
 from definitions.deploy_simple import deploy_simple_v1, swap_traffic
 from definitions.finalize_deployment import finalize_deployment_v1
 from definitions.pipeline_simple import pipeline_simple_v1
@@ -96,6 +97,24 @@ def test_a_retry_beyond_the_mocks_given_stops_the_run(flow: Flow) -> None:
         flow.run(deploy_simple_v1, SERVICE.input, mocks)
 
 
+def test_an_unmocked_failure_workflow_stops_naming_its_first_task(
+    flow: Flow, api: ConductorApi
+) -> None:
+    mocks = SERVICE.deploy_mocks("success")
+    mocks[swap_traffic] = [fails()] * (flow.runner.taskdefs["swap_traffic"]["retryCount"] + 1)
+
+    with pytest.raises(MissingMock) as error:
+        flow.run(deploy_simple_v1, SERVICE.input, mocks)
+
+    message = str(error.value)
+    assert message.startswith(
+        "no mock for deploy_simple_v1 > failure workflow > deployment_status"
+    ), message
+    assert "the server started deploy_failed_v1 when deploy_simple_v1 ended FAILED" in message
+    # The server's own run of it, waiting for a mock, is stopped.
+    assert api.execution(str(error.value.workflow_id))["status"] == "TERMINATED"
+
+
 def test_an_input_the_workflow_refuses_is_an_error_before_the_run(flow: Flow) -> None:
     with pytest.raises(FlowTestError, match=r"input of deploy_simple_v1: scope: Field required"):
         flow.run(deploy_simple_v1, {"version": "1", "env": "dev"}, {})
@@ -143,7 +162,13 @@ def test_no_http_task_of_a_flow_test_reaches_its_url(flow: Flow, recorder: str) 
         pipeline_input(waves, halt=False),
         wave_mocks(waves, frozenset({"bad-b"})),
     )
+    failing = SERVICE.deploy_mocks("success")
+    failing[swap_traffic] = [fails()] * (runner.taskdefs["swap_traffic"]["retryCount"] + 1)
+    failing[deploy_failed_v1] = SERVICE.failure_mocks(traffic_moved=True)
+    failed = runner.run(deploy_simple_v1, SERVICE.input, failing)
     assert deploy.status == pipeline.status == "COMPLETED"
+    assert failed.status == "FAILED" and failed.failure is not None
+    assert failed.failure.status == "COMPLETED"
     assert deploy.last(swap_traffic).input["http_request"]["uri"] == f"{recorder}/swap_traffic"
     time.sleep(1.0)  # the server's HTTP workers poll every 50 ms
     assert Recorder.calls == []

@@ -6,13 +6,22 @@ from __future__ import annotations
 import pytest
 
 from definitions.common import FollowUpInput
+from definitions.deploy_failed import DeployFailure, deploy_failed_v1
 from definitions.deploy_simple import deploy_simple_v1
 from definitions.finalize_deployment import finalize_deployment_v1
 from definitions.rollback_deployment import rollback_deployment_v1
 from definitions.taskdefs import STEP_TASKDEFS
 from deploy_dsl.dsl import Workflow
 from deploy_dsl.testing import Flow, fails, find_task
-from tests.flows.deployments import ROLLBACK, ROLLBACK_DEPLOYMENT, Deployment, refs
+from tests.flows.deployments import (
+    COMPENSATE,
+    COMPENSATE_ROLLBACK,
+    DEPLOYMENT_STATUS,
+    ROLLBACK,
+    ROLLBACK_DEPLOYMENT,
+    Deployment,
+    refs,
+)
 
 SERVICE = Deployment("svc-a")
 FOLLOW_UPS = [finalize_deployment_v1, rollback_deployment_v1]
@@ -51,6 +60,7 @@ def test_a_rollback_that_cannot_restore_traffic_fails_the_deploy(flow: Flow) -> 
     assert restore_def.retry is not None
     mocks = SERVICE.deploy_mocks("failure")
     mocks[ROLLBACK] = {restore: [fails()] * (restore_def.retry.count + 1)}
+    mocks[deploy_failed_v1] = SERVICE.failure_mocks(traffic_moved=True)
 
     result = flow.run(deploy_simple_v1, SERVICE.input, mocks)
 
@@ -62,3 +72,34 @@ def test_a_rollback_that_cannot_restore_traffic_fails_the_deploy(flow: Flow) -> 
     # The deploy's reason carries the sub-workflow's (SubWorkflow.updateTaskStatus).
     assert result.reason is not None and rollback.workflow_id in result.reason
     assert not result.ran(ROLLBACK_DEPLOYMENT)
+
+
+@pytest.mark.parametrize("traffic_moved", [True, False], ids=["traffic moved", "it did not"])
+def test_the_failure_workflow_rolls_back_only_when_traffic_moved(
+    flow: Flow, traffic_moved: bool
+) -> None:
+    failed = DeployFailure(
+        **SERVICE.input.model_dump(), workflowId="deploy-1", reason="why", failureStatus="FAILED"
+    )
+
+    result = flow.run(deploy_failed_v1, failed, SERVICE.failure_mocks(traffic_moved=traffic_moved))
+
+    assert result.status == "COMPLETED", result.reason
+    assert result.last(DEPLOYMENT_STATUS).body == {
+        **SERVICE.input.model_dump(),
+        "deploymentId": "deploy-1",
+    }
+    assert result.ran(COMPENSATE) is traffic_moved
+    assert result.output == {
+        "outcome": "rolled_back" if traffic_moved else None,
+        "deploymentId": "deploy-1",
+        "scope": SERVICE.scope,
+        "failureStatus": "FAILED",
+        "reason": "why",
+    }
+    if traffic_moved:
+        rollback = result.child(COMPENSATE)
+        assert all(
+            run.body["infrastructureId"] == SERVICE.infrastructure_id for run in rollback.tasks
+        )
+        assert result.last(COMPENSATE_ROLLBACK).status == "COMPLETED"

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from pydantic import BaseModel
 
+from definitions.deploy_failed import deploy_failed_v1
 from definitions.deploy_simple import (
     create_infrastructure,
     decide_outcome,
@@ -143,7 +144,9 @@ def test_a_task_in_a_loop_is_keyed_by_its_iteration() -> None:
 
 
 def test_a_sub_workflow_takes_a_mapping_and_a_fork_a_list_of_them() -> None:
-    assert "a SubWorkflow is mocked by a mapping" in refused({FINALIZE: [responds({})]})
+    assert "a sub-workflow or failure workflow is mocked by a mapping" in refused(
+        {FINALIZE: [responds({})]}
+    )
     assert "one mapping of mocks per forked item" in refused(
         {at_iteration(deploy_wave, 1): SERVICE.deploy_mocks()}, pipeline_simple_v1
     )
@@ -269,14 +272,25 @@ def test_http_tasks_get_a_taskdef_in_a_group_no_worker_polls() -> None:
     inline = finalize["subWorkflowParam"]["workflowDefinition"]
     assert inline["name"] == "finalize_deployment_v1"
     assert all(t["taskDefinition"]["isolationGroupId"] == ISOLATION_GROUP for t in inline["tasks"])
-    assert isolated.scratch == {}
+
+
+def test_the_failure_workflow_is_registered_isolated_under_a_scratch_name() -> None:
+    isolated = Isolator(TASKDEFS).isolate(deploy_simple_v1)
+
+    (name,) = isolated.scratch
+    assert name.startswith(f"flowtest.{deploy_failed_v1.name}.")
+    assert isolated.definition["failureWorkflow"] == name
+    assert isolated.definition["failureWorkflowVersion"] == deploy_failed_v1.version
+    copy = isolated.scratch[name]
+    assert copy["ownerEmail"] == SCRATCH_OWNER
+    http = [t for t in copy["tasks"] if t["type"] == "HTTP"]
+    assert http and all(t["taskDefinition"]["isolationGroupId"] == ISOLATION_GROUP for t in http)
 
 
 def test_a_forked_workflow_is_registered_under_a_scratch_name_only() -> None:
     isolated = Isolator(TASKDEFS).isolate(pipeline_simple_v1)
 
-    (name,) = isolated.scratch
-    assert name.startswith("flowtest.deploy_simple_v1.")
+    (name,) = [n for n in isolated.scratch if n.startswith("flowtest.deploy_simple_v1.")]
     copy = isolated.scratch[name]
     assert copy["name"] == name and copy["version"] == deploy_simple_v1.version
     assert copy["ownerEmail"] == SCRATCH_OWNER  # never counted as the project's

@@ -67,6 +67,7 @@ def test_one_wave_deploys_its_services_in_parallel(flow: Flow) -> None:
         "wave": 1,
         "finalized": ["svc-a", "svc-b"],
         "rolledBack": [],
+        "reasons": {},
         "halt": False,
         "reason": None,
     }
@@ -143,6 +144,7 @@ def test_a_rollback_in_wave_two_without_halting_runs_every_wave(flow: Flow) -> N
         "wave": 2,
         "finalized": ["svc-b"],
         "rolledBack": ["bad-c"],
+        "reasons": {"bad-c": "the health check failed; rolled back"},
         "halt": False,
         "reason": None,
     }

@@ -25,7 +25,7 @@ def test_a_wave_without_rollbacks_lets_the_next_start(flow: Flow) -> None:
     got = summarize(flow, results, halt=True, wave=2)
 
     assert got == WaveSummary(
-        wave=2, finalized=["svc-a", "svc-b"], rolledBack=[], halt=False, reason=None
+        wave=2, finalized=["svc-a", "svc-b"], rolledBack=[], reasons={}, halt=False, reason=None
     )
 
 
@@ -40,6 +40,10 @@ def test_a_deploy_without_an_outcome_counts_as_rolled_back(flow: Flow) -> None:
 
     assert got.finalized == ["svc-a"]
     assert got.rolledBack == ["_deploy_wave_2__1", "svc-b"]
+    assert got.reasons == {
+        "_deploy_wave_2__1": "the deploy failed before traffic moved",
+        "svc-b": "the deploy failed before traffic moved",
+    }
     assert got.halt is True
     assert got.reason == "wave 1 rolled back: _deploy_wave_2__1, svc-b"
 
@@ -50,3 +54,17 @@ def test_without_halting_a_rollback_is_reported_but_does_not_halt(flow: Flow) ->
     got = summarize(flow, results, halt=False)
 
     assert got.rolledBack == ["bad-a"] and got.halt is False and got.reason is None
+
+
+def test_each_rollback_says_why(flow: Flow) -> None:
+    results = {
+        "_deploy_wave_0__1": {"scope": "bad-a", "outcome": "rolled_back", "status": "failure"},
+        "_deploy_wave_1__1": {"scope": "bad-b", "outcome": "rolled_back", "status": None},
+    }
+
+    got = summarize(flow, results, halt=True)
+
+    assert got.reasons == {
+        "bad-a": "the health check failed; rolled back",
+        "bad-b": "the deploy failed after traffic moved; rolled back by deploy_failed_v1",
+    }
