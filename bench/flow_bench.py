@@ -33,6 +33,8 @@ from typing import Any
 
 from bench.server_bench import _register_project, local_stack
 from bench.timing import ratio
+from definitions.deploy_simple import deploy_simple_v1
+from definitions.pipeline_simple import pipeline_simple_v1
 from deploy_dsl.client.api import ConductorApi
 from deploy_dsl.client.settings import load_settings
 from deploy_dsl.client.timeline import TERMINAL_STATUSES
@@ -57,7 +59,8 @@ class Scenario:
     halt: bool = True
 
 
-DEPLOY, PIPELINE = ("deploy_simple_v1", 7), ("pipeline_simple_v1", 3)
+DEPLOY = (deploy_simple_v1.name, deploy_simple_v1.version)
+PIPELINE = (pipeline_simple_v1.name, pipeline_simple_v1.version)
 PAIRED = (
     Scenario(
         "deploy finalizes",
@@ -240,7 +243,7 @@ def _e2e_input(scenario: Scenario) -> dict[str, Any]:
     def service(kind: str, w: int, s: int) -> dict[str, str]:
         return {"scope": f"{kind}-bench-{tag}-{w}-{s}", "version": "1.0.0", "env": "bench"}
 
-    if scenario.workflow == "deploy_simple_v1":
+    if scenario.workflow == deploy_simple_v1.name:
         return service(scenario.waves[0][0], 0, 0)
     waves = [
         {"services": [service(kind, w, s) for s, kind in enumerate(wave)]}
