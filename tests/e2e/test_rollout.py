@@ -22,7 +22,7 @@ import pytest
 
 from deploy_dsl.client.approvals import gates_in
 from deploy_dsl.client.tree import ExecutionNode, load_tree
-from tests.docs.mermaid_check import parse_with_node
+from tests.docs.mermaid_check import parse_with_node, render_in_chromium
 from tests.e2e.support import (
     REPO_ROOT,
     CliResult,
@@ -40,6 +40,10 @@ pytestmark = pytest.mark.e2e
 ROLLOUT = "rollout_v1"
 ROLLBACK_STEP = "restore_previous_traffic"
 FINALIZE_STEP = "cleanup_old_resources"
+# What the gantt chart draws of a deploy that finalized: its worker steps and its finalize.
+DEPLOY_BARS = ("create_infrastructure", "wait_infrastructure_created", "swap_traffic",
+               "effective_status", "finalize", "finalize_deployment")  # fmt: skip
+FINALIZE_BARS = ("cleanup_old_resources", "update_monitoring", "notify_success")
 
 
 def service(scope: str) -> dict[str, str]:
@@ -59,6 +63,8 @@ class Span:
     start: float
     end: float
     steps: tuple[str, ...]
+    first: str  # the worker's timestamps of those calls
+    last: str
 
 
 @dataclass(frozen=True)
@@ -96,7 +102,18 @@ def spans(worker: WorkerClient, deploys: Mapping[str, str]) -> list[Span]:
         assert entries, f"the worker saw no call of {scope}'s deploy {deployment_id}"
         times = [at(e) for e in entries]
         steps = tuple(str(e["step"]) for e in entries)
-        found.append(Span(scope, deployment_id, min(times), max(times), steps))
+        first, last = entries[times.index(min(times))], entries[times.index(max(times))]
+        found.append(
+            Span(
+                scope,
+                deployment_id,
+                min(times),
+                max(times),
+                steps,
+                str(first["timestamp"]),
+                str(last["timestamp"]),
+            )
+        )
     return sorted(found, key=lambda s: s.start)
 
 
@@ -110,10 +127,13 @@ def most_at_once(found: list[Span]) -> int:
     return peak
 
 
-def timeline(found: list[Span]) -> str:
-    origin = min(s.start for s in found)
+def timeline(found: list[Span], origin: float | None = None) -> str:
+    """One line per deploy: its first and last call, as the worker stamped them, and the same
+    in seconds from `origin` (the first call shown, by default)."""
+    zero = min(s.start for s in found) if origin is None else origin
     return "\n".join(
-        f"  {s.scope:28s} {s.start - origin:7.2f}s .. {s.end - origin:7.2f}s" for s in found
+        f"  {s.scope:24s} {s.first} .. {s.last}  (+{s.start - zero:6.2f}s .. +{s.end - zero:6.2f}s)"
+        for s in found
     )
 
 
@@ -207,18 +227,20 @@ def test_max_parallel_bounds_the_deploys_that_overlap(
 ) -> None:
     rollout = rollouts["max_parallel"]
     assert rollout.status == "COMPLETED", rollout.reason
+    waves = {number: spans(worker, rollout.deploys(number)) for number in (1, 2, 3)}
+    origin = min(s.start for found in waves.values() for s in found)
+    shown = "\n".join(f"wave {n}:\n{timeline(found, origin)}" for n, found in waves.items())
+    progress(f"rollout_v1 {rollout.workflow_id}, max_parallel 2 (worker history):\n{shown}")
     previous_end = 0.0
-    for number in (1, 2, 3):
-        found = spans(worker, rollout.deploys(number))
+    for number, found in waves.items():
         assert len(found) == 3
-        progress(f"max_parallel 2, wave {number} (worker history, per deploy):\n{timeline(found)}")
-        assert most_at_once(found) == 2, timeline(found)
+        assert most_at_once(found) == 2, shown
         # The first batch of two ran side by side; the third deploy after both had ended.
         first, second, third = found
-        assert second.start < first.end, timeline(found)
-        assert third.start > max(first.end, second.end), timeline(found)
+        assert second.start < first.end, shown
+        assert third.start > max(first.end, second.end), shown
         # And the waves one after another.
-        assert found[0].start > previous_end
+        assert first.start > previous_end, shown
         previous_end = max(s.end for s in found)
         summary = rollout.summary(number)
         assert summary["batches"] == 2
@@ -226,24 +248,29 @@ def test_max_parallel_bounds_the_deploys_that_overlap(
 
 
 def test_the_gantt_chart_of_a_rollout_parses_and_shows_every_deploy(
-    rollouts: Scenarios,
+    rollouts: Scenarios, tmp_path: Path
 ) -> None:
     rollout = rollouts["max_parallel"]
     result = run_cli("status", rollout.workflow_id, "--gantt")
     assert result.returncode == 0, str(result)
     chart = result.stdout
     assert parse_with_node({"rollout": chart})["rollout"] == {"ok": True, "type": "gantt"}
-    lines = chart.splitlines()
-    assert lines[0] == "gantt"
-    sections = [line.strip().removeprefix("section ") for line in lines if "section " in line]
+    drawn = render_in_chromium({"rollout": chart}, tmp_path)["rollout"]
+    assert drawn["ok"], drawn
+    bars: dict[str, list[str]] = {}
+    for line in chart.splitlines()[5:]:
+        if line.startswith("  section "):
+            section = bars.setdefault(line.removeprefix("  section "), [])
+        else:
+            assert ":done, t" in line, line  # every step of this rollout finished
+            section.append(line.strip().split(" :", 1)[0])
+    assert bars[ROLLOUT] == ["wave 1", "wave 2", "wave 3"]
     for number in (1, 2, 3):
-        assert f"wave {number}" in sections
-        for scope in rollout.deploys(number):
-            assert f"wave {number} / {scope}" in sections
-            assert f"wave {number} / {scope} / finalize" in sections
-    # 3 waves, 9 deploys, each with its 5 steps and its finalize (3 steps).
-    bars = [line for line in lines if ":done, t" in line]
-    assert len(bars) == 3 + 9 + 9 * (5 + 1) + 9 * 3
+        deploys = rollout.deploys(number)
+        assert sorted(bars[f"wave {number}"]) == sorted(deploys)
+        for scope in deploys:
+            assert set(bars[f"wave {number} / {scope}"]) == {*DEPLOY_BARS}
+            assert set(bars[f"wave {number} / {scope} / finalize"]) == {*FINALIZE_BARS}
 
 
 def test_max_failures_tolerated_lets_the_rollout_go_on(
