@@ -18,6 +18,7 @@ from worker.contract import STEPS, ErrorAnswer, NotReadyAnswer, StepRequest
 from worker.models import Deployment, iso_time
 
 __all__ = [
+    "IDEMPOTENT_STEPS",
     "STEP_NAMES",
     "Rules",
     "Snapshot",
@@ -282,6 +283,12 @@ _STEPS: dict[str, _StepFn] = {
 }
 
 STEP_NAMES: tuple[str, ...] = tuple(_STEPS)
+# Steps whose repeat changes nothing a second time: Conductor delivers at least once (a call in
+# flight when a server dies is made again), so every step here is written to be repeated.
+# create_infrastructure keeps the id; the waits and the health check only read; a repeated
+# swap answers what the first did; a settle keeps its outcome; restore acts only while the
+# deployment still has the traffic; the rest only record.
+IDEMPOTENT_STEPS: frozenset[str] = frozenset(_STEPS)
 assert set(STEP_NAMES) == set(STEPS), "every step has a contract, and only steps have one"
 
 
