@@ -7,9 +7,9 @@ waves: a DO_WHILE inside a DO_WHILE is where Conductor's iteration bookkeeping i
 
 from __future__ import annotations
 
-from typing import Annotated
+import re
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, field_validator
 
 from definitions.common import OWNER_EMAIL, DeploymentInput, FollowUpInput
 from definitions.deploy_simple import deploy_simple_v1
@@ -27,9 +27,8 @@ from deploy_dsl.durations import parse_duration
 
 __all__ = ["Approval", "RolloutWave", "WaveInput", "WaveSummary", "rollout_wave_v1"]
 
-# A count of deploys, or a share of the wave's deploys such as "25%".
-Percentage = Annotated[str, StringConstraints(pattern=r"^(100|\d{1,2})(\.\d+)?%$")]
-MaxFailures = Annotated[int, Field(ge=0)] | Percentage
+# "25%", "12.5%": a share of the wave's deploys.
+_PERCENTAGE = re.compile(r"\d+(\.\d+)?%")
 
 
 class Approval(BaseModel):
@@ -64,7 +63,7 @@ class RolloutWave(BaseModel):
     max_parallel: int | None = Field(
         default=None, ge=1, description="at most this many deploys at a time; none: all at once"
     )
-    max_failures: MaxFailures = Field(
+    max_failures: StrictInt | StrictStr = Field(
         default=0,
         description="rolled-back deploys tolerated, a count or a percentage of the wave "
         "('25%'); one more halts the rollout after the batch",
@@ -72,6 +71,15 @@ class RolloutWave(BaseModel):
     approval: Approval | None = Field(
         default=None, description="wait for a person before the wave starts"
     )
+
+    @field_validator("max_failures")
+    @classmethod
+    def _a_count_or_a_percentage(cls, value: int | str) -> int | str:
+        if isinstance(value, int) and value >= 0:
+            return value
+        if isinstance(value, str) and _PERCENTAGE.fullmatch(value) and float(value[:-1]) <= 100:
+            return value
+        raise ValueError(f"{value!r} is neither a count (0 or more) nor a percentage 0%-100%")
 
 
 class WaveInput(RolloutWave):

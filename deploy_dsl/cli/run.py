@@ -30,7 +30,7 @@ __all__ = ["follow", "run", "start", "status"]
 _EXIT_FAILED = 1
 # How often `run --wait` looks for a gate that began waiting (one request per running
 # sub-workflow): soon enough for a person watching.
-_GATE_CHECK_SECONDS = 1.0
+_GATE_CHECK_SECONDS = 2.0
 
 
 def _read_input(source: str | None) -> dict[str, Any]:

@@ -497,3 +497,27 @@ def test_approve_of_an_unknown_execution_is_one_line(registered: CliResult) -> N
     assert result.returncode == 1, str(result)
     assert result.stderr.startswith("Error: ") and result.stderr.count("\n") == 1, str(result)
     assert "Traceback" not in result.stderr
+
+
+def test_a_rollout_input_is_checked_before_it_starts(registered: CliResult) -> None:
+    bad = {
+        "waves": [
+            {
+                "services": [service("svc-x")],
+                "max_parallel": 0,
+                "max_failures": "120%",
+                "approval": {"timeout": "soon"},
+            }
+        ]
+    }
+    result = run_cli("run", ROLLOUT, "--input", "-", stdin=json.dumps(bad))
+    assert result.returncode == 1, str(result)
+    assert "started" not in result.stdout
+    assert "waves.0.max_parallel: Input should be greater than or equal to 1" in result.stderr
+    assert (
+        "waves.0.max_failures: Value error, '120%' is neither a count (0 or more) nor a "
+        "percentage 0%-100%\n" in result.stderr
+    )
+    assert "waves.0.approval.timeout: Value error, 'soon' is not a duration Conductor" in (
+        result.stderr
+    )
