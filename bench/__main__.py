@@ -4,10 +4,18 @@ from __future__ import annotations
 
 import sys
 
-from bench import compile_bench, plan_bench, recovery_bench, server_bench, worker_bench
+from bench import (
+    compile_bench,
+    import_bench,
+    plan_bench,
+    recovery_bench,
+    server_bench,
+    worker_bench,
+)
 
 SECTIONS = {
     "compile": compile_bench.main,
+    "import": import_bench.main,
     "worker": worker_bench.main,
     "server": server_bench.main,
     "plan": plan_bench.main,
