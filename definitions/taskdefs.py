@@ -25,6 +25,7 @@ WORKER_STEPS = (
     "restore_previous_traffic",
     "cleanup_failed_resources",
     "notify_failure",
+    "deployment_status",
 )
 
 # Ten 1 s retries ride out a worker restart without making a real failure slow to surface.

@@ -11,7 +11,7 @@ from worker.body import MAX_BODY_BYTES, read_body
 from worker.errors import ApiError, json_response, register_error_handlers
 from worker.faults import DELAY_HEADER, FAIL_HEADER, NO_FAULT, FaultSyntaxError, fault_for_request
 from worker.logs import CALL_ENVIRON_KEY, StepCallLog, configure_logging
-from worker.models import parse_step_request
+from worker.models import parse_fault_request, parse_step_request
 from worker.settings import WorkerSettings, load_settings
 from worker.store import Store
 
@@ -68,7 +68,9 @@ def create_app(settings: WorkerSettings | None = None) -> Flask:
             step,
             body,
             fault.fail,
-            lambda snapshot: steps.run(step, body, snapshot, rules, fault.fail),
+            lambda snapshot: steps.run(
+                step, body, snapshot, rules, max(fault.fail, snapshot.scope_fail)
+            ),
         )
         return json_response(outcome.body, outcome.status_code, outcome.headers)
 
@@ -112,5 +114,19 @@ def create_app(settings: WorkerSettings | None = None) -> Flask:
         scope = request.args.get("scope")
         entries = [e.to_json() for e in store.history(scope=scope)]
         return json_response({"scope": scope, "count": len(entries), "entries": entries})
+
+    # Faults for one scope, set while the worker runs: a test makes one deploy fail at a chosen
+    # step without touching the others (configured faults and headers apply to every call).
+    @app.put("/faults/<path:scope>/<step>")
+    def set_fault(scope: str, step: str) -> Response:
+        if step not in steps.STEP_NAMES:
+            raise ApiError(404, f"unknown step {step!r}", {"steps": list(steps.STEP_NAMES)})
+        data = parse_fault_request(read_body(request.environ, body_timeout))
+        store.set_scope_fault(scope, step, data.fail)
+        return json_response({"scope": scope, "step": step, "fail": data.fail})
+
+    @app.delete("/faults/<path:scope>")
+    def clear_faults(scope: str) -> Response:
+        return json_response({"scope": scope, "cleared": store.clear_scope_faults(scope)})
 
     return app
