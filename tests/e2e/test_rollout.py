@@ -12,6 +12,8 @@ import json
 import subprocess
 import sys
 import time
+import urllib.parse
+import urllib.request
 import uuid
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -27,6 +29,7 @@ from tests.e2e.support import (
     REPO_ROOT,
     CliResult,
     Conductor,
+    Stack,
     WorkerClient,
     at,
     progress,
@@ -375,6 +378,47 @@ def test_an_approval_timeout_counts_as_a_rejection(
     )
     assert summary["approval"]["timedOut"] is True
     assert worker.scope_history(scope) == []
+
+
+def test_a_deploy_that_fails_counts_against_max_failures_and_fails_nothing_else(
+    registered: CliResult, conductor: Conductor, worker: WorkerClient, stack: Stack, unique: str
+) -> None:
+    """A deploy that runs out of retries FAILS (not a rollback): the fork is optional, so the
+    JOIN and the wave go on and the tally counts it (ForkJoinDynamicTaskMapper copies the
+    fork's `optional` to each forked task)."""
+    doomed, fine, later = f"svc-fd1-{unique}", f"svc-fd2-{unique}", f"svc-fd3-{unique}"
+    scope_faults = f"{stack.worker_url}/faults/{urllib.parse.quote(doomed, safe='')}"
+    _send("PUT", f"{scope_faults}/create_infrastructure", {"fail": 1000})
+    try:
+        rollout = finished(
+            conductor,
+            start({"waves": [wave(doomed, fine, max_failures=1), wave(later)]}),
+        )
+    finally:
+        _send("DELETE", scope_faults)
+    assert rollout.status == "COMPLETED", rollout.reason
+    first = rollout.summary(1)
+    assert first["rolledBack"] == [doomed]
+    assert first["reasons"] == {doomed: "the deploy failed before traffic moved"}
+    assert [d["scope"] for d in first["finalized"]] == [fine]
+    ((task, deploy),) = [
+        (task, child)
+        for task, child in rollout.tree.children[0][1].children
+        if child.label == doomed
+    ]
+    # An optional task that failed: COMPLETED_WITH_ERRORS, its deploy FAILED.
+    assert (task["status"], deploy.execution["status"]) == ("COMPLETED_WITH_ERRORS", "FAILED")
+    assert worker.scope_history(later)
+
+
+def _send(method: str, url: str, body: Mapping[str, Any] | None = None) -> None:
+    """A test control on the worker (PUT/DELETE /faults/<scope>): loopback, no proxy."""
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(
+        url, data=data, method=method, headers={"Content-Type": "application/json"}
+    )
+    with urllib.request.build_opener(urllib.request.ProxyHandler({})).open(request, timeout=10):
+        pass
 
 
 # -- gates a person decides, through the CLI ----------------------------------------------------
