@@ -6,7 +6,7 @@ DSL     := $(VENV)/bin/deploy-dsl
 STAMP   := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install build check test worker up down register deploy deploy-success pipeline demo bench clean
+.PHONY: help install build check test worker up down register deploy deploy-success pipeline rollout demo bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-15s %s\n", $$1, $$2}'
@@ -52,6 +52,9 @@ deploy-success: $(STAMP) ## a deploy that finalizes (scope svc-success)
 
 pipeline: $(STAMP) ## the seed's pipeline of waves
 	$(DSL) run pipeline_simple_v1 --input samples/pipeline_input.json --wait
+
+rollout: $(STAMP) ## waves with controls: a canary, 2 deploys at a time, an approval gate
+	$(DSL) run rollout_v1 --input samples/rollout_input.json --wait --timeout 2400
 
 demo: $(STAMP) ## build, start the server and worker, register, run the three scenarios
 	$(PY) -m deploy_dsl.cli.demo

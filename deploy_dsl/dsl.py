@@ -1,5 +1,12 @@
 """The public surface for definition modules: `from deploy_dsl.dsl import ...`."""
 
+from deploy_dsl.controls import (
+    ApprovalGate,
+    ApprovalVerdict,
+    BatchedFanOut,
+    FailureThreshold,
+    previous_result,
+)
 from deploy_dsl.expressions import WORKFLOW, Ref, workflow_input, workflow_variables
 from deploy_dsl.flow import Decision, DoWhile, DynamicFork, Fork, Join, SubWorkflow, Switch
 from deploy_dsl.taskdef import RetryPolicy, TaskDef
@@ -19,10 +26,14 @@ from deploy_dsl.workflow import ExternalWorkflow, Workflow
 
 __all__ = [
     "WORKFLOW",
+    "ApprovalGate",
+    "ApprovalVerdict",
+    "BatchedFanOut",
     "Decision",
     "DoWhile",
     "DynamicFork",
     "ExternalWorkflow",
+    "FailureThreshold",
     "Fork",
     "GenericTask",
     "Http",
@@ -41,6 +52,7 @@ __all__ = [
     "Wait",
     "WorkerEndpoint",
     "Workflow",
+    "previous_result",
     "workflow_input",
     "workflow_variables",
 ]

@@ -28,6 +28,9 @@ if TYPE_CHECKING:
 __all__ = ["follow", "run", "start", "status"]
 
 _EXIT_FAILED = 1
+# How often `run --wait` looks for a gate that began waiting (one request per running
+# sub-workflow): soon enough for a person watching.
+_GATE_CHECK_SECONDS = 2.0
 
 
 def _read_input(source: str | None) -> dict[str, Any]:
@@ -145,8 +148,9 @@ def _registered_differs(api: ConductorApi, definition: WorkflowDef) -> str | Non
 
 
 def follow(api: ConductorApi, workflow_id: str, timeout: float, progress: TextIO) -> dict[str, Any]:
-    """Prints each task as it finishes (and a progress line while waiting); returns the
-    execution once it has ended."""
+    """Prints each task as it finishes, each approval gate it comes to wait on (with the
+    commands that decide it), and a progress line while waiting; returns the execution once
+    it has ended."""
     from deploy_dsl.client.timeline import (
         TERMINAL_STATUSES,
         finished_tasks,
@@ -157,10 +161,17 @@ def follow(api: ConductorApi, workflow_id: str, timeout: float, progress: TextIO
 
     gc.enable()  # entry.py turned it off for short commands; this one may poll for minutes
     shown: set[str] = set()
+    gates_shown: set[str] = set()
     started = last_note = time.monotonic()
+    last_gate_check = 0.0
     while True:
         try:
             execution: dict[str, Any] = api.execution(workflow_id)
+            if time.monotonic() - last_gate_check >= _GATE_CHECK_SECONDS:
+                last_gate_check = time.monotonic()
+                for line in _new_gates(api, execution, gates_shown):
+                    click.echo(line)
+                    last_note = time.monotonic()
         except DeployDslError as error:
             raise click.ClickException(str(error)) from None
         for task in finished_tasks(execution):
@@ -182,6 +193,32 @@ def follow(api: ConductorApi, workflow_id: str, timeout: float, progress: TextIO
         time.sleep(0.25)
 
 
+def _new_gates(api: ConductorApi, execution: dict[str, Any], shown: set[str]) -> list[str]:
+    """The lines for approval gates that began waiting since the last look (none unless the
+    execution runs a WAIT or a sub-workflow, where a gate can be)."""
+    from deploy_dsl.client.approvals import gates_in
+    from deploy_dsl.client.timeline import approval_lines
+    from deploy_dsl.client.tree import load_tree
+
+    tasks = execution.get("tasks") or []
+    if not any(
+        t.get("taskType") in ("WAIT", "SUB_WORKFLOW") and t.get("status") == "IN_PROGRESS"
+        for t in tasks
+    ):
+        return []
+    root = str(execution.get("workflowId"))
+    tree = load_tree(
+        lambda id_: execution if id_ == root else api.execution(id_), root, running_only=True
+    )
+    fresh = [gate for gate in gates_in(tree) if gate.task_id not in shown]
+    shown.update(gate.task_id for gate in fresh)
+    return approval_lines(fresh, root, _now_ms()) if fresh else []
+
+
+def _now_ms() -> int:
+    return int(time.time() * 1000)
+
+
 def _finish(execution: dict[str, Any]) -> None:
     from deploy_dsl.client.timeline import outcome_lines
 
@@ -193,23 +230,52 @@ def _finish(execution: dict[str, Any]) -> None:
 
 @click.command()
 @click.argument("workflow_id")
+@click.option(
+    "--gantt",
+    is_flag=True,
+    help="Print a Mermaid gantt chart of the execution instead: its steps and those of every "
+    "sub-workflow it started, on one time axis (exit 0 however it ended).",
+)
 @ENV_FILE_OPTION
-def status(workflow_id: str, env_file: Path | None) -> None:
-    """Print the timeline and outcome of the execution WORKFLOW_ID (exit 1 unless COMPLETED)."""
+def status(workflow_id: str, gantt: bool, env_file: Path | None) -> None:
+    """Print the timeline and outcome of the execution WORKFLOW_ID (exit 1 unless COMPLETED).
+
+    While it runs, an approval gate it waits on (in it or in a sub-workflow it runs) is shown
+    with the commands that approve or reject it.
+    """
+    from deploy_dsl.client.approvals import waiting_gates
     from deploy_dsl.client.timeline import (
         TERMINAL_STATUSES,
+        approval_lines,
         finished_tasks,
         progress_line,
         task_line,
     )
 
+    api = connect(settings(env_file))
+    if gantt:
+        _print_gantt(api, workflow_id)
+        return
     try:
-        execution: dict[str, Any] = connect(settings(env_file)).execution(workflow_id)
+        execution, gates = waiting_gates(api, workflow_id)
     except DeployDslError as error:
         raise click.ClickException(str(error)) from None
     for task in finished_tasks(execution):
         click.echo(task_line(task))
     if execution.get("status") not in TERMINAL_STATUSES:
         click.echo(progress_line(execution, 0).replace(" after 0.0s", ""))
+        for line in approval_lines(gates, workflow_id, _now_ms()):
+            click.echo(line)
         return
-    _finish(execution)
+    _finish(dict(execution))
+
+
+def _print_gantt(api: ConductorApi, workflow_id: str) -> None:
+    from deploy_dsl.client.gantt import gantt
+    from deploy_dsl.client.tree import load_tree
+
+    try:
+        tree = load_tree(api.execution, workflow_id)
+    except DeployDslError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(gantt(tree, _now_ms()), nl=False)

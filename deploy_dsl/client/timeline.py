@@ -6,8 +6,11 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from deploy_dsl.client.approvals import WaitingGate
+
 __all__ = [
     "TERMINAL_STATUSES",
+    "approval_lines",
     "finished_tasks",
     "outcome_lines",
     "progress_line",
@@ -70,4 +73,22 @@ def outcome_lines(execution: Mapping[str, Any]) -> list[str]:
     if execution.get("reasonForIncompletion"):
         lines.append(f"reason: {execution['reasonForIncompletion']}")
     lines.append("output: " + json.dumps(execution.get("output") or {}, indent=2, sort_keys=True))
+    return lines
+
+
+def approval_lines(gates: Sequence[WaitingGate], workflow_id: str, now_ms: int) -> list[str]:
+    """What waits for a person, and the commands that decide it (`workflow_id` is the
+    execution the person asked about, which `approve` searches down from)."""
+    lines = []
+    several = len(gates) > 1
+    for gate in gates:
+        waited = max(0, now_ms - gate.since_ms) // 1000 if gate.since_ms else 0
+        limit = f", times out after {gate.timeout}" if gate.timeout else ", no timeout"
+        pick = f" --gate {gate.gate}" if several else ""
+        lines += [
+            f"waiting for approval: {gate.title} (for {waited}s{limit}; gate {gate.gate} in "
+            f"{gate.workflow_name} {gate.workflow_id})",
+            f"  approve: deploy-dsl approve {workflow_id}{pick}",
+            f"  reject:  deploy-dsl reject {workflow_id}{pick} --reason TEXT",
+        ]
     return lines

@@ -41,8 +41,13 @@ def closed_port() -> Iterator[int]:
 
 @pytest.mark.parametrize(
     "args",
-    [("register",), ("run", DEPLOY, "--input", SAMPLE, "--wait")],
-    ids=["register", "run"],
+    [
+        ("register",),
+        ("run", DEPLOY, "--input", SAMPLE, "--wait"),
+        ("approve", "an-execution"),
+        ("status", "an-execution", "--gantt"),
+    ],
+    ids=["register", "run", "approve", "gantt"],
 )
 def test_unreachable_conductor_fails_fast_in_one_line(
     args: tuple[str, ...], closed_port: int

@@ -1,0 +1,134 @@
+"""Approval gates that wait now (ApprovalGate's WAIT tasks in progress), and deciding one.
+
+A gate's WAIT carries the `approval` input (deploy_dsl.controls.APPROVAL_INPUT); it may sit in
+the execution itself or in any sub-workflow still running below it (rollout_v1's gates are in
+its waves), so the search follows the running SUB_WORKFLOW tasks down.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from deploy_dsl.client.tree import ExecutionNode, load_tree
+from deploy_dsl.controls import APPROVAL_INPUT
+from deploy_dsl.errors import DeployDslError
+
+__all__ = ["NoGateWaiting", "WaitingGate", "decide", "gates_in", "waiting_gates"]
+
+
+class _Api(Protocol):
+    def execution(self, workflow_id: str) -> dict[str, Any]: ...
+
+    def complete_task(self, workflow_id: str, task_id: str, output: dict[str, Any]) -> None: ...
+
+
+class NoGateWaiting(DeployDslError):
+    """Nothing to approve: no gate waits in the execution (or none by the name asked for)."""
+
+
+@dataclass(frozen=True)
+class WaitingGate:
+    """A gate's WAIT in progress, and where it is."""
+
+    gate: str  # the WAIT's reference
+    subject: str | None  # what is being approved, as the definition says
+    task_id: str
+    workflow_id: str  # the execution that holds the WAIT
+    workflow_name: str
+    path: tuple[str, ...]  # the sub-workflows' labels from the root to that execution
+    since_ms: int  # when it started waiting
+    timeout: str | None  # the WAIT's duration, when it has one
+
+    @property
+    def title(self) -> str:
+        """`wave 2 (eu)` if the definition gave a subject, else where the gate is."""
+        return self.subject or " / ".join((*self.path, self.gate))
+
+
+def gates_in(tree: ExecutionNode) -> list[WaitingGate]:
+    """Every gate waiting in the tree, in the order the executions are walked."""
+    found = []
+    for path, node in tree.walk():
+        if node.execution.get("status") != "RUNNING":
+            continue
+        for task in node.execution.get("tasks") or []:
+            gate = _gate(task, node, path)
+            if gate is not None:
+                found.append(gate)
+    return found
+
+
+def waiting_gates(api: _Api, workflow_id: str) -> tuple[Mapping[str, Any], list[WaitingGate]]:
+    """The execution (as the server has it now) and the gates waiting in it or below it."""
+    tree = load_tree(api.execution, workflow_id, running_only=True)
+    return tree.execution, gates_in(tree)
+
+
+def decide(
+    api: _Api,
+    workflow_id: str,
+    *,
+    approved: bool,
+    by: str,
+    reason: str | None,
+    gate: str | None = None,
+) -> WaitingGate:
+    """Completes the one gate waiting in `workflow_id` (or the one named `gate`) with the
+    decision; returns it. Raises NoGateWaiting when there is none, or several to choose from."""
+    execution, gates = waiting_gates(api, workflow_id)
+    chosen = [g for g in gates if gate is None or g.gate == gate]
+    name = execution.get("workflowName", "?")
+    if not chosen:
+        status = execution.get("status", "?")
+        which = f"named {gate!r} " if gate is not None and gates else ""
+        raise NoGateWaiting(
+            f"no approval gate {which}is waiting in {name} {workflow_id} (it is {status})"
+        )
+    if len(chosen) > 1:
+        names = ", ".join(sorted({g.gate for g in chosen}))
+        raise NoGateWaiting(
+            f"{len(chosen)} approval gates are waiting in {name} {workflow_id} ({names}): "
+            "pick one with --gate"
+        )
+    (waiting,) = chosen
+    output: dict[str, Any] = {"approved": approved, "by": by, "reason": reason}
+    api.complete_task(waiting.workflow_id, waiting.task_id, output)
+    _check_taken(api, waiting, output)
+    return waiting
+
+
+def _check_taken(api: _Api, gate: WaitingGate, output: Mapping[str, Any]) -> None:
+    """The server ignores an update to a task that has already ended (its timeout may have
+    completed it a moment before): read it back rather than report a decision it dropped."""
+    tasks: Sequence[Mapping[str, Any]] = api.execution(gate.workflow_id).get("tasks") or []
+    task = next((t for t in tasks if t.get("taskId") == gate.task_id), None)
+    if task is None or (task.get("outputData") or {}).get("approved") != output["approved"]:
+        raise NoGateWaiting(
+            f"{gate.title}: the gate ended before the decision reached it (its timeout "
+            "passed); nothing was decided"
+        )
+
+
+def _gate(
+    task: Mapping[str, Any], node: ExecutionNode, path: tuple[str, ...]
+) -> WaitingGate | None:
+    data = task.get("inputData") or {}
+    marker = data.get(APPROVAL_INPUT)
+    if task.get("taskType") != "WAIT" or task.get("status") != "IN_PROGRESS":
+        return None
+    if not isinstance(marker, Mapping):
+        return None
+    subject = marker.get("subject")
+    duration = data.get("duration")
+    return WaitingGate(
+        gate=str(task.get("referenceTaskName", "?")),
+        subject=str(subject) if subject else None,
+        task_id=str(task.get("taskId", "")),
+        workflow_id=node.workflow_id,
+        workflow_name=node.name,
+        path=path,
+        since_ms=int(task.get("startTime") or task.get("scheduledTime") or 0),
+        timeout=str(duration) if duration else None,
+    )
