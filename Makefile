@@ -59,8 +59,8 @@ rollout: $(STAMP) ## waves with controls: a canary, 2 deploys at a time, an appr
 demo: $(STAMP) ## build, start the server and worker, register, run the three scenarios
 	$(PY) -m deploy_dsl.cli.demo
 
-bench: $(STAMP) ## benchmarks: compile, build, worker, server, plan, crash recovery (figures and ratios)
-	$(PY) -m bench
+bench: $(STAMP) ## benchmarks with figures and ratios side by side; ARGS="--json FILE" also writes them
+	$(PY) -m bench $(ARGS)
 
 clean: ## stop the local servers, then remove caches and local state (keeps .venv)
 	@if [ -x $(DSL) ]; then $(DSL) server down; fi

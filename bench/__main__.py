@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import sys
+import argparse
+from pathlib import Path
 
 from bench import (
     compile_bench,
@@ -10,6 +11,7 @@ from bench import (
     import_bench,
     plan_bench,
     recovery_bench,
+    report,
     server_bench,
     worker_bench,
 )
@@ -27,12 +29,30 @@ SECTIONS = {
 
 
 def main() -> None:
-    chosen = sys.argv[1:] or list(SECTIONS)
-    for name in chosen:
-        if name not in SECTIONS:
-            sys.exit(f"unknown benchmark {name!r}; choose from: {', '.join(SECTIONS)}")
+    parser = argparse.ArgumentParser(
+        prog="python -m bench",
+        description="Benchmarks, each printing its figures and ratios measured side by side.",
+    )
+    parser.add_argument(
+        "sections", nargs="*", metavar="SECTION", help=f"any of: {', '.join(SECTIONS)} (all)"
+    )
+    parser.add_argument(
+        "--json",
+        type=Path,
+        metavar="FILE",
+        help="also write every recorded figure (name, value, unit, target, met) to FILE",
+    )
+    args = parser.parse_args()
+    unknown = [name for name in args.sections if name not in SECTIONS]
+    if unknown:
+        parser.error(f"unknown benchmark {unknown[0]!r}; choose from: {', '.join(SECTIONS)}")
+    for name in args.sections or list(SECTIONS):
         print(f"== {name} ==", flush=True)
+        report.reset(name)
         SECTIONS[name]()
+    if args.json:
+        report.write_json(args.json)
+        print(f"wrote {len(report.figures())} figure(s) to {args.json}")
 
 
 if __name__ == "__main__":
