@@ -4,8 +4,9 @@
 Every command that talks to a server, `server up`, the demo and the tests read these, so the URL
 a client uses and the port `server up` listens on cannot drift apart. Names are the seed's
 (CONDUCTOR_BASE_URL, ORKES_*, WORKER_BASE_URL) plus CONDUCTOR_PORT / WORKER_PORT for the local
-stack; the SDK's own CONDUCTOR_SERVER_URL / CONDUCTOR_AUTH_KEY / CONDUCTOR_AUTH_SECRET are
-honoured too. `build` never reads these: build/ must be the same on every machine.
+stack and CLUSTER_*_PORT for the local cluster (`server up --backend postgres`); the SDK's own
+CONDUCTOR_SERVER_URL / CONDUCTOR_AUTH_KEY / CONDUCTOR_AUTH_SECRET are honoured too. `build` never
+reads these: build/ must be the same on every machine.
 """
 
 from __future__ import annotations
@@ -22,6 +23,9 @@ from deploy_dsl.errors import DeployDslError
 from deploy_dsl.tasks import DEFAULT_WORKER_BASE_URL, CompileOptions
 
 __all__ = [
+    "DEFAULT_CLUSTER_CONDUCTOR_PORT",
+    "DEFAULT_CLUSTER_POSTGRES_PORT",
+    "DEFAULT_CLUSTER_WORKER_PORT",
     "DEFAULT_CONDUCTOR_PORT",
     "DEFAULT_WORKER_PORT",
     "Connection",
@@ -34,6 +38,11 @@ __all__ = [
 DEFAULT_CONDUCTOR_PORT = 8080
 # build/ calls the worker at the core's default URL; the local worker listens there by default.
 DEFAULT_WORKER_PORT = urllib.parse.urlsplit(DEFAULT_WORKER_BASE_URL).port or 80
+# The local cluster's own ports, clear of the single node's 8080 and 3000 (and of a system
+# PostgreSQL's 5432), so both stacks can run side by side: node k listens on 8180 + k - 1.
+DEFAULT_CLUSTER_CONDUCTOR_PORT = 8180
+DEFAULT_CLUSTER_WORKER_PORT = 3180
+DEFAULT_CLUSTER_POSTGRES_PORT = 15432
 LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 
 
@@ -59,6 +68,21 @@ class Settings(BaseSettings):
     )
     worker_base_url: str | None = Field(default=None, validation_alias="WORKER_BASE_URL")
     worker_port: int | None = Field(default=None, ge=1, le=65535, validation_alias="WORKER_PORT")
+    cluster_conductor_port: int = Field(
+        default=DEFAULT_CLUSTER_CONDUCTOR_PORT,
+        ge=1,
+        le=65535,
+        validation_alias="CLUSTER_CONDUCTOR_PORT",
+    )
+    cluster_worker_port: int = Field(
+        default=DEFAULT_CLUSTER_WORKER_PORT, ge=1, le=65535, validation_alias="CLUSTER_WORKER_PORT"
+    )
+    cluster_postgres_port: int = Field(
+        default=DEFAULT_CLUSTER_POSTGRES_PORT,
+        ge=1,
+        le=65535,
+        validation_alias="CLUSTER_POSTGRES_PORT",
+    )
 
     @model_validator(mode="after")
     def _ports_agree_with_urls(self) -> Settings:
