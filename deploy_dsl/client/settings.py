@@ -16,7 +16,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pydantic import AliasChoices, Field, SecretStr, ValidationError, model_validator
+from pydantic import (
+    AliasChoices,
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from deploy_dsl.errors import DeployDslError
@@ -43,6 +51,7 @@ DEFAULT_WORKER_PORT = urllib.parse.urlsplit(DEFAULT_WORKER_BASE_URL).port or 80
 DEFAULT_CLUSTER_CONDUCTOR_PORT = 8180
 DEFAULT_CLUSTER_WORKER_PORT = 3180
 DEFAULT_CLUSTER_POSTGRES_PORT = 15432
+_SDK_CREDENTIAL_NAMES = {"orkes_key": "CONDUCTOR_AUTH_KEY", "orkes_secret": "CONDUCTOR_AUTH_SECRET"}
 LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 
 
@@ -83,6 +92,18 @@ class Settings(BaseSettings):
         le=65535,
         validation_alias="CLUSTER_POSTGRES_PORT",
     )
+
+    @field_validator("orkes_key", "orkes_secret")
+    @classmethod
+    def _credentials_not_blank(
+        cls, value: SecretStr | None, info: ValidationInfo
+    ) -> SecretStr | None:
+        # Set but empty (`ORKES_SECRET=` in a file, an unset CI secret) is a mistake, not a
+        # request for no authentication: refused here, before any request goes out.
+        if value is not None and not value.get_secret_value().strip():
+            sdk_name = _SDK_CREDENTIAL_NAMES[info.field_name or ""]
+            raise ValueError(f"is set but empty (here or as {sdk_name})")
+        return value
 
     @model_validator(mode="after")
     def _ports_agree_with_urls(self) -> Settings:
