@@ -19,7 +19,9 @@ the locks taken longer ago than that. RELEASE_AFTER is longer than any HTTP call
 project's definitions can take (connect 2 s + read 10 s), so a live node cannot still be working
 on such a row or lock: what is released was the dead node's, or was parked by a sweep (a
 decider row waiting for its next sweep, which then just comes early). It is at-least-once: a
-call that was in flight on the dead node runs again on a live one.
+call that was in flight on the dead node runs again on a live one. One race remains, the one
+Conductor's own processAllUnacks has: a row a live node popped (long after it was queued) in
+the milliseconds before it reserves it can be released and popped twice.
 
 `python -m deploy_dsl.local.keeper CLUSTER_DIR --postgres-port N`; it logs one line per event.
 """

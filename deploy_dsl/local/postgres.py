@@ -16,6 +16,7 @@ import os
 import pwd
 import secrets
 import shutil
+import stat
 import subprocess
 import tempfile
 from collections.abc import Sequence
@@ -193,6 +194,7 @@ class PostgresServer:
             )
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.data_dir.chmod(0o700)
+        self._check_reachable()
         self._give(self.data_dir)
         password = secrets.token_urlsafe(24)
         progress(f"postgres: initdb {self.data_dir}")
@@ -282,6 +284,28 @@ class PostgresServer:
             output = (done.stderr.strip() or done.stdout.strip()).splitlines()[-5:]
             log = f"\nthe end of {tail}:\n{_tail(tail)}" if tail else ""
             raise LocalServerError(f"{tool} failed: {' / '.join(output)}{log}")
+
+    def _check_reachable(self) -> None:
+        """The user the server runs as must be able to enter every directory above the data
+        directory (a repository under root's 0700 home is not)."""
+        if not self._owner:
+            return
+        entry = pwd.getpwnam(self._owner)
+        for parent in self.data_dir.parents:
+            mode = parent.stat()
+            if mode.st_uid == entry.pw_uid:
+                bit = stat.S_IXUSR
+            elif mode.st_gid == entry.pw_gid:
+                bit = stat.S_IXGRP
+            else:
+                bit = stat.S_IXOTH
+            if not mode.st_mode & bit:
+                raise LocalServerError(
+                    f"PostgreSQL refuses to run as root, so it runs as {self._owner}, who cannot "
+                    f"enter {parent} (mode {stat.S_IMODE(mode.st_mode):o}); allow it "
+                    f"(chmod o+x {parent}), keep the repository elsewhere, or run deploy-dsl as "
+                    "a normal user"
+                )
 
     def _give(self, path: Path) -> None:
         """Hand a file or directory to the user the server runs as (as root only)."""
