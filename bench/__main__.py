@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import sys
 
-from bench import compile_bench, plan_bench, server_bench, worker_bench
+from bench import cluster_bench, compile_bench, plan_bench, server_bench, worker_bench
 
 SECTIONS = {
     "compile": compile_bench.main,
     "worker": worker_bench.main,
     "server": server_bench.main,
     "plan": plan_bench.main,
+    "cluster": cluster_bench.main,
 }
 
 
