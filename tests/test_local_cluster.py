@@ -46,6 +46,8 @@ def test_node_properties_put_everything_on_postgres() -> None:
     # Whole seconds: PostgresMetadataDAO's scheduleWithFixedDelay refuses 0 (a "500ms").
     assert properties["conductor.postgres.task-def-cache-refresh-interval"] == "1s"
     assert properties["conductor.app.lock-lease-time"] == f"{LOCK_LEASE_MS}ms"
+    assert properties["conductor.app.lock-time-to-try"] == "5000ms"
+    assert properties["conductor.app.max-postpone-duration-seconds"] == "60s"
     assert properties["conductor.scheduler.enabled"] == "false"
     assert "pw-123" not in repr(database)
 

@@ -67,6 +67,18 @@ def render_postgres_properties(port: int, database: Database, node: int) -> str:
         # two nodes could decide the same workflow at once (lost updates, tasks scheduled twice).
         "conductor.workflow-execution-lock.type": "postgres",
         "conductor.app.lock-lease-time": f"{LOCK_LEASE_MS}ms",
+        # A decide that cannot take the lock within this time gives up and pushes the workflow
+        # back to _deciderQueue (WorkflowExecutorOps.decide(String); WorkflowSweeper.sweep just
+        # returns). On PostgreSQL that push leaves a popped row popped (PostgresQueueDAO.push
+        # only moves deliver_on), so the decide waits for processAllUnacks: 60-120 s, or the
+        # whole postpone below. Two nodes on 2 busy cores hold a lock for longer than the
+        # default 500 ms; waiting up to 5 s turns most of those give-ups into a short wait.
+        "conductor.app.lock-time-to-try": "5000ms",
+        # The longest a decided workflow waits for its next sweep (ExecutorUtils.computePostpone
+        # caps at it; default 3600 s, and a SCHEDULED task without pollTimeoutSeconds postpones
+        # by the workflow's timeout, 901 s for a deploy). A decide lost as above then costs
+        # minutes, not the deploy's whole timeout.
+        "conductor.app.max-postpone-duration-seconds": "60s",
         # Which node a connection belongs to shows in pg_stat_activity.application_name.
         "spring.datasource.url": f"{database.jdbc_url}?ApplicationName=conductor-node-{node}",
         "spring.datasource.username": database.user,
