@@ -260,7 +260,11 @@ def main() -> None:
             )
         single = ConductorApi(Connection(single_urls.conductor_api))
         nodes = [ConductorApi(Connection(f"{url}/api")) for url in cluster_urls.nodes]
-        versions = (_register(single, single_urls.worker), _register(nodes[0], cluster_urls.worker))
+        # As `register` does with the settings (the single node) and with the cluster's env file:
+        # the same worker URLs, so neither server is left with definitions the tests would not
+        # register themselves.
+        worker_url = load_settings().worker_url
+        versions = (_register(single, worker_url), _register(nodes[0], cluster_urls.worker))
         _pipelines(single, nodes, versions)
         single_pid = next(
             (
