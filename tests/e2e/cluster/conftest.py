@@ -1,8 +1,10 @@
 """The real cluster for its end-to-end tests: PostgreSQL, two Conductor nodes, the worker and
 the keeper, as `deploy-dsl server up --backend postgres --nodes 2` starts them.
 
-Started once per session unless it already runs (the first start initialises PostgreSQL in
-`.state/cluster/` and takes 30-90 s on a 2-core machine); the session stops what it started.
+Started once, for this package's tests, unless it already runs (the first start initialises
+PostgreSQL in `.state/cluster/` and takes 30-90 s on a 2-core machine); what was started is
+stopped when the package's tests end, so the rest of the suite does not share the machine with
+two more JVMs.
 Ports come from the settings: CLUSTER_CONDUCTOR_PORT, CLUSTER_WORKER_PORT, CLUSTER_POSTGRES_PORT.
 """
 
@@ -19,7 +21,7 @@ from tests.e2e.cluster.support import NODES, Cluster
 from tests.e2e.support import CliResult, healthy, progress
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     settings = load_settings()
     ports = local_cluster.ClusterPorts(
@@ -38,7 +40,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
         here.restore()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def cluster_registered(cluster: Cluster) -> CliResult:
     """The project's definitions registered through node 1 by the real CLI, once."""
     result = cluster.cli(1, "register")

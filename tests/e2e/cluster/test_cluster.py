@@ -28,7 +28,16 @@ from tests.e2e.cluster.support import (
     pipeline_waves,
     successful_calls,
 )
-from tests.e2e.support import REPO_ROOT, CliResult, at, progress, started_id, wait_until
+from tests.e2e.support import (
+    REPO_ROOT,
+    CliResult,
+    at,
+    healthy,
+    progress,
+    run_cli,
+    started_id,
+    wait_until,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -292,3 +301,31 @@ def test_a_node_killed_mid_pipeline_the_other_finishes_it(
             # The first call was node 1's (before node 2 resumed), the second node 2's.
             assert times[0] < resumed_at < times[1], (scope, step, times, resumed_at)
     progress(f"failover: repeated on node 2 after the release: {repeats or 'nothing'}")
+
+
+def test_server_status_and_down_cover_every_part(cluster: Cluster) -> None:
+    """Last: `server down --backend postgres` stops the cluster (the fixture then starts again
+    what ran before the session). Node 1 is dead since the test above."""
+    status = run_cli("server", "status", "--backend", "postgres")
+    assert status.returncode == 1, str(status)  # node1 is not running
+    states = {line.split()[0]: line for line in status.stdout.splitlines()}
+    assert sorted(states) == ["keeper", "node1", "node2", "postgres", "worker"]
+    assert "stopped" in states["node1"]
+    for name in ("postgres", "node2", "worker", "keeper"):
+        assert "running (pid" in states[name] and "healthy" in states[name], states[name]
+
+    pids = {name: cluster.pid(name) for name in ("keeper", "worker", "node2", "postgres")}
+    down = run_cli("server", "down", "--backend", "postgres")
+    assert down.returncode == 0, str(down)
+    assert down.stdout.splitlines() == [
+        f"keeper: stopped pid {pids['keeper']} (SIGTERM)",
+        f"worker: stopped pid {pids['worker']} (SIGTERM)",
+        "node1: not running; removed the stale server.pid",
+        f"node2: stopped pid {pids['node2']} (SIGTERM)",
+        f"postgres: stopped pid {pids['postgres']} (pg_ctl stop -m fast)",
+    ]
+    after = run_cli("server", "status", "--backend", "postgres")
+    assert after.returncode == 1
+    assert [line.split()[1] for line in after.stdout.splitlines()] == ["stopped"] * 5
+    for url in (*cluster.urls.nodes, cluster.urls.worker):
+        assert not healthy(url), url
