@@ -23,10 +23,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from bench.server_bench import SERVICES, WAVES, pipeline_inputs, run_until_done
 from bench.timing import ratio
 from deploy_dsl.client.api import ConductorApi
 from deploy_dsl.client.settings import Connection, load_settings
-from deploy_dsl.client.timeline import TERMINAL_STATUSES
 from deploy_dsl.local import cluster, stack
 from deploy_dsl.local.layout import Layout
 from deploy_dsl.local.node import TASK_DEF_REFRESH_SECONDS
@@ -36,8 +36,6 @@ __all__ = ["main"]
 
 NODES = 2
 PIPELINE_RUNS = 3
-WAVES = 3
-SERVICES = 10
 CACHE_ROUNDS = 5
 
 
@@ -84,31 +82,7 @@ def _register(api: ConductorApi, worker_url: str) -> int:
 
 def _pipeline(api: ConductorApi, version: int) -> float:
     """One WAVES x SERVICES pipeline; seconds by the server's clock."""
-    tag = uuid.uuid4().hex[:6]
-    waves = [
-        {
-            "name": f"wave-{w}",
-            "services": [
-                {"scope": f"svc-bench-{tag}-{w}-{s}", "version": "1.0.0", "env": "bench"}
-                for s in range(SERVICES)
-            ],
-        }
-        for w in range(1, WAVES + 1)
-    ]
-    workflow_id = api.start(
-        "pipeline_simple_v1", version, {"waves": waves, "halt_on_rollback": False}
-    )
-    deadline = time.monotonic() + 600
-    while True:
-        execution = api.execution(workflow_id)
-        if execution.get("status") in TERMINAL_STATUSES:
-            break
-        if time.monotonic() > deadline:
-            raise SystemExit(f"pipeline {workflow_id} still running after 600 s")
-        time.sleep(0.25)
-    if execution["status"] != "COMPLETED":
-        raise SystemExit(f"pipeline {workflow_id} ended {execution['status']}")
-    return float(execution["endTime"] - execution["startTime"]) / 1000
+    return run_until_done(api, "pipeline_simple_v1", version, pipeline_inputs(), poll=0.25).server
 
 
 def _pipelines(single: ConductorApi, nodes: list[ConductorApi], versions: tuple[int, int]) -> None:
@@ -210,6 +184,8 @@ def _cache(one: ConductorApi, two: ConductorApi, worker_url: str) -> None:
         ]
     )
     first = used() == "v0"
+    # Cached only from node 2's next reload on: until then a change is read from the database.
+    time.sleep(2 * TASK_DEF_REFRESH_SECONDS + 0.5)
     stale: list[bool] = []
     seen_get: list[float] = []
     seen_run: list[float] = []
@@ -229,7 +205,7 @@ def _cache(one: ConductorApi, two: ConductorApi, worker_url: str) -> None:
                 time.sleep(0.05)
             seen_get.append(got)
             seen_run.append(ran)
-            time.sleep(0.3)
+            time.sleep(2 * TASK_DEF_REFRESH_SECONDS + 0.5)
     finally:
         one.delete_workflow_def(workflow, 1)
         one.delete_taskdef(task)

@@ -127,38 +127,28 @@ def _node_dir(layout: Layout, number: int) -> Path:
     return cluster_dir(layout) / f"node{number}"
 
 
+def _part(name: str, files: Path, marker: str, port_env: str = "") -> _Service:
+    """A process recorded as `files`.pid / `files`.log (and `files`.port)."""
+    pid_file, log_file = files.with_name(files.name + ".pid"), files.with_name(files.name + ".log")
+    return _Service(name, pid_file, log_file, marker=marker, port_env=port_env)
+
+
 def _node(layout: Layout, number: int) -> _Service:
     here = _node_dir(layout, number)
-    return _Service(
-        f"node{number}",
-        here / "server.pid",
-        here / "server.log",
-        marker=f"--spring.config.additional-location=file:{here / 'conductor.properties'}",
-        port_env="CLUSTER_CONDUCTOR_PORT",
-    )
+    marker = f"--spring.config.additional-location=file:{here / 'conductor.properties'}"
+    return _part(f"node{number}", here / "server", marker, "CLUSTER_CONDUCTOR_PORT")
 
 
 def _worker(layout: Layout) -> _Service:
     here = cluster_dir(layout)
-    return _Service(
-        "worker",
-        here / "worker.pid",
-        here / "worker.log",
-        # Its own state directory on its command line: never mistaken for the single stack's.
-        marker=f"--env WORKER_STATE_DIR={here / 'worker'} {WORKER_APP}",
-        port_env="CLUSTER_WORKER_PORT",
-    )
+    # Its own state directory on its command line: never mistaken for the single stack's.
+    marker = f"--env WORKER_STATE_DIR={here / 'worker'} {WORKER_APP}"
+    return _part("worker", here / "worker", marker, "CLUSTER_WORKER_PORT")
 
 
 def _keeper(layout: Layout) -> _Service:
     here = cluster_dir(layout)
-    return _Service(
-        "keeper",
-        here / "keeper.pid",
-        here / "keeper.log",
-        marker=f"-m {cluster_keeper.__name__} {here}",
-        port_env="",
-    )
+    return _part("keeper", here / "keeper", f"-m {cluster_keeper.__name__} {here}")
 
 
 def _recorded_nodes(layout: Layout) -> list[int]:

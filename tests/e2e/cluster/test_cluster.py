@@ -200,6 +200,9 @@ def test_register_then_run_at_once_through_the_other_node(cluster: Cluster) -> N
         one.post_taskdefs([_scratch_taskdef(task, "first")])
         one.put_workflows([_scratch_workflow(workflow, task, cluster.urls.worker)])
         assert _description_used(two, workflow) == "first"
+        # Until node 2's next reload its cache does not hold the new definition (a miss reads
+        # the database); after it, the cache answers, and a change waits for the next one.
+        time.sleep(2 * TASK_DEF_REFRESH_SECONDS + 0.5)
 
         one.post_taskdefs([_scratch_taskdef(task, "second")])
         changed = time.monotonic()
