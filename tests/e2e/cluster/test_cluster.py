@@ -259,7 +259,9 @@ def test_a_node_killed_mid_pipeline_the_other_finishes_it(
             held = "SELECT count(*) FROM queue_message WHERE queue_name = 'HTTP' AND popped"
             held += " AND offset_time_seconds >= 3600"
             wait_until(
-                lambda: int(cluster.sql(held)[0][0]) > 0, timeout=5, what="node 1 to run HTTP tasks"
+                lambda: int(cluster.sql(held)[0][0]) > 0,
+                timeout=20,
+                what="node 1 to run HTTP tasks",
             )
             time.sleep(1)  # more of node 1's calls start against the frozen worker
             reserved = int(cluster.sql(held)[0][0])
