@@ -160,10 +160,13 @@ def status(backend: str | None, nodes: int) -> None:
         processes += _run(lambda: stack.status(_ports()))
     if backend == POSTGRES or (backend is None and cluster.running()):
         processes += _run(lambda: cluster.status(_cluster_ports(), nodes))
+    width = max([24, *(len(process.url) for process in processes)])
     for process in processes:
         state = f"running (pid {process.pid})" if process.running else "stopped"
         health = "healthy" if process.healthy else "not answering"
-        click.echo(f"{process.name:<10} {state:<22} {process.url:<24} {health:<14} {process.log}")
+        click.echo(
+            f"{process.name:<10} {state:<22} {process.url:<{width}} {health:<14} {process.log}"
+        )
     if not all(process.running and process.healthy for process in processes):
         raise SystemExit(1)
 
