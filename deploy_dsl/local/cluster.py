@@ -25,7 +25,7 @@ from deploy_dsl.local.jar import LocalServerError
 from deploy_dsl.local.layout import HOST, Layout, Progress
 from deploy_dsl.local.node import node_argv, render_postgres_properties
 from deploy_dsl.local.postgres import Database, PostgresServer, find_postgres, write_private
-from deploy_dsl.local.processes import alive, spawn, terminate, write_number
+from deploy_dsl.local.processes import alive, read_number, spawn, terminate, write_number
 from deploy_dsl.local.stack import (
     CONDUCTOR_START_TIMEOUT,
     STOP_TIMEOUT,
@@ -446,8 +446,6 @@ def _running_nodes(layout: Layout) -> list[int]:
 
 
 def _http_status(service: _Service, default_port: int) -> ProcessStatus:
-    from deploy_dsl.local.processes import read_number
-
     pid = _live_pid(service)
     recorded = read_number(service.port_file) if pid is not None else None
     url = _url(recorded or default_port)
