@@ -7,6 +7,8 @@ import os
 import shutil
 import socket
 import stat
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -195,3 +197,39 @@ def test_the_keeper_releases_only_what_was_reserved_before_its_window(
         "waiting-not-popped": "f|t",
     }
     assert postgres.query("SELECT lock_id FROM locks").split() == ["taken-2s-ago"]
+
+
+def test_up_releases_the_work_of_a_node_that_died_unwatched(
+    postgres: PostgresServer, tmp_path: Path
+) -> None:
+    """A node whose pid file outlived it died without `server down`; if the keeper was not
+    running then, `server up` releases what it held before starting it again."""
+    postgres.query(KEEPER_TABLES)
+    postgres.query("DELETE FROM queue_message; DELETE FROM locks")
+    postgres.query(
+        "INSERT INTO queue_message (deliver_on, queue_name, message_id, popped,"
+        " offset_time_seconds) VALUES (current_timestamp + interval '3500 seconds', 'HTTP',"
+        " 'held-by-the-dead', true, 3600)"
+    )
+    layout = Layout(tmp_path)
+    steps = [cluster._node_step(layout, n, 1, postgres.database(), print, 1) for n in (1, 2)]
+    steps[0].service.pid_file.parent.mkdir(parents=True)
+    steps[0].service.pid_file.write_text(f"{_dead_pid()}\n")
+    lines: list[str] = []
+    cluster._release_for_the_dead(postgres, steps, lines.append)
+    assert lines == [
+        "node1: died since the last start; released 1 queue message(s) (HTTP) and 0 lock(s) "
+        "held since before 20s ago"
+    ]
+    assert postgres.query("SELECT popped FROM queue_message").strip() == "f"
+
+    lines.clear()
+    steps[0].service.pid_file.unlink()  # stopped by `server down`: nothing to release
+    cluster._release_for_the_dead(postgres, steps, lines.append)
+    assert lines == []
+
+
+def _dead_pid() -> int:
+    process = subprocess.Popen([sys.executable, "-c", "pass"])
+    process.wait()
+    return process.pid

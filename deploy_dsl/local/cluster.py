@@ -197,6 +197,7 @@ def up(
                 for number in range(1, nodes + 1)
             ]
             worker = _worker_step(layout, ports.worker)
+            _release_for_the_dead(postgres, node_steps, progress)
             pending = [s for s in [*node_steps, worker] if _running_port(s, progress) is None]
             for step in pending:
                 _require_free_port(step)
@@ -370,6 +371,26 @@ def _worker_step(layout: Layout, port: int) -> _Step:
         return spawn(argv, cwd=layout.root, log=service.log_file, env=env)
 
     return _Step(service, port, launch, WORKER_START_TIMEOUT)
+
+
+def _release_for_the_dead(
+    postgres: PostgresServer, nodes: Sequence[_Step], progress: Progress
+) -> None:
+    """A node whose pid file outlived it died without `server down`: release what it may have
+    held, as the keeper does (which may not have been running to see it die)."""
+    dead = [
+        s.service.name
+        for s in nodes
+        if s.service.pid_file.exists() and _live_pid(s.service) is None
+    ]
+    if not dead:
+        return
+    released = cluster_keeper.release_stale_work(postgres)
+    progress(
+        f"{', '.join(dead)}: died since the last start; released {released.messages} queue "
+        f"message(s) ({released.queues or 'none'}) and {released.locks} lock(s) held since "
+        f"before {cluster_keeper.RELEASE_AFTER:.0f}s ago"
+    )
 
 
 def _start_together(steps: Sequence[_Step], progress: Progress) -> list[str]:
