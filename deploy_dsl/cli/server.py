@@ -107,7 +107,8 @@ def up(timeout: float, backend: str, nodes: int | None) -> None:
 
     With `--backend postgres`: PostgreSQL, the nodes (started side by side; 30-60 s on a
     2-core machine), the cluster's worker and its keeper; whatever runs already is kept, and
-    a node that died is started again. Prints every URL and the settings file to use.
+    a node that died is started again, after what it held is released. Prints every URL and
+    the settings file to use.
     """
     if backend == SQLITE:
         if nodes not in (None, 1):
