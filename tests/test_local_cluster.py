@@ -3,6 +3,7 @@ and a real throwaway PostgreSQL for initdb/start/stop and the keeper's release s
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -126,6 +127,8 @@ def postgres() -> Iterator[PostgresServer]:
         if server.pid() is not None:
             server.stop()
         shutil.rmtree(root, ignore_errors=True)
+        with contextlib.suppress(OSError):  # the parent, unless another run is using it
+            root.parent.rmdir()
 
 
 def test_initdb_start_and_stop(postgres: PostgresServer) -> None:
