@@ -62,7 +62,7 @@ pipeline: $(STAMP) ## the seed's pipeline of waves
 demo: $(STAMP) ## build, start the server and worker, register, run the three scenarios
 	$(PY) -m deploy_dsl.cli.demo
 
-bench: $(STAMP) ## benchmarks: compile, build, worker, server, plan, cluster (figures and ratios)
+bench: $(STAMP) ## benchmarks: compile, build, worker, server, plan, cluster, crash recovery (figures and ratios)
 	$(PY) -m bench
 
 clean: ## stop the local servers, then remove caches and local state (keeps .venv)

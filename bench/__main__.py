@@ -4,14 +4,25 @@ from __future__ import annotations
 
 import sys
 
-from bench import cluster_bench, compile_bench, plan_bench, server_bench, worker_bench
+from bench import (
+    cluster_bench,
+    compile_bench,
+    import_bench,
+    plan_bench,
+    recovery_bench,
+    server_bench,
+    worker_bench,
+)
 
 SECTIONS = {
     "compile": compile_bench.main,
+    "import": import_bench.main,
     "worker": worker_bench.main,
     "server": server_bench.main,
     "plan": plan_bench.main,
     "cluster": cluster_bench.main,
+    # Last: it kills and restarts the local Conductor.
+    "recovery": recovery_bench.main,
 }
 
 

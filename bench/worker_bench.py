@@ -195,7 +195,7 @@ def _wrk_loader(wrk: str, scratch: Path) -> Loader:
 def _client_thread(port: int, deadline: float, latencies: list[float], failures: list[int]) -> None:
     headers = {"Content-Type": "application/json"}
     while (started := time.perf_counter()) < deadline:
-        # The worker's sync gunicorn closes each connection, so each request opens one.
+        # A connection per request: the same for both apps, and simple (wrk keeps them alive).
         connection = HTTPConnection(HOST, port, timeout=10)
         try:
             connection.request("POST", PATH, body=BODY, headers=headers)

@@ -1,6 +1,7 @@
 """deploy_failed_v1: the failure workflow of deploy_simple_v1. Conductor starts it when a deploy
-fails or times out (`WorkflowExecutorOps.terminateWorkflow`); if traffic had moved, it rolls the
-deploy back as a rollback would: traffic, failed resources, notification, the outcome."""
+fails or times out (`WorkflowExecutorOps.terminateWorkflow`, with the deploy's input, its id and
+the reason); if the worker says traffic had moved and nothing settled the deployment, it rolls
+the deploy back as a rollback would: traffic, failed resources, notification, the outcome."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from definitions.common import OWNER_EMAIL, DeploymentInput, DeployVariables, identity, worker_step
+from definitions.common import OWNER_EMAIL, DeploymentInput, identity, worker_step
 from definitions.rollback_deployment import rollback_deployment_v1
 from deploy_dsl.dsl import (
     SetVariable,
@@ -22,23 +23,6 @@ from deploy_dsl.dsl import (
 __all__ = ["DeployFailure", "deploy_failed_v1"]
 
 
-class FailedDeployOutput(BaseModel):
-    """The parts of the failed deploy's output read here (the server computes it on failure)."""
-
-    model_config = ConfigDict(extra="allow")
-
-    infrastructureId: str | None = None
-
-
-class FailedDeploy(BaseModel):
-    """The failed execution, as the server passes it (`failedWorkflow`)."""
-
-    model_config = ConfigDict(extra="allow")
-
-    variables: DeployVariables = Field(default_factory=DeployVariables)
-    output: FailedDeployOutput = Field(default_factory=FailedDeployOutput)
-
-
 class DeployFailure(DeploymentInput):
     """The failed deploy's own input, and what the server adds to it."""
 
@@ -48,7 +32,6 @@ class DeployFailure(DeploymentInput):
     reason: str | None = Field(default=None, description="why it failed")
     failureStatus: str = Field(description="FAILED or TIMED_OUT")
     failureTaskId: str | None = None
-    failedWorkflow: FailedDeploy
 
 
 class CompensationVariables(BaseModel):
@@ -57,17 +40,21 @@ class CompensationVariables(BaseModel):
 
 inputs = workflow_input(DeployFailure)
 variables = workflow_variables(CompensationVariables)
+# Asked of the worker, which knows whether traffic moved: a swap whose answer was lost may have
+# moved it all the same. (Reading the server's failedWorkflow input instead is unreliable: at
+# the failure workflow's first decide the server still holds it as an object, and paths into
+# it resolve to null.)
+check = worker_step("deployment_status", identity(inputs, inputs.workflowId))
 body = {
     **identity(inputs, inputs.workflowId),
-    "infrastructureId": inputs.failedWorkflow.output.infrastructureId,
+    "infrastructureId": check.output.response.body.infrastructureId,
 }
 
 roll_back_if_traffic_moved = Switch(
     "roll_back_if_traffic_moved",
-    # deploy_simple_v1 sets rolled_back just before it swaps traffic, finalized when it is done.
-    value=inputs.failedWorkflow.variables.outcome,
+    value=check.output.response.body.needsRollback,
     cases={
-        "rolled_back": [
+        "true": [
             SubWorkflow("rollback", workflow=rollback_deployment_v1, inputs=body),
             worker_step("rollback_deployment", body),
             SetVariable("record_rolled_back", inputs={"outcome": "rolled_back"}),
@@ -83,7 +70,7 @@ deploy_failed_v1 = Workflow(
     owner_email=OWNER_EMAIL,
     input=DeployFailure,
     variables=CompensationVariables,
-    tasks=[roll_back_if_traffic_moved],
+    tasks=[check, roll_back_if_traffic_moved],
     output={
         "outcome": variables.outcome,
         "deploymentId": inputs.workflowId,

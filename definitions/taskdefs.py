@@ -5,7 +5,13 @@ from __future__ import annotations
 from definitions.common import OWNER_EMAIL
 from deploy_dsl.dsl import RetryPolicy, TaskDef
 
-__all__ = ["PROVISIONING_WAIT", "ROLLBACK_STEPS", "STEP_TASKDEFS", "WORKER_STEPS"]
+__all__ = [
+    "POLL_TIMEOUT_SECONDS",
+    "PROVISIONING_WAIT",
+    "ROLLBACK_STEPS",
+    "STEP_TASKDEFS",
+    "WORKER_STEPS",
+]
 
 WORKER_STEPS = (
     "create_infrastructure",
@@ -19,6 +25,7 @@ WORKER_STEPS = (
     "restore_previous_traffic",
     "cleanup_failed_resources",
     "notify_failure",
+    "deployment_status",
 )
 
 # Ten 1 s retries ride out a worker restart without making a real failure slow to surface.
@@ -35,6 +42,12 @@ ROLLBACK_STEPS = frozenset(
 )
 _ROLLBACK_RETRY = RetryPolicy(count=10, delay_seconds=1, logic="EXPONENTIAL_BACKOFF")
 
+# After a crash the server's queue still holds the HTTP calls it had taken, unseen for an hour:
+# a poll timeout times such an attempt out and RETRY schedules it again, so the deploy resumes
+# (measured: a SIGKILLed pipeline completed about 30 s after the restart, against never). 15 s
+# stays above the slowest call: readTimeOut 10 s, plus Retry-After and queue time.
+POLL_TIMEOUT_SECONDS = 15
+
 STEP_TASKDEFS = [
     TaskDef(
         step,
@@ -43,15 +56,15 @@ STEP_TASKDEFS = [
         retry=_ROLLBACK_RETRY if step in ROLLBACK_STEPS else _STEP_RETRY,
         timeout_seconds=120,
         response_timeout_seconds=30,
-        timeout_policy="TIME_OUT_WF",
+        poll_timeout_seconds=POLL_TIMEOUT_SECONDS,
+        timeout_policy="RETRY",
     )
     for step in WORKER_STEPS
 ]
 
-# The worker answers 503 with Retry-After until the infrastructure is ready. Conductor 3.32's
-# HTTP task keeps that attempt in progress and calls again after Retry-After (seen on the
-# server: one attempt, no retry), so the wait is bounded by timeout_seconds; the retries are
-# for a worker that does not answer at all, as for every step.
+# The worker answers 503 with Retry-After until the infrastructure is ready. The HTTP task's
+# client (Apache HttpClient 5 in Conductor 3.32) calls once more after Retry-After within the
+# same attempt; a second 503 fails the attempt and the retries below take over, 1 s apart.
 PROVISIONING_WAIT = TaskDef(
     "wait_infrastructure_created",
     owner_email=OWNER_EMAIL,
@@ -59,5 +72,6 @@ PROVISIONING_WAIT = TaskDef(
     retry=_STEP_RETRY,
     timeout_seconds=300,
     response_timeout_seconds=30,
-    timeout_policy="TIME_OUT_WF",
+    poll_timeout_seconds=POLL_TIMEOUT_SECONDS,
+    timeout_policy="RETRY",
 )

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Literal
 
-__all__ = ["Code", "Finding", "Severity"]
+__all__ = ["Code", "Finding", "Severity", "printable"]
 
 Severity = Literal["error", "warning"]
 
@@ -77,11 +77,22 @@ class Finding:
     def __str__(self) -> str:
         where = self.location or "-"
         subject = f"{self.workflow}/{self.task}" if self.task else self.workflow
-        return f"{where}: {self.severity} {self.code.value} [{_shown(subject)}] {self.message}"
+        # The message may quote an expression holding a newline too (found by tests/fuzz).
+        return printable(
+            f"{where}: {self.severity} {self.code.value} [{_shown(subject)}] {self.message}"
+        )
 
 
 def _shown(text: str, limit: int = 80) -> str:
     """A name as a terminal can show it on one line: control characters escaped, long names
     cut (the message says what is wrong with them)."""
-    printable = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
-    return printable if len(printable) <= limit else printable[: limit - 1] + "…"
+    shown = printable(text)
+    return shown if len(shown) <= limit else shown[: limit - 1] + "…"
+
+
+def printable(text: str) -> str:
+    """`text` with newlines and other control characters escaped (`\\n`): a name or an
+    expression may hold them, and a message must stay on its line."""
+    if text.isprintable():
+        return text
+    return "".join(char if char.isprintable() else ascii(char)[1:-1] for char in text)

@@ -1,19 +1,71 @@
 """Limits that the builders, the validator, the importer and the JSON loader share, so that they
-agree about the same definition."""
+agree about the same definition.
+
+Every tool that reads or writes definitions walks them recursively somewhere (pydantic's models,
+the validator, the importer's code generator, the JSON encoder), and each fails its own way when
+a definition nests too deep: a RecursionError from Python, "Maximum serialization depth
+exceeded" from pydantic-core, "too many nested parentheses" from CPython's parser. These limits
+sit inside all of them, so that what is too deep is refused up front with one clear message.
+`too_deep` finds where a parsed JSON value passes a depth limit without recursing itself, so it
+works on any input, however deep.
+"""
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Any, Final
 
-__all__ = ["MAX_NAME_BYTES", "MAX_NESTING", "MAX_VERSION", "MIN_VERSION"]
+__all__ = [
+    "MAX_JSON_DEPTH",
+    "MAX_NAME_BYTES",
+    "MAX_NESTING",
+    "MAX_VERSION",
+    "MIN_VERSION",
+    "json_pointer",
+    "too_deep",
+]
 
 # Task lists nested in task lists (cases, branches, loop bodies). Deployment workflows nest a
 # handful deep; past this the JSON nests some 150 levels, near what parsers and serializers
 # (Python's recursion, Jackson's nesting limit) accept, so it is refused with a clear message.
 MAX_NESTING: Final = 50
+# How deep a JSON file read by `validate` and `import` may nest (objects and arrays, the
+# document itself level 1). A definition nested MAX_NESTING deep takes three JSON levels per
+# task level (task, `decisionCases` or `forkTasks`, the branch's list): 150, plus room for the
+# values of its deepest tasks. It stays below pydantic-core's serialization limit of 255
+# levels (build/ is written through it), below the 200 nested brackets of CPython's parser
+# (each JSON level is one bracket in the modules `import` writes), and far below the 1000 of
+# Python's json module (a RecursionError) and of the server's Jackson parser
+# (StreamReadConstraints.DEFAULT_MAX_DEPTH in Conductor 3.32.x).
+MAX_JSON_DEPTH: Final = 3 * MAX_NESTING + 20
 # A workflow's name becomes a file name (`build/workflows/<name>.json`): file systems allow
 # 255 bytes, and the suffix needs a few.
 MAX_NAME_BYTES: Final = 200
 # WorkflowDef.version is a Java int.
 MIN_VERSION: Final = -(2**31)
 MAX_VERSION: Final = 2**31 - 1
+
+
+def too_deep(value: Any, limit: int = MAX_JSON_DEPTH) -> tuple[str | int, ...] | None:
+    """The path (keys and indexes) of the first object or array nested deeper than `limit`
+    levels in `value`, or None when it is within the limit. `value` itself is level 1."""
+    stack: list[tuple[Any, tuple[str | int, ...]]] = [(value, ())]
+    while stack:
+        item, path = stack.pop()
+        if isinstance(item, dict):
+            children: list[tuple[str | int, Any]] = list(item.items())
+        elif isinstance(item, list):
+            children = list(enumerate(item))
+        else:
+            continue
+        if len(path) >= limit:
+            return path
+        stack.extend((child, (*path, key)) for key, child in reversed(children))
+    return None
+
+
+def json_pointer(path: tuple[str | int, ...], shown: int = 6) -> str:
+    """`#/tasks/0/inputParameters/...`: a JSON pointer to `path`, its first `shown` steps only
+    (a pointer to level 170 would fill a screen)."""
+    steps = [str(step).replace("~", "~0").replace("/", "~1") for step in path[:shown]]
+    more = ["..."] if len(path) > shown else []
+    return "#/" + "/".join([*steps, *more]) if path else "#"

@@ -50,7 +50,10 @@ class TaskDef:
         retry: the retry policy (the server's default is 3 retries, 60 s apart).
         timeout_seconds: timeoutSeconds, for one attempt including its retries' waits.
         response_timeout_seconds: responseTimeoutSeconds, less than timeout_seconds.
-        timeout_policy: `RETRY`, `TIME_OUT_WF` or `ALERT_ONLY`.
+        timeout_policy: `RETRY`, `TIME_OUT_WF` or `ALERT_ONLY`, when a timeout passes.
+        poll_timeout_seconds: how long a scheduled attempt may wait to be picked up before it
+            is timed out (and, with RETRY, tried again): what brings back work a crashed
+            server had taken.
         concurrent_exec_limit: how many may run at once.
         extra: TaskDef fields this library has no argument for, written as given.
     """
@@ -65,6 +68,7 @@ class TaskDef:
         timeout_seconds: int | None = None,
         response_timeout_seconds: int | None = None,
         timeout_policy: TimeoutPolicy | None = None,
+        poll_timeout_seconds: int | None = None,
         concurrent_exec_limit: int | None = None,
         extra: Mapping[str, Any] | None = None,
     ) -> None:
@@ -76,6 +80,7 @@ class TaskDef:
         require(owner, "retry", retry, RetryPolicy, optional=True)
         require(owner, "timeout_seconds", timeout_seconds, int, optional=True)
         require(owner, "response_timeout_seconds", response_timeout_seconds, int, optional=True)
+        require(owner, "poll_timeout_seconds", poll_timeout_seconds, int, optional=True)
         require(owner, "concurrent_exec_limit", concurrent_exec_limit, int, optional=True)
         self.name = name
         self.owner_email = owner_email
@@ -84,6 +89,7 @@ class TaskDef:
         self.timeout_seconds = timeout_seconds
         self.response_timeout_seconds = response_timeout_seconds
         self.timeout_policy = timeout_policy
+        self.poll_timeout_seconds = poll_timeout_seconds
         self.concurrent_exec_limit = concurrent_exec_limit
         self.extra: dict[str, Any] = dict(extra or {})
         self.location = caller_location()
@@ -101,6 +107,7 @@ class TaskDef:
             "timeoutSeconds": self.timeout_seconds,
             "responseTimeoutSeconds": self.response_timeout_seconds,
             "timeoutPolicy": self.timeout_policy,
+            "pollTimeoutSeconds": self.poll_timeout_seconds,
             "concurrentExecLimit": self.concurrent_exec_limit,
             **self.extra,
         }

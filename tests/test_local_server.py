@@ -101,7 +101,9 @@ def test_render_properties() -> None:
         assert properties[f"conductor.{store}.type"] == "sqlite"
     assert properties["conductor.integrations.ai.enabled"] == "false"
     assert properties["conductor.scheduler.enabled"] == "false"
-    assert properties["conductor.app.systemTaskWorkerPollInterval"] == "50ms"
+    assert properties["conductor.app.systemTaskWorkerPollInterval"] == "10ms"
+    assert properties["spring.datasource.hikari.maximum-pool-size"] == "1"
+    assert properties["conductor.app.maxPostponeDurationSeconds"] == "15"
 
 
 def test_render_properties_escapes_backslashes() -> None:
@@ -269,3 +271,54 @@ def test_starting_on_another_port_than_the_running_one_is_refused(tmp_path: Path
     finally:
         sleeper.kill()
         sleeper.wait()
+
+
+def _queue(database: Path, rows: list[tuple[str, str, int, str]]) -> None:
+    import sqlite3
+
+    with sqlite3.connect(database) as db:
+        db.execute(
+            "CREATE TABLE queue_message (queue_name TEXT, message_id TEXT, deliver_on DATETIME,"
+            " priority INTEGER DEFAULT 0, popped INTEGER DEFAULT 0, payload TEXT)"
+        )
+        db.executemany(
+            "INSERT INTO queue_message (queue_name, message_id, popped, deliver_on)"
+            " VALUES (?, ?, ?, ?)",
+            rows,
+        )
+
+
+def test_work_a_stopped_server_had_taken_is_released(tmp_path: Path) -> None:
+    import sqlite3
+
+    from deploy_dsl.local.recovery import release_taken_work
+
+    database = tmp_path / "conductor.db"
+    later = "2099-01-01 00:00:00.000"
+    _queue(
+        database,
+        [
+            ("HTTP", "taken", 1, later),  # popped by the dead server, hidden for an hour
+            ("HTTP", "waiting", 0, later),  # a retry due later: left as it is
+            ("_deciderQueue", "wf", 0, later),  # a postponed decide: due now
+        ],
+    )
+    assert release_taken_work(database) == 1
+    with sqlite3.connect(database) as db:
+        rows = dict(
+            ((name, message), (popped, deliver_on))
+            for name, message, popped, deliver_on in db.execute(
+                "SELECT queue_name, message_id, popped, deliver_on FROM queue_message"
+            )
+        )
+    assert rows[("HTTP", "taken")][0] == 0 and rows[("HTTP", "taken")][1] < later
+    assert rows[("HTTP", "waiting")] == (0, later)
+    assert rows[("_deciderQueue", "wf")][1] < later
+
+
+def test_a_new_database_is_left_alone(tmp_path: Path) -> None:
+    from deploy_dsl.local.recovery import release_taken_work
+
+    assert release_taken_work(tmp_path / "missing.db") == 0
+    (tmp_path / "empty.db").touch()
+    assert release_taken_work(tmp_path / "empty.db") == 0

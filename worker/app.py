@@ -3,24 +3,19 @@
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING
 
 from flask import Flask, Response, request
 
 from worker import steps
+from worker.body import MAX_BODY_BYTES, read_body
 from worker.errors import ApiError, json_response, register_error_handlers
 from worker.faults import DELAY_HEADER, FAIL_HEADER, NO_FAULT, FaultSyntaxError, fault_for_request
 from worker.logs import CALL_ENVIRON_KEY, StepCallLog, configure_logging
-from worker.models import parse_step_request
+from worker.models import parse_fault_request, parse_step_request
 from worker.settings import WorkerSettings, load_settings
 from worker.store import Store
 
-if TYPE_CHECKING:
-    from _typeshed.wsgi import WSGIEnvironment
-
 __all__ = ["MAX_BODY_BYTES", "create_app"]
-
-MAX_BODY_BYTES = 64 * 1024
 
 
 def _environ_key(header: str) -> str:
@@ -32,19 +27,13 @@ _FAIL_KEY = _environ_key(FAIL_HEADER)
 _DELAY_KEY = _environ_key(DELAY_HEADER)
 
 
-def _request_body(environ: WSGIEnvironment) -> bytes:
-    """The raw body. With a Content-Length within the limit (every real client) it is read
-    straight from the server's stream, which already stops at that length: werkzeug's guarded
-    stream costs ~10 us a call. Anything else (chunked, no length, too large) goes through
-    Flask, which enforces the limit and answers 413."""
-    try:
-        length = int(environ.get("CONTENT_LENGTH") or "")
-    except ValueError:
-        length = -1
-    if 0 <= length <= MAX_BODY_BYTES:
-        data: bytes = environ["wsgi.input"].read(length)
-        return data
-    return request.get_data()
+class _WorkerFlask(Flask):
+    def make_default_options_response(self) -> Response:
+        """OPTIONS answers JSON like everything else (Flask's own is an empty text/html)."""
+        allowed = sorted(super().make_default_options_response().allow)
+        response = json_response({"allowed": allowed})
+        response.headers["Allow"] = ", ".join(allowed)
+        return response
 
 
 def create_app(settings: WorkerSettings | None = None) -> Flask:
@@ -53,8 +42,9 @@ def create_app(settings: WorkerSettings | None = None) -> Flask:
     store.initialize()
     rules = settings.rules
     fault_plan = settings.fault_plan
+    body_timeout = settings.body_timeout_seconds
 
-    app = Flask(__name__)
+    app = _WorkerFlask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
     configure_logging()
     register_error_handlers(app)
@@ -64,7 +54,7 @@ def create_app(settings: WorkerSettings | None = None) -> Flask:
     # lookup, so the environ is fetched once and read directly.
     def run_step(step: str) -> Response:
         environ = request.environ
-        body = parse_step_request(_request_body(environ))
+        body = parse_step_request(read_body(environ, body_timeout))
         environ[CALL_ENVIRON_KEY] = (body.key, body.scope)
         try:
             fault = fault_for_request(
@@ -78,7 +68,9 @@ def create_app(settings: WorkerSettings | None = None) -> Flask:
             step,
             body,
             fault.fail,
-            lambda snapshot: steps.run(step, body, snapshot, rules, fault.fail),
+            lambda snapshot: steps.run(
+                step, body, snapshot, rules, max(fault.fail, snapshot.scope_fail)
+            ),
         )
         return json_response(outcome.body, outcome.status_code, outcome.headers)
 
@@ -122,5 +114,19 @@ def create_app(settings: WorkerSettings | None = None) -> Flask:
         scope = request.args.get("scope")
         entries = [e.to_json() for e in store.history(scope=scope)]
         return json_response({"scope": scope, "count": len(entries), "entries": entries})
+
+    # Faults for one scope, set while the worker runs: a test makes one deploy fail at a chosen
+    # step without touching the others (configured faults and headers apply to every call).
+    @app.put("/faults/<path:scope>/<step>")
+    def set_fault(scope: str, step: str) -> Response:
+        if step not in steps.STEP_NAMES:
+            raise ApiError(404, f"unknown step {step!r}", {"steps": list(steps.STEP_NAMES)})
+        data = parse_fault_request(read_body(request.environ, body_timeout))
+        store.set_scope_fault(scope, step, data.fail)
+        return json_response({"scope": scope, "step": step, "fail": data.fail})
+
+    @app.delete("/faults/<path:scope>")
+    def clear_faults(scope: str) -> Response:
+        return json_response({"scope": scope, "cleared": store.clear_scope_faults(scope)})
 
     return app

@@ -21,8 +21,10 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 __all__ = [
     "STEPS",
     "CreateInfrastructureAnswer",
+    "DeploymentStatusAnswer",
     "EffectiveStatusAnswer",
     "ErrorAnswer",
+    "FaultRequest",
     "InfrastructureReadyAnswer",
     "NotReadyAnswer",
     "RecordedAnswer",
@@ -60,6 +62,14 @@ class StepRequest(BaseModel):
     def key(self) -> str:
         """The deployment this call belongs to: the given id, else one derived from its identity."""
         return self.deploymentId or f"{self.scope}@{self.version}/{self.env}"
+
+
+class FaultRequest(BaseModel):
+    """`PUT /faults/<scope>/<step>`: the test control of the mock worker, not a step."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    fail: int = Field(ge=0, le=1000, description="calls to fail for each deployment of the scope")
 
 
 class _Answer(BaseModel):
@@ -133,6 +143,16 @@ class RecordedAnswer(StepAnswer):
     infrastructureId: str
 
 
+class DeploymentStatusAnswer(StepAnswer):
+    """What the worker knows of a deployment (`deployment_status` only reads)."""
+
+    known: bool = Field(description="create_infrastructure ran for it")
+    infrastructureId: str | None
+    trafficMoved: bool = Field(description="swap_traffic moved traffic to it")
+    outcome: Literal["finalized", "rolled_back"] | None
+    needsRollback: bool = Field(description="traffic moved and nothing settled it yet")
+
+
 class ErrorAnswer(_Answer):
     """Every answer that is not a 200. A step's refusal (409) or injected fault (503) also says
     which call it answers; errors found before a step runs (400, 404, 405, 413, 422) do not."""
@@ -165,4 +185,5 @@ STEPS: dict[str, StepContract] = {
     "restore_previous_traffic": StepContract(StepRequest, TrafficRestoredAnswer),
     "cleanup_failed_resources": StepContract(StepRequest, RecordedAnswer),
     "notify_failure": StepContract(StepRequest, RecordedAnswer),
+    "deployment_status": StepContract(StepRequest, DeploymentStatusAnswer),
 }

@@ -5,14 +5,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
-from worker.contract import StepRequest
+from worker.contract import FaultRequest, StepRequest
 from worker.errors import ApiError
 
-__all__ = ["Deployment", "HistoryEntry", "iso_time", "parse_step_request"]
+__all__ = [
+    "Deployment",
+    "HistoryEntry",
+    "iso_time",
+    "parse_fault_request",
+    "parse_step_request",
+]
+
+
+_Body = TypeVar("_Body", bound=BaseModel)
 
 
 def iso_time(timestamp: float) -> str:
@@ -21,8 +30,16 @@ def iso_time(timestamp: float) -> str:
 
 def parse_step_request(data: bytes) -> StepRequest:
     """Validate a raw body; 400 when it is not a JSON object, 422 naming each bad field."""
+    return _parse(StepRequest, data)
+
+
+def parse_fault_request(data: bytes) -> FaultRequest:
+    return _parse(FaultRequest, data)
+
+
+def _parse(model: type[_Body], data: bytes) -> _Body:
     try:
-        return StepRequest.model_validate_json(data)
+        return model.model_validate_json(data)
     except ValidationError as exc:
         errors = exc.errors(include_url=False, include_input=False)
         first = errors[0]

@@ -31,6 +31,11 @@ class WorkerSettings(BaseSettings):
     # `deploy-dsl server up` passes the port of the project's settings; this is for bare runs.
     port: int = Field(default=DEFAULT_WORKER_PORT, ge=1, le=65535)
     processes: int = Field(default=2, ge=1, le=64)
+    # gthread: each process serves this many requests at once, so a few slow clients hold a
+    # few threads, not the whole worker. The step path is quick; threads are for waiting.
+    threads: int = Field(default=8, ge=1, le=256)
+    # The longest wait for more of a request body before a 408 (see worker/body.py).
+    body_timeout_seconds: float = Field(default=5.0, gt=0, le=300)
     state_dir: Path = REPO_ROOT / ".state" / "worker"
     provision_delay_seconds: float = Field(default=1.0, ge=0, le=3600)
     # Seed rule: a scope starting with this prefix is healthy. Empty: every scope is healthy.

@@ -18,6 +18,7 @@ from worker.contract import STEPS, ErrorAnswer, NotReadyAnswer, StepRequest
 from worker.models import Deployment, iso_time
 
 __all__ = [
+    "IDEMPOTENT_STEPS",
     "STEP_NAMES",
     "Rules",
     "Snapshot",
@@ -45,6 +46,8 @@ class Snapshot:
     live_version: str | None
     # Earlier calls of this step for this deployment, counted no further than faults need.
     prior_calls: int
+    # Calls of this step to fail for each deployment of the scope, set at run time (0: none).
+    scope_fail: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -264,6 +267,25 @@ def _record_only(request: StepRequest, snapshot: Snapshot, rules: Rules) -> Step
     return StepOutcome(200, {"status": "done", "infrastructureId": deployment.infrastructure_id})
 
 
+def _deployment_status(request: StepRequest, snapshot: Snapshot, rules: Rules) -> StepOutcome:
+    """What happened to a deployment, for a failure workflow to decide on; never refuses.
+
+    Traffic moved and nothing settled yet is the one case that needs rolling back."""
+    deployment = snapshot.deployment
+    if deployment is not None:
+        _check_identity(request, deployment)
+    moved = deployment is not None and deployment.traffic_version is not None
+    outcome = deployment.outcome if deployment is not None else None
+    body = {
+        "known": deployment is not None,
+        "infrastructureId": deployment.infrastructure_id if deployment is not None else None,
+        "trafficMoved": moved,
+        "outcome": outcome,
+        "needsRollback": moved and outcome is None,
+    }
+    return StepOutcome(200, body)
+
+
 _StepFn = Callable[[StepRequest, Snapshot, Rules], StepOutcome]
 
 _STEPS: dict[str, _StepFn] = {
@@ -279,9 +301,16 @@ _STEPS: dict[str, _StepFn] = {
     "restore_previous_traffic": _restore_previous_traffic,
     "cleanup_failed_resources": _record_only,
     "notify_failure": _record_only,
+    "deployment_status": _deployment_status,
 }
 
 STEP_NAMES: tuple[str, ...] = tuple(_STEPS)
+# Steps whose repeat changes nothing a second time: Conductor delivers at least once (a call in
+# flight when a server dies is made again), so every step here is written to be repeated.
+# create_infrastructure keeps the id; the waits and the health check only read; a repeated
+# swap answers what the first did; a settle keeps its outcome; restore acts only while the
+# deployment still has the traffic; the rest only record.
+IDEMPOTENT_STEPS: frozenset[str] = frozenset(_STEPS)
 assert set(STEP_NAMES) == set(STEPS), "every step has a contract, and only steps have one"
 
 

@@ -52,6 +52,12 @@ CREATE TABLE IF NOT EXISTS history (
     status_code INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS history_by_call ON history (deployment_id, step);
+CREATE TABLE IF NOT EXISTS scope_faults (
+    scope TEXT NOT NULL,
+    step TEXT NOT NULL,
+    fail INTEGER NOT NULL,
+    PRIMARY KEY (scope, step)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS traffic (
     scope TEXT NOT NULL,
     env TEXT NOT NULL,
@@ -67,14 +73,17 @@ _HEALTHY_INDEX = _DEPLOYMENT_FIELDS.index("healthy")
 _DEPLOYMENT_PLACEHOLDERS = ", ".join("?" for _ in _DEPLOYMENT_FIELDS)
 _HISTORY_COLUMNS = ", ".join(f.name for f in fields(HistoryEntry))
 
-# All a step decides on, in one statement (one round trip into SQLite instead of three): the
-# version live in the scope and env, the earlier calls of the step for the deployment (counted
-# no further than ?5, as faults need: 0 skips it), then the deployment's columns, all NULL when
-# it does not exist. Parameters: ?1 deployment id, ?2 scope, ?3 env, ?4 step, ?5 count limit.
+# All a step decides on, in one statement (one round trip into SQLite instead of four): the
+# version live in the scope and env, a fault set for the scope's step at run time, the earlier
+# calls of the step for the deployment (counted no further than faults need: 0 skips it), then
+# the deployment's columns, all NULL when it does not exist. Parameters: ?1 deployment id,
+# ?2 scope, ?3 env, ?4 step, ?5 the configured fault's count.
+_SCOPE_FAIL = "(SELECT fail FROM scope_faults WHERE scope = ?2 AND step = ?4)"
 _SNAPSHOT_QUERY = (
     "SELECT (SELECT version FROM traffic WHERE scope = ?2 AND env = ?3),"
-    " (SELECT count(*) FROM"
-    "  (SELECT 1 FROM history WHERE deployment_id = ?1 AND step = ?4 LIMIT ?5)),"
+    f" coalesce({_SCOPE_FAIL}, 0),"
+    " (SELECT count(*) FROM (SELECT 1 FROM history WHERE deployment_id = ?1 AND step = ?4"
+    f"  LIMIT max(?5, coalesce({_SCOPE_FAIL}, 0)))),"
     f" {', '.join(f'd.{name}' for name in _DEPLOYMENT_FIELDS)}"
     " FROM (SELECT ?1 AS id) LEFT JOIN deployments AS d ON d.deployment_id = id"
 )
@@ -174,7 +183,7 @@ class Store:
         with thread as db:
             # The clock is read under the lock so timestamps follow history order.
             now = time.time()
-            live_version, prior_calls, *row = db.execute(
+            live_version, scope_fail, prior_calls, *row = db.execute(
                 _SNAPSHOT_QUERY, (key, request.scope, request.env, step, count_calls_up_to)
             ).fetchone()
             snapshot = Snapshot(
@@ -182,6 +191,7 @@ class Store:
                 deployment=None if row[0] is None else _deployment(row),
                 live_version=live_version,
                 prior_calls=prior_calls,
+                scope_fail=scope_fail,
             )
             outcome = decide(snapshot)
             if outcome.deployment is not None:
@@ -234,6 +244,18 @@ class Store:
         query = f"SELECT {_HISTORY_COLUMNS} FROM history{where} ORDER BY seq"
         rows = self._connection().execute(query, params).fetchall()
         return [HistoryEntry(*row) for row in rows]
+
+    def set_scope_fault(self, scope: str, step: str, fail: int) -> None:
+        """From now on the first `fail` calls of `step` for each deployment of `scope` fail."""
+        with self._thread() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO scope_faults (scope, step, fail) VALUES (?, ?, ?)",
+                (scope, step, fail),
+            )
+
+    def clear_scope_faults(self, scope: str) -> int:
+        with self._thread() as db:
+            return int(db.execute("DELETE FROM scope_faults WHERE scope = ?", (scope,)).rowcount)
 
     def ping(self) -> None:
         self._connection().execute("SELECT 1 FROM deployments LIMIT 1").fetchall()

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import click
 
-from deploy_dsl.findings import Finding
+from deploy_dsl.cli.common import one_line
+from deploy_dsl.findings import Finding, printable
 from deploy_dsl.validation import errors_in
 
 __all__ = ["import_"]
@@ -34,20 +35,30 @@ def import_(files: tuple[Path, ...], out: Path, force: bool, no_format: bool) ->
     Writes one module per workflow, a `taskdefs` module and an `__init__.py` into OUT, so that
     `deploy-dsl build --definitions OUT` compiles them back to the same JSON. Calls to
     workflows that are not among FILES become ExternalWorkflow declarations. Exits 1 if a
-    definition could not be imported (the others are still written).
+    definition could not be imported (the others are still written; when none could be,
+    nothing is). The files are written all or none: a failure leaves OUT as it was.
     """
     from deploy_dsl.importer import ImportFailed, import_files
     from deploy_dsl.importer.output import format_with_ruff, write_package
 
     try:
         result = import_files(list(files))
+        for message in result.warnings:
+            click.echo(f"warning: {printable(message)}", err=True)
+        if result.errors and not result.workflows and not result.taskdefs:
+            # Nothing to write: an empty package would only be something half done.
+            if len(result.errors) == 1:
+                raise ImportFailed(f"{result.errors[0]}; nothing was written")
+            _echo_errors(result.errors)
+            raise ImportFailed(
+                f"none of the {len(result.errors)} definitions could be imported; "
+                "nothing was written"
+            )
+        _echo_errors(result.errors)
         paths = write_package(out, result.files, force=force)
     except ImportFailed as error:
-        raise click.ClickException(str(error)) from error
-    for message in result.warnings:
-        click.echo(f"warning: {message}", err=True)
-    for message in result.errors:
-        click.echo(f"error: {message}", err=True)
+        one_line(error)  # under --traceback, raises the error itself
+        raise click.ClickException(printable(str(error))) from error
     if not out.resolve().name.isidentifier():
         click.echo(f"warning: {out} is not a valid Python package name", err=True)
     formatted = not no_format and format_with_ruff(paths)
@@ -60,6 +71,11 @@ def import_(files: tuple[Path, ...], out: Path, force: bool, no_format: bool) ->
     _report_strict_findings(result.findings(), out)
     if result.errors:
         sys.exit(1)
+
+
+def _echo_errors(messages: list[str]) -> None:
+    for message in messages:
+        click.echo(f"error: {printable(message)}", err=True)
 
 
 def _report_strict_findings(findings: list[Finding], out: Path) -> None:

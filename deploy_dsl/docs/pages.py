@@ -39,7 +39,7 @@ class UnknownWorkflow(DeployDslError, LookupError):
 
 @dataclass(frozen=True)
 class CallRow:
-    reference: str
+    reference: str | None  # None: the workflow itself (its failure workflow)
     workflow: str
     version: str | None
     how: str
@@ -135,6 +135,16 @@ class _Site:
 
     def calls(self, workflow: WorkflowDef) -> list[CallRow]:
         rows = []
+        failure = workflow.failure_workflow
+        if failure and not failure.startswith("$"):
+            link = page_path(failure) if failure in self.names else None
+            version = (
+                None
+                if workflow.failure_workflow_version is None
+                else str(workflow.failure_workflow_version)
+            )
+            how = "failure workflow: the server starts it when this one fails or times out"
+            rows.append(CallRow(None, failure, version, how, link))
         for placed in walk(workflow.tasks):
             call = called_workflow(placed.task)
             if call is not None:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from deploy_dsl.findings import Finding
 from deploy_dsl.importer.compare import OPTIONS
-from deploy_dsl.importer.names import Namespace, snake_case
+from deploy_dsl.importer.names import MAX_STEM_LENGTH, Namespace, snake_case, unsafe_module_name
 from deploy_dsl.importer.sources import ImportFailed, Source, Sources, read_sources
 from deploy_dsl.importer.targets import Catalog, ModuleEntry, called_workflows
 from deploy_dsl.importer.taskdefs import TASKDEFS_MODULE, taskdefs_module
@@ -68,7 +68,7 @@ def import_sources(sources: Sources) -> ImportResult:
     """
     reserved = frozenset({TASKDEFS_MODULE}) if sources.taskdefs else frozenset()
     stems = _module_stems(sources.workflows, reserved)
-    errors: dict[int, str] = {}
+    errors = _unsafe_names(sources.workflows)
     while True:  # again without the failures, so that calls to them become external
         result, failed = _import_workflows(sources.workflows, stems, set(errors))
         if not failed:
@@ -131,10 +131,25 @@ def _outputs(source: Source) -> tuple[str, ...]:
     return tuple(output) if isinstance(output, dict) else ()
 
 
+def _unsafe_names(workflows: list[Source]) -> dict[int, str]:
+    """The workflows whose names must not become file names, with the one-line reason."""
+    errors: dict[int, str] = {}
+    for index, source in enumerate(workflows):
+        name = source.data["name"]
+        reason = unsafe_module_name(name)
+        if reason is not None:
+            shown = repr(name if len(name) <= 40 else name[:40] + "...")
+            errors[index] = f"{source.origin}: workflow name {shown} refused: {reason}"
+    return errors
+
+
 def _module_stems(workflows: list[Source], reserved: frozenset[str]) -> list[str]:
     """Module names from workflow names; a name imported in several versions gets `_v<n>`."""
     names = Namespace(reserved)
-    bases = [snake_case(source.data["name"]) or "workflow" for source in workflows]
+    bases = [
+        snake_case(source.data["name"])[:MAX_STEM_LENGTH].rstrip("_") or "workflow"
+        for source in workflows
+    ]
     counts = Counter(bases)
     stems: list[str] = []
     for base, source in zip(bases, workflows, strict=True):

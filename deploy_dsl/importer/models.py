@@ -59,7 +59,10 @@ class Model:
 
 def _field_name(key: str, taken: set[str]) -> str:
     usable = key.isidentifier() and not keyword.iskeyword(key) and not key.startswith("_")
-    name = key if usable else identifier(key.lstrip("_") or "field", "field")
+    # pydantic refuses field names with a leading underscore, which `identifier` gives any key
+    # that starts with a character it replaces (":x" -> "_x").
+    stripped = identifier(key, "field").lstrip("_")
+    name = key if usable else identifier(stripped or "field", "field")
     if name in _TAKEN or name.startswith("model_"):
         name = f"field_{name}"
     while name in taken:

@@ -6,7 +6,21 @@ import builtins
 import keyword
 import re
 
-__all__ = ["Namespace", "identifier", "natural_key", "pascal_case", "snake_case"]
+from deploy_dsl.limits import MAX_NAME_BYTES
+
+__all__ = [
+    "MAX_STEM_LENGTH",
+    "Namespace",
+    "identifier",
+    "natural_key",
+    "pascal_case",
+    "snake_case",
+    "unsafe_module_name",
+]
+
+# Module file names stay far below the 255 bytes most file systems allow: snake_case may add
+# an underscore at each word boundary, and a stem may still get `_v<n>` or `_workflow_<n>`.
+MAX_STEM_LENGTH = 100
 
 _WORD_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 _NOT_IDENTIFIER = re.compile(r"[^A-Za-z0-9_]+")
@@ -17,6 +31,25 @@ def snake_case(text: str) -> str:
     """`forkTask` -> `fork_task`, `sqs-test-workflow` -> `sqs_test_workflow`."""
     words = _WORD_BOUNDARY.sub("_", text)
     return re.sub(r"_+", "_", _NOT_IDENTIFIER.sub("_", words)).strip("_").lower()
+
+
+def unsafe_module_name(name: str) -> str | None:
+    """Why a workflow name must not be turned into a module file name, or None if it may.
+
+    The module name drops such characters anyway; the name itself would still become a path
+    when the package is built (`build/workflows/<name>.json`), so it is refused here, at the
+    first tool that sees it, rather than at build time.
+    """
+    if "\0" in name:
+        return "it contains a NUL character"
+    if "/" in name or "\\" in name:
+        return "it contains a path separator"
+    if ".." in name:
+        return "it contains '..'"
+    size = len(name.encode("utf-8", "surrogatepass"))
+    if size > MAX_NAME_BYTES:
+        return f"it is {size} bytes long, over the limit of {MAX_NAME_BYTES}"
+    return None
 
 
 def pascal_case(text: str) -> str:

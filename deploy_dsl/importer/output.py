@@ -5,29 +5,80 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
 from deploy_dsl.importer.sources import ImportFailed
+from deploy_dsl.workspace.output import write_tree
 
 __all__ = ["format_with_ruff", "ruff_executable", "write_package"]
 
 
 def write_package(out_dir: Path, files: Mapping[str, str], *, force: bool = False) -> list[Path]:
-    """Writes the files into `out_dir`; refuses to overwrite any unless `force`.
+    """Writes the files into `out_dir`, all of them or none; refuses to overwrite any unless
+    `force`, and refuses any file name that would land outside `out_dir`.
 
-    Other files in `out_dir` are left alone: it may be a directory the user keeps code in.
+    Other files in `out_dir` are left alone: it may be a directory the user keeps code in. A
+    new `out_dir` is written as `build` writes build/ (a sibling renamed into place); into an
+    existing one every file is written beside its target first and renamed over it only once
+    all are written, so a failure (a full disk, a name the file system refuses) leaves the
+    directory as it was.
     """
-    paths = [out_dir / name for name in files]
-    existing = [path for path in paths if path.exists()]
-    if existing and not force:
-        shown = ", ".join(str(path) for path in existing[:5])
-        more = f" and {len(existing) - 5} more" if len(existing) > 5 else ""
-        raise ImportFailed(f"would overwrite {shown}{more} (use --force to replace them)")
-    out_dir.mkdir(parents=True, exist_ok=True)
-    for path, text in zip(paths, files.values(), strict=True):
-        path.write_text(text, encoding="utf-8")
+    try:
+        if out_dir.exists() and not out_dir.is_dir():
+            raise ImportFailed(f"{out_dir} exists and is not a directory")
+        paths = [_inside(out_dir, name) for name in files]
+        existing = [path for path in paths if path.exists()]
+        if existing and not force:
+            shown = ", ".join(str(path) for path in existing[:5])
+            more = f" and {len(existing) - 5} more" if len(existing) > 5 else ""
+            raise ImportFailed(f"would overwrite {shown}{more} (use --force to replace them)")
+        if out_dir.is_dir():
+            _replace_files(out_dir, files)
+        else:
+            write_tree(out_dir, files)
+    except OSError as error:  # e.g. a name too long, a full disk, a read-only directory
+        message = f"cannot write into {out_dir}: {error.strerror}; nothing was written"
+        raise ImportFailed(message) from error
     return paths
+
+
+def _inside(out_dir: Path, name: str) -> Path:
+    """`out_dir / name`, when that is a plain file directly in `out_dir` (defence in depth:
+    module names are identifiers, so this refuses only what a bug would let through)."""
+    target = out_dir / name
+    plain = name not in ("", ".", "..") and "\0" not in name and Path(name).name == name
+    if not plain or target.resolve().parent != out_dir.resolve():
+        raise ImportFailed(f"refusing to write {name!r}: it is not a file directly in {out_dir}")
+    return target
+
+
+def _replace_files(out_dir: Path, files: Mapping[str, str]) -> None:
+    """Every file staged in a hidden directory inside `out_dir`, then renamed into place; the
+    files it replaces are kept aside until all are in, and put back if a rename fails."""
+    staging = Path(tempfile.mkdtemp(prefix=".import-new-", dir=out_dir))
+    kept = Path(tempfile.mkdtemp(prefix=".import-old-", dir=out_dir))
+    done: list[tuple[Path, Path | None]] = []  # (target, where its old content went)
+    try:
+        for name, text in files.items():
+            (staging / name).write_bytes(text.encode("utf-8"))
+        for name in files:
+            target, old = out_dir / name, None
+            if target.exists():
+                old = kept / name
+                target.rename(old)
+            done.append((target, old))
+            (staging / name).rename(target)
+    except BaseException:
+        for target, old in reversed(done):
+            target.unlink(missing_ok=True)
+            if old is not None:
+                old.rename(target)
+        raise
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+        shutil.rmtree(kept, ignore_errors=True)
 
 
 def ruff_executable() -> str | None:

@@ -8,8 +8,10 @@ code that builds them in one step, so the two cannot drift apart. Layout is a si
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from itertools import accumulate
 from typing import Any
 
 __all__ = [
@@ -31,28 +33,54 @@ _INDENT = 4
 _CHUNK_MIN = 30
 
 
+_ESCAPES = {"\\": "\\\\", "\n": "\\n", "\t": "\\t", "\r": "\\r"}
+
+
+def _escaped(char: str, quote_char: str) -> str:
+    """`char` as it is written inside a literal quoted with `quote_char`."""
+    if char == quote_char:
+        return "\\" + char
+    if " " <= char <= "~" and char != "\\":
+        return char
+    # ascii() escapes the rest, non-ASCII included: ruff flags characters that look like
+    # ASCII ones (RUF001), e.g. U+2019.
+    return _ESCAPES.get(char) or ascii(char)[1:-1]
+
+
+class _Escapes(dict[int, str]):
+    """A `str.translate` table for one quote character, filled as characters turn up: after
+    the first of each, a character costs one lookup in C, so a 1 MB value takes
+    milliseconds (the importer quotes each string once per node that encloses it)."""
+
+    def __init__(self, quote_char: str) -> None:
+        super().__init__()
+        self.quote_char = quote_char
+
+    def __missing__(self, code: int) -> str:
+        escaped = self[code] = _escaped(chr(code), self.quote_char)
+        return escaped
+
+
+class _Widths(dict[int, str]):
+    """A `str.translate` table from a character to chr(its width in a double-quoted
+    literal): the widths of a whole line in one C pass, as the bytes of the result."""
+
+    def __missing__(self, code: int) -> str:
+        width = self[code] = chr(len(_escaped(chr(code), '"')))
+        return width
+
+
+_TABLES: dict[str, _Escapes] = {}
+_WIDTHS = _Widths()
+
+
 def quote(text: str, quote_char: str | None = None) -> str:
     """A Python string literal for `text`: double quotes unless the text has some and no
     single ones (ruff format's preference), or as told."""
     if quote_char is None:
         quote_char = "'" if '"' in text and "'" not in text else '"'
-    out = [quote_char]
-    for char in text:
-        if char in ("\\", quote_char):
-            out.append("\\" + char)
-        elif char == "\n":
-            out.append("\\n")
-        elif char == "\t":
-            out.append("\\t")
-        elif char == "\r":
-            out.append("\\r")
-        elif not char.isprintable() or not char.isascii():
-            # Escaped: ruff flags characters that look like ASCII ones (RUF001), e.g. U+2019.
-            out.append(ascii(char)[1:-1])
-        else:
-            out.append(char)
-    out.append(quote_char)
-    return "".join(out)
+    table = _TABLES.get(quote_char) or _TABLES.setdefault(quote_char, _Escapes(quote_char))
+    return quote_char + text.translate(table) + quote_char
 
 
 class Node(ABC):
@@ -99,26 +127,31 @@ class Atom(Node):
 
 def _chunks(text: str, size: int) -> list[str]:
     """`text` cut after newlines and, where its literal is still wider than `size`, after
-    the last space that fits (anywhere when there is none)."""
+    the last space that fits (anywhere when there is none).
+
+    Linear in the length of `text`: the widths of the line's characters are summed once and
+    each piece is found by a binary search in the sums (re-quoting the rest of the line for
+    every piece made a 400,000-character value take minutes)."""
     pieces: list[str] = []
     for line in text.splitlines(keepends=True):
-        while len(quote(line, '"')) - 2 > size:
-            cut = _fitting(line, size)
-            pieces.append(line[:cut])
-            line = line[cut:]
-        if line:
-            pieces.append(line)
+        width = _prefix_widths(line)  # width[i]: columns of line[:i] inside double quotes
+        start, length = 0, len(line)
+        while width[length] - width[start] > size:
+            # The most characters from `start` that fit: line[start:end].
+            end = bisect_right(width, width[start] + size, start, length) - 1
+            space = line.rfind(" ", start, end)
+            cut = space + 1 if space >= 0 else max(end, start + 1)
+            pieces.append(line[start:cut])
+            start = cut
+        if start < length:
+            pieces.append(line[start:])
     return pieces
 
 
-def _fitting(line: str, size: int) -> int:
-    """How many characters of `line` fit in `size` columns once quoted; at a space if any."""
-    width, end = 0, 0
-    while end < len(line) and width + len(quote(line[end], '"')) - 2 <= size:
-        width += len(quote(line[end], '"')) - 2
-        end += 1
-    space = line.rfind(" ", 0, end) + 1
-    return space or max(end, 1)
+def _prefix_widths(line: str) -> list[int]:
+    """Running totals of how many columns each character of `line` takes in a double-quoted
+    literal (1 for most, 2 for `\\n` or `\\"`, up to 10 for `\\U0001f600`)."""
+    return [0, *accumulate(line.translate(_WIDTHS).encode("latin-1"))]
 
 
 def _chunk_size(indent: int) -> int:

@@ -7,15 +7,16 @@ the parsed JSON and only classifies it, the way `deploy-dsl validate` does: an o
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from deploy_dsl.errors import DeployDslError
+from deploy_dsl.workspace.json_files import read_json_file
+from deploy_dsl.workspace.loader import LoadError
 
-__all__ = ["ImportFailed", "Source", "Sources", "read_sources", "walk"]
+__all__ = ["ImportFailed", "Source", "Sources", "nesting", "read_sources", "walk"]
 
 
 class ImportFailed(DeployDslError):
@@ -40,20 +41,14 @@ class Sources:
     taskdefs: list[Source] = field(default_factory=list)
 
 
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")
-
-
 def read_sources(paths: list[Path]) -> Sources:
     """Workflows and task definitions from files holding one object or a list of them."""
     sources = Sources()
     for path in paths:
         try:
-            data = json.loads(path.read_text(encoding="utf-8"), parse_constant=_reject_constant)
-        except OSError as error:
-            raise ImportFailed(f"{path}: cannot read: {error.strerror}") from error
-        except ValueError as error:
-            raise ImportFailed(f"{path}: not JSON: {error}") from error
+            data = read_json_file(path)
+        except LoadError as error:
+            raise ImportFailed(str(error)) from error
         items = data if isinstance(data, list) else [data]
         for index, item in enumerate(items):
             origin = f"{path.name}#/{index}" if isinstance(data, list) else path.name
@@ -70,11 +65,32 @@ def walk(tasks: Any) -> Iterator[dict[str, Any]]:
         if not isinstance(task, dict):
             continue
         yield task
-        cases = task.get("decisionCases")
-        for branch in cases.values() if isinstance(cases, dict) else []:
+        for branch in _branches(task):
             yield from walk(branch)
-        yield from walk(task.get("defaultCase"))
-        forks = task.get("forkTasks")
-        for branch in forks if isinstance(forks, list) else []:
-            yield from walk(branch)
-        yield from walk(task.get("loopOver"))
+
+
+def nesting(tasks: Any) -> int:
+    """How deep the task lists of a raw task list nest (see MAX_NESTING): 1 for a flat list,
+    one more for each SWITCH case, fork branch or DO_WHILE body, as the validator counts.
+    Walked with a stack of its own, so it measures any depth without recursing."""
+    deepest = 0
+    stack: list[tuple[Any, int]] = [(tasks, 1)]
+    while stack:
+        branch, level = stack.pop()
+        if not isinstance(branch, list):
+            continue
+        deepest = max(deepest, level)
+        for task in branch:
+            if isinstance(task, dict):
+                stack.extend((child, level + 1) for child in _branches(task))
+    return deepest
+
+
+def _branches(task: dict[str, Any]) -> Iterator[Any]:
+    """The task lists a task holds: SWITCH cases and default, fork branches, a loop body."""
+    cases = task.get("decisionCases")
+    yield from cases.values() if isinstance(cases, dict) else ()
+    yield task.get("defaultCase")
+    forks = task.get("forkTasks")
+    yield from forks if isinstance(forks, list) else ()
+    yield task.get("loopOver")

@@ -17,9 +17,11 @@ from deploy_dsl.importer.module import DSL_NAMES, Block, ModuleText
 from deploy_dsl.importer.names import Namespace, pascal_case
 from deploy_dsl.importer.pycode import WIDTH, Atom, Call, ListNode, Node, Statement, Str, literal
 from deploy_dsl.importer.refs import Scope, parse_path
-from deploy_dsl.importer.sources import ImportFailed, Source, walk
+from deploy_dsl.importer.sources import ImportFailed, Source, nesting, walk
 from deploy_dsl.importer.targets import Catalog, ModuleEntry, Targets, called_workflows
 from deploy_dsl.importer.tasks import TaskImporter
+from deploy_dsl.limits import MAX_NESTING
+from deploy_dsl.tasks import LocatedError
 from deploy_dsl.wire import WorkflowDef, dump
 from deploy_dsl.workflow import ExternalWorkflow, Workflow
 
@@ -94,6 +96,11 @@ class _WorkflowImport:
         tasks = self.data.get("tasks")
         if not isinstance(tasks, list) or not tasks:
             raise ImportFailed(f"{self.origin}: the workflow has no tasks")
+        depth = nesting(tasks)
+        if depth > MAX_NESTING:  # the task importer recurses once per level
+            raise ImportFailed(
+                f"{self.origin}: tasks nested {depth} levels deep, over the limit of {MAX_NESTING}"
+            )
         unknown = [key for key in self.data if key not in KNOWN_FIELDS]
         if unknown:
             self.warn(f"unknown field(s) {', '.join(unknown)} carried through in extra=")
@@ -202,7 +209,7 @@ class _WorkflowImport:
             wire = dump(workflow.compile(OPTIONS).definition)
         except (DefinitionError, ValidationError, TypeError) as error:
             raise ImportFailed(
-                f"{self.origin}: workflow {name!r} cannot be built: {error}"
+                f"{self.origin}: workflow {name!r} cannot be built: {_one_line(error, name)}"
             ) from error
         return Call("Workflow", [Str(name)], kwargs, workflow), wire
 
@@ -232,6 +239,22 @@ class _WorkflowImport:
                 reference = f"{ref_name} = {function}({model.class_name})"
                 head.append(Block(reference, frozenset({function})))
         return head
+
+
+def _one_line(error: Exception, name: str) -> str:
+    """What went wrong, on one line: pydantic's own report spans several per field. Where the
+    builder says the workflow was written is no use here (the importer wrote it)."""
+    if isinstance(error, LocatedError):
+        message = str(error).removeprefix(f"{error.where}: ") if error.where else str(error)
+        return message.removeprefix(f"workflow {name!r}: ")
+    if isinstance(error, ValidationError):
+        problems = [
+            f"{'.'.join(str(part) for part in item['loc']) or 'value'}: {item['msg']}"
+            for item in error.errors(include_url=False)
+        ]
+        more = f" (and {len(problems) - 3} more)" if len(problems) > 3 else ""
+        return "; ".join(problems[:3]) + more
+    return " ".join(str(error).split())
 
 
 def _class_atom(model: Model) -> Atom:

@@ -7,6 +7,7 @@ from pathlib import Path
 from deploy_dsl.local import jar as server_jar
 from deploy_dsl.local.java import find_java
 from deploy_dsl.local.layout import HOST, Layout, Progress
+from deploy_dsl.local.recovery import release_taken_work
 
 __all__ = ["JVM_OPTIONS", "conductor_argv", "render_properties"]
 
@@ -32,9 +33,27 @@ def render_properties(port: int, database: Path) -> str:
         # Not used by deploy workflows: fewer beans and pollers (the scheduler is on by default).
         "conductor.integrations.ai.enabled": "false",
         "conductor.scheduler.enabled": "false",
-        # HTTP and other system tasks are queued and polled; 50 ms is the 3.32 default, pinned
-        # because older defaults were slower (10 ms measured no faster: ~80 ms queue-to-start).
-        "conductor.app.systemTaskWorkerPollInterval": "50ms",
+        # Latency. HTTP tasks are always queued and polled (AsyncSystemTaskExecutor); measured
+        # together on 2 cores: deploy 2.11 s -> 1.24 s median, 3x10 pipeline 18.4 s -> 7.3 s,
+        # HTTP queue wait 0.35 s -> 0.03 s per task; idle CPU 6 % -> 15 % of a core.
+        # - One JDBC connection: SQLite serialises writers anyway, and with more the DAOs race
+        #   into SQLITE_BUSY and back off (CustomRetryPolicy, up to seconds). Only then do more
+        #   system-task threads help instead of hurt.
+        "spring.datasource.hikari.maximum-pool-size": "1",
+        # - 20 threads for system tasks (default 4): an HTTP call blocks its thread, the 503
+        #   Retry-After of the provisioning wait included.
+        "conductor.app.systemTaskWorkerThreadCount": "20",
+        # - Do not hold a poll open waiting for a message (SqliteQueueDAO.pollMessages waits
+        #   100-200 ms), and poll every 10 ms.
+        "conductor.app.systemTaskQueuePopTimeout": "0",
+        "conductor.app.systemTaskWorkerPollInterval": "10ms",
+        "conductor.app.sweeper.queuePopTimeout": "0",
+        # Recovery. Re-decide every running workflow at most 15 s after its last decide
+        # (ExecutorUtils.computePostpone caps postpones at this; default 3600 s), so one whose
+        # wake-up was lost in a crash is picked up again. With the TaskDefs' pollTimeoutSeconds
+        # and RETRY, and the queue reset before start (see recovery.py), a SIGKILLed pipeline
+        # resumed about 10 s after the server was healthy again.
+        "conductor.app.maxPostponeDurationSeconds": "15",
     }
     lines = ["# Written by deploy-dsl `server up` on each start; edits are overwritten."]
     lines += [f"{key}={_escape_property(value)}" for key, value in values.items()]
@@ -48,9 +67,13 @@ def conductor_argv(layout: Layout, port: int, progress: Progress) -> list[str]:
     progress(f"conductor: Java {java.major} from {java.source}: {java.path}")
     jar = server_jar.launcher(java.path, jar, layout.cache_dir, progress)
     layout.conductor_dir.mkdir(parents=True, exist_ok=True)
-    layout.properties_file.write_text(
-        render_properties(port, layout.conductor_dir / "conductor.db"), encoding="utf-8"
-    )
+    database = layout.conductor_dir / "conductor.db"
+    released = release_taken_work(database)
+    if released:
+        progress(
+            f"conductor: {released} queued message(s) a stopped server had taken are queued again"
+        )
+    layout.properties_file.write_text(render_properties(port, database), encoding="utf-8")
     progress(f"conductor: starting {jar.name} on port {port}")
     return [
         str(java.path),

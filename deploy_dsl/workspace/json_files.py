@@ -9,10 +9,11 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from deploy_dsl.limits import MAX_JSON_DEPTH, json_pointer, too_deep
 from deploy_dsl.wire import TaskDef, WorkflowDef
 from deploy_dsl.workspace.loader import LoadError
 
-__all__ = ["JsonDefinitions", "load_json_files"]
+__all__ = ["JsonDefinitions", "load_json_files", "read_json_file"]
 
 
 @dataclass
@@ -30,17 +31,65 @@ def load_json_files(paths: list[Path]) -> JsonDefinitions:
     """
     loaded = JsonDefinitions()
     for path in paths:
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except OSError as error:
-            raise LoadError(f"{path}: cannot read: {error.strerror}") from error
-        except json.JSONDecodeError as error:
-            raise LoadError(f"{path}:{error.lineno}: not JSON: {error.msg}") from error
+        data = read_json_file(path)
         items = data if isinstance(data, list) else [data]
         for index, item in enumerate(items):
             pointer = f"{path}#/{index}" if isinstance(data, list) else f"{path}#"
             _load_item(loaded, item, pointer)
     return loaded
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def read_json_file(path: Path) -> Any:
+    """The parsed content of a JSON file, or a LoadError whose one-line message says what is
+    wrong and where: unreadable, not UTF-8, not JSON (`NaN` and `Infinity` included: Python
+    reads them, JSON and the server do not), nested deeper than MAX_JSON_DEPTH, which
+    everything downstream (models, validation, the importer) could not walk, or holding a
+    lone surrogate (`"\\ud800"`), which could not be printed or written."""
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        raise LoadError(f"{path}: cannot read: {error.strerror}") from error
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        byte = raw[error.start]
+        raise LoadError(
+            f"{path}: not UTF-8 text (byte 0x{byte:02x} at offset {error.start})"
+        ) from error
+    data = _parse(path, text)
+    _check_usable(path, data)
+    return data
+
+
+def _parse(path: Path, text: str) -> Any:
+    try:
+        return json.loads(text, parse_constant=_reject_constant)
+    except json.JSONDecodeError as error:
+        raise LoadError(f"{path}:{error.lineno}: not JSON: {error.msg}") from error
+    except ValueError as error:  # from _reject_constant
+        raise LoadError(f"{path}: not JSON: {error}") from error
+    except RecursionError:  # Python's parser gives up near 1000 levels
+        raise LoadError(f"{path}: JSON nested deeper than {MAX_JSON_DEPTH} levels") from None
+
+
+def _check_usable(path: Path, data: Any) -> None:
+    where = too_deep(data)
+    if where is not None:
+        raise LoadError(
+            f"{path}: JSON nested deeper than {MAX_JSON_DEPTH} levels at {json_pointer(where)}"
+        )
+    try:  # the C encoder finds a lone surrogate in any key or value, fast
+        json.dumps(data, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError as error:
+        code = ord(error.object[error.start])
+        raise LoadError(
+            f"{path}: a string holds \\u{code:04x}, half of a surrogate pair, which no UTF-8 "
+            "text (a terminal, a file, the server) can carry"
+        ) from None
 
 
 def _load_item(loaded: JsonDefinitions, item: Any, pointer: str) -> None:

@@ -357,7 +357,7 @@ def test_task_definitions_keep_every_field(tmp_path: Path) -> None:
 def test_unreadable_input_is_an_error(tmp_path: Path) -> None:
     broken = tmp_path / "broken.json"
     broken.write_text("{not json")
-    with pytest.raises(ImportFailed, match=r"broken\.json: not JSON"):
+    with pytest.raises(ImportFailed, match=r"broken\.json:1: not JSON"):
         import_files([broken])
 
 

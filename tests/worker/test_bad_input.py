@@ -89,6 +89,14 @@ def test_wrong_method(worker: Worker) -> None:
     _assert_json_error(post_to_get.status, post_to_get.json, 405)
 
 
+def test_options_answers_json(worker: Worker) -> None:
+    # Flask's own answer was an empty text/html body (found by tests/fuzz).
+    reply = worker.request("OPTIONS", "/create_infrastructure")
+    assert reply.status == 200
+    assert reply.json == {"allowed": ["OPTIONS", "POST"]}
+    assert reply.headers["Allow"] == "OPTIONS, POST"
+
+
 def test_oversized_body(worker: Worker) -> None:
     body = json.dumps(VALID | {"padding": "x" * MAX_BODY_BYTES}).encode()
     reply = worker.request("POST", "/create_infrastructure", body, JSON)

@@ -81,7 +81,11 @@ def test_every_answer_matches_the_contract(worker: Worker, new_deployment: NewDe
         "notify_failure",
     )  # fmt: skip
     assert _deploy(checked, new_deployment("svc-"), finalize) == "success"
-    assert _deploy(checked, new_deployment("bad-"), rollback) == "failure"
+    rolled_back = new_deployment("bad-")
+    assert _deploy(checked, rolled_back, rollback) == "failure"
+    assert checked.post("deployment_status", rolled_back).json["needsRollback"] is False
+    unknown = checked.post("deployment_status", new_deployment("svc-")).json
+    assert (unknown["known"], unknown["needsRollback"]) == (False, False)
 
     # Refusals: a step before its deployment exists, finalizing an unhealthy one, an injected
     # fault, a missing field, a body that is not JSON, an unknown step.

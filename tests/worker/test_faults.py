@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import time
 from collections.abc import Callable
@@ -134,3 +135,31 @@ def test_headers_replace_only_their_own_option() -> None:
     assert fault_for_request(configured, None, None) == configured
     assert fault_for_request(configured, "1", None) == FaultSpec(fail=1, delay=0.2)
     assert fault_for_request(configured, None, "0") == FaultSpec(fail=3, delay=0.0)
+
+
+def _put(worker: Worker, path: str, payload: object) -> tuple[int, object]:
+    reply = worker.request(
+        "PUT", path, json.dumps(payload).encode(), {"Content-Type": "application/json"}
+    )
+    return reply.status, reply.json
+
+
+def test_a_fault_set_for_a_scope_fails_only_its_deployments(
+    worker: Worker, new_deployment: NewDeployment
+) -> None:
+    doomed, other = new_deployment("svc-doomed-"), new_deployment("svc-other-")
+    status, answer = _put(worker, f"/faults/{doomed['scope']}/create_infrastructure", {"fail": 2})
+    assert (status, answer) == (200, {"scope": doomed["scope"], "step": "create_infrastructure",
+                                      "fail": 2})  # fmt: skip
+    statuses = [worker.post("create_infrastructure", doomed).status for _ in range(3)]
+    assert statuses == [503, 503, 200]
+    assert worker.post("create_infrastructure", other).status == 200
+    cleared = worker.request("DELETE", f"/faults/{doomed['scope']}")
+    assert cleared.json == {"scope": doomed["scope"], "cleared": 1}
+
+
+def test_a_scope_fault_names_a_real_step_and_a_count(worker: Worker) -> None:
+    status, answer = _put(worker, "/faults/svc-x/no_such_step", {"fail": 1})
+    assert status == 404 and "no_such_step" in str(answer)
+    status, answer = _put(worker, "/faults/svc-x/swap_traffic", {"fail": -1})
+    assert status == 422 and "fail" in str(answer)

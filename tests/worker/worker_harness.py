@@ -85,6 +85,22 @@ class Worker:
         return infrastructure_id
 
 
+def read_reply(sock: socket.socket) -> Reply:
+    """One HTTP answer read from a raw socket (the connection may stay open)."""
+    response = http.client.HTTPResponse(sock)
+    response.begin()
+    text = response.read().decode()
+    return Reply(response.status, response.headers, text)
+
+
+def raw_request(port: int, data: bytes, timeout: float = 15) -> Reply:
+    """Sends `data` as it is on a new connection and reads the answer: for the requests that
+    http.client will not send (bad chunk sizes, half bodies)."""
+    with socket.create_connection((HOST, port), timeout=timeout) as sock:
+        sock.sendall(data)
+        return read_reply(sock)
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind((HOST, 0))
