@@ -156,28 +156,36 @@ CREATE TABLE IF NOT EXISTS locks (
 """
 
 
-def test_the_keeper_releases_only_what_was_reserved_before_its_window(
-    postgres: PostgresServer,
-) -> None:
-    """Rows as PostgresQueueDAO leaves them (setUnackTimeout: deliver_on = now + offset) and
-    locks as PostgresLockDAO does (lease_expiration = now + lease); the columns are those of
-    Conductor's migrations (tests/e2e/cluster checks the real tables)."""
+def _queue(postgres: PostgresServer, rows: dict[str, tuple[str, bool, int, int]]) -> None:
+    """Rows as PostgresQueueDAO leaves them: setUnackTimeout sets deliver_on = now + offset."""
     postgres.query(KEEPER_TABLES)
     postgres.query("DELETE FROM queue_message; DELETE FROM locks")
-    rows = {
-        # (popped, offset seconds, reserved that many seconds ago)
-        "dead-nodes-http-call": (True, 3600, 30),
-        "live-nodes-http-call": (True, 3600, 5),
-        "popped-never-reserved": (True, 0, 40),
-        "parked-decider-row": (True, 901, 2),
-        "waiting-not-popped": (False, 0, 300),
-    }
-    for message, (popped, offset, ago) in rows.items():
+    for message, (queue, popped, offset, ago) in rows.items():
         postgres.query(
             "INSERT INTO queue_message (deliver_on, queue_name, message_id, popped,"
             f" offset_time_seconds) VALUES (current_timestamp + interval '{offset - ago} seconds',"
-            f" 'HTTP', '{message}', {str(popped).lower()}, {offset})"
+            f" '{queue}', '{message}', {str(popped).lower()}, {offset})"
         )
+
+
+def test_the_keeper_releases_only_what_was_reserved_before_its_windows(
+    postgres: PostgresServer,
+) -> None:
+    """Decider and JOIN rows and locks taken more than 20 s ago, task rows more than 60 s ago;
+    the columns are those of Conductor's migrations (tests/e2e/cluster checks the real ones)."""
+    _queue(
+        postgres,
+        {
+            # (queue, popped, offset seconds, reserved that many seconds ago)
+            "dead-nodes-old-http-call": ("HTTP", True, 3600, 70),
+            "dead-nodes-recent-http-call": ("HTTP", True, 3600, 30),
+            "live-nodes-http-call": ("HTTP", True, 3600, 5),
+            "dead-nodes-decide": ("_deciderQueue", True, 0, 40),
+            "dead-nodes-join": ("JOIN", True, 3600, 25),
+            "parked-decider-row": ("_deciderQueue", True, 60, 2),
+            "waiting-not-popped": ("HTTP", False, 0, 300),
+        },
+    )
     lease = LOCK_LEASE_MS // 1000
     for lock, ago in (("taken-30s-ago", 30), ("taken-2s-ago", 2)):
         postgres.query(
@@ -185,18 +193,20 @@ def test_the_keeper_releases_only_what_was_reserved_before_its_window(
             f" ('{lock}', current_timestamp + interval '{lease - ago} seconds')"
         )
 
-    released = release_stale_work(postgres, older_than=20)
+    released = release_stale_work(postgres, internal_after=20, task_after=60)  # any windows
 
-    assert (released.messages, released.queues, released.locks) == (2, "HTTP", 1)
+    assert (released.messages, released.queues, released.locks) == (3, "HTTP,JOIN,_deciderQueue", 1)
     state = postgres.query(
         "SELECT message_id, popped, deliver_on <= current_timestamp FROM queue_message"
         " ORDER BY message_id"
     )
     assert dict(line.split("|", 1) for line in state.split()) == {
-        "dead-nodes-http-call": "f|t",  # deliverable now
+        "dead-nodes-old-http-call": "f|t",  # deliverable now
+        "dead-nodes-recent-http-call": "t|f",  # a decide may retry it first (poll timeout)
         "live-nodes-http-call": "t|f",
+        "dead-nodes-decide": "f|t",
+        "dead-nodes-join": "f|t",
         "parked-decider-row": "t|f",
-        "popped-never-reserved": "f|t",
         "waiting-not-popped": "f|t",
     }
     assert postgres.query("SELECT lock_id FROM locks").split() == ["taken-2s-ago"]
@@ -207,13 +217,7 @@ def test_up_releases_the_work_of_a_node_that_died_unwatched(
 ) -> None:
     """A node whose pid file outlived it died without `server down`; if the keeper was not
     running then, `server up` releases what it held before starting it again."""
-    postgres.query(KEEPER_TABLES)
-    postgres.query("DELETE FROM queue_message; DELETE FROM locks")
-    postgres.query(
-        "INSERT INTO queue_message (deliver_on, queue_name, message_id, popped,"
-        " offset_time_seconds) VALUES (current_timestamp + interval '3500 seconds', 'HTTP',"
-        " 'held-by-the-dead', true, 3600)"
-    )
+    _queue(postgres, {"held-by-the-dead": ("HTTP", True, 3600, 100)})
     layout = Layout(tmp_path)
     steps = [cluster._node_step(layout, n, 1, postgres.database(), print, 1) for n in (1, 2)]
     steps[0].service.pid_file.parent.mkdir(parents=True)
@@ -221,8 +225,7 @@ def test_up_releases_the_work_of_a_node_that_died_unwatched(
     lines: list[str] = []
     cluster._release_for_the_dead(postgres, steps, lines.append)
     assert lines == [
-        "node1: died since the last start; released 1 queue message(s) (HTTP) and 0 lock(s) "
-        "held since before 20s ago"
+        "node1: died since the last start; released 1 queue message(s) (HTTP) and 0 lock(s)"
     ]
     assert postgres.query("SELECT popped FROM queue_message").strip() == "f"
 

@@ -386,11 +386,7 @@ def _release_for_the_dead(
     if not dead:
         return
     released = cluster_keeper.release_stale_work(postgres)
-    progress(
-        f"{', '.join(dead)}: died since the last start; released {released.messages} queue "
-        f"message(s) ({released.queues or 'none'}) and {released.locks} lock(s) held since "
-        f"before {cluster_keeper.RELEASE_AFTER:.0f}s ago"
-    )
+    progress(f"{', '.join(dead)}: died since the last start; {released}")
 
 
 def _start_together(steps: Sequence[_Step], progress: Progress) -> list[str]:

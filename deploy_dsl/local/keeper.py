@@ -13,14 +13,24 @@ late or never (read from the boot jar):
 - A workflow lock the node held (table `locks`) blocks that workflow until its lease ends.
 
 No server property shortens any of these. So the keeper, when it sees a node's process gone
-without `server down` (its pid file is still there), waits RELEASE_AFTER seconds and then
-makes every popped row that was reserved longer ago than that deliverable again, and deletes
-the locks taken longer ago than that. RELEASE_AFTER is longer than any HTTP call of this
-project's definitions can take (connect 2 s + read 10 s), so a live node cannot still be working
-on such a row or lock: what is released was the dead node's, or was parked by a sweep (a
-decider row waiting for its next sweep, which then just comes early). It is at-least-once: a
-call that was in flight on the dead node runs again on a live one. One race remains, the one
-Conductor's own processAllUnacks has: a row a live node popped (long after it was queued) in
+without `server down` (its pid file is still there), releases in two steps, each by how long
+ago a row was reserved (`deliver_on - offset_time_seconds`) or a lock taken:
+
+1. after INTERNAL_AFTER seconds, the decider and JOIN rows and the locks: work of the server
+   itself, which decides again or evaluates again without calling anyone. The decides come at
+   once, and one that finds a task SCHEDULED for longer than its TaskDef's pollTimeoutSeconds
+   times it out and, with timeoutPolicy RETRY (this project's TaskDefs), schedules it anew:
+   that is how an HTTP call lost with the node is made again, once.
+2. after TASK_AFTER seconds, every task row still held: the calls of tasks without a poll
+   timeout run again. One a decide has already retried is terminal by then, and
+   AsyncSystemTaskExecutor drops it without calling. (Released at once, such a row would be
+   called while the decide's retry is called too: a step run three times.)
+
+Both windows are longer than any call of this project's definitions can take (connect 2 s +
+read 10 s), so a live node cannot still be working on what is released: it was the dead node's,
+or was parked by a sweep (a decider row waiting for its next sweep, which then comes early). It
+is at-least-once: a call that was in flight on the dead node runs again. One race remains, the
+one Conductor's own processAllUnacks has: a row a live node popped (long after it was queued) in
 the milliseconds before it reserves it can be released and popped twice.
 
 `python -m deploy_dsl.local.keeper CLUSTER_DIR --postgres-port N`; it logs one line per event.
@@ -41,9 +51,20 @@ from deploy_dsl.local.node import LOCK_LEASE_MS
 from deploy_dsl.local.postgres import PostgresServer, find_postgres
 from deploy_dsl.local.processes import alive, read_number
 
-__all__ = ["RELEASE_AFTER", "Released", "main", "release_sql", "release_stale_work"]
+__all__ = [
+    "INTERNAL_AFTER",
+    "INTERNAL_QUEUES",
+    "TASK_AFTER",
+    "Released",
+    "main",
+    "release_sql",
+    "release_stale_work",
+]
 
-RELEASE_AFTER = 20.0
+INTERNAL_AFTER = 20.0
+TASK_AFTER = 40.0
+# The queues whose rows are the server's own work: decides, and JOIN evaluations.
+INTERNAL_QUEUES = ("_deciderQueue", "JOIN")
 POLL_EVERY = 0.5
 
 
@@ -53,24 +74,29 @@ class Released:
     queues: str  # the queues they were in, e.g. "HTTP,_deciderQueue"
     locks: int
 
+    def __str__(self) -> str:
+        return (
+            f"released {self.messages} queue message(s) ({self.queues or 'none'}) and "
+            f"{self.locks} lock(s)"
+        )
 
-def release_sql(older_than: float) -> str:
-    """One statement (so one transaction): rows reserved, and locks taken, more than
-    `older_than` seconds ago. A row's reservation time is `deliver_on - offset_time_seconds`:
-    `setUnackTimeout` sets both together (deliver_on = now + offset); a lock's is
-    `lease_expiration - lease` (PostgresLockDAO.acquireFromDb sets now + lease)."""
-    seconds = float(older_than)
-    lease = LOCK_LEASE_MS / 1000
+
+def release_sql(internal_after: float, task_after: float) -> str:
+    """One statement (so one transaction). A row's reservation time is `deliver_on -
+    offset_time_seconds`: `setUnackTimeout` sets both together (deliver_on = now + offset); a
+    lock's is `lease_expiration - lease` (PostgresLockDAO.acquireFromDb sets now + lease)."""
+    internal, task, lease = float(internal_after), float(task_after), LOCK_LEASE_MS / 1000
+    queues = ", ".join(f"'{name}'" for name in INTERNAL_QUEUES)
+    reserved = "deliver_on - make_interval(secs => offset_time_seconds)"
     return (
         "WITH released AS ("
         " UPDATE queue_message SET popped = false, deliver_on = current_timestamp"
-        " WHERE popped"
-        " AND deliver_on - make_interval(secs => offset_time_seconds)"
-        f" < current_timestamp - make_interval(secs => {seconds})"
+        f" WHERE popped AND {reserved} < current_timestamp - make_interval(secs =>"
+        f" CASE WHEN queue_name IN ({queues}) THEN {internal} ELSE {task} END)"
         " RETURNING queue_name),"
         " unlocked AS ("
         " DELETE FROM locks"
-        f" WHERE lease_expiration < current_timestamp + make_interval(secs => {lease - seconds})"
+        f" WHERE lease_expiration < current_timestamp + make_interval(secs => {lease - internal})"
         " RETURNING lock_id)"
         " SELECT (SELECT count(*) FROM released),"
         " (SELECT coalesce(string_agg(DISTINCT queue_name, ','), '') FROM released),"
@@ -78,8 +104,12 @@ def release_sql(older_than: float) -> str:
     )
 
 
-def release_stale_work(postgres: PostgresServer, older_than: float = RELEASE_AFTER) -> Released:
-    row = postgres.query(release_sql(older_than)).strip().split("|")
+def release_stale_work(
+    postgres: PostgresServer,
+    internal_after: float = INTERNAL_AFTER,
+    task_after: float = TASK_AFTER,
+) -> Released:
+    row = postgres.query(release_sql(internal_after, task_after)).strip().split("|")
     return Released(int(row[0]), row[1], int(row[2]))
 
 
@@ -95,8 +125,8 @@ def _node_pids(cluster: Path) -> dict[str, int | None]:
     }
 
 
-def watch(cluster: Path, postgres: PostgresServer, release_after: float) -> None:
-    """Until SIGTERM: note each node that dies, release its work `release_after` s later."""
+def watch(cluster: Path, postgres: PostgresServer) -> None:
+    """Until SIGTERM: note each node that dies, release its work in the two steps."""
     alive_before: dict[str, int] = {}
     due: list[tuple[float, str, int]] = []
     while True:
@@ -107,21 +137,20 @@ def watch(cluster: Path, postgres: PostgresServer, release_after: float) -> None
             elif pid is not None and alive_before.get(name) == pid:
                 # Gone while its pid file stays: it died (`server down` removes the file).
                 del alive_before[name]
-                due.append((now + release_after, name, pid))
-                _log(f"{name} (pid {pid}) died; releasing what it held in {release_after:.0f}s")
+                due += [(now + INTERNAL_AFTER, name, pid), (now + TASK_AFTER, name, pid)]
+                _log(
+                    f"{name} (pid {pid}) died; releasing the decides and locks it held in "
+                    f"{INTERNAL_AFTER:.0f}s, its tasks in {TASK_AFTER:.0f}s"
+                )
         for entry in [d for d in due if d[0] <= now]:
             due.remove(entry)
             _, name, pid = entry
             try:
-                released = release_stale_work(postgres, release_after)
+                released = release_stale_work(postgres)
             except DeployDslError as error:
                 _log(f"could not release {name}'s work: {error}")
                 continue
-            _log(
-                f"released {released.messages} queue message(s) ({released.queues or 'none'}) "
-                f"and {released.locks} lock(s) held since before {release_after:.0f}s ago "
-                f"({name}, pid {pid})"
-            )
+            _log(f"{released} ({name}, pid {pid})")
         time.sleep(POLL_EVERY)
 
 
@@ -129,7 +158,6 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog=f"python -m {__name__}", description=__doc__)
     parser.add_argument("cluster", type=Path, help="the cluster's state directory")
     parser.add_argument("--postgres-port", type=int, required=True)
-    parser.add_argument("--release-after", type=float, default=RELEASE_AFTER)
     args = parser.parse_args(argv)
     postgres = PostgresServer(
         find_postgres(),
@@ -143,8 +171,8 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(0)
 
     signal.signal(signal.SIGTERM, stop)
-    _log(f"watching {args.cluster} (release after {args.release_after:.0f}s)")
-    watch(args.cluster, postgres, args.release_after)
+    _log(f"watching {args.cluster}")
+    watch(args.cluster, postgres)
 
 
 if __name__ == "__main__":
