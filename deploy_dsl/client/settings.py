@@ -4,8 +4,9 @@
 Every command that talks to a server, `server up`, the demo and the tests read these, so the URL
 a client uses and the port `server up` listens on cannot drift apart. Names are the seed's
 (CONDUCTOR_BASE_URL, ORKES_*, WORKER_BASE_URL) plus CONDUCTOR_PORT / WORKER_PORT for the local
-stack; the SDK's own CONDUCTOR_SERVER_URL / CONDUCTOR_AUTH_KEY / CONDUCTOR_AUTH_SECRET are
-honoured too. `build` never reads these: build/ must be the same on every machine.
+stack and CLUSTER_*_PORT for the local cluster (`server up --backend postgres`); the SDK's own
+CONDUCTOR_SERVER_URL / CONDUCTOR_AUTH_KEY / CONDUCTOR_AUTH_SECRET are honoured too. `build` never
+reads these: build/ must be the same on every machine.
 """
 
 from __future__ import annotations
@@ -15,13 +16,24 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pydantic import AliasChoices, Field, SecretStr, ValidationError, model_validator
+from pydantic import (
+    AliasChoices,
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from deploy_dsl.errors import DeployDslError
 from deploy_dsl.tasks import DEFAULT_WORKER_BASE_URL, CompileOptions
 
 __all__ = [
+    "DEFAULT_CLUSTER_CONDUCTOR_PORT",
+    "DEFAULT_CLUSTER_POSTGRES_PORT",
+    "DEFAULT_CLUSTER_WORKER_PORT",
     "DEFAULT_CONDUCTOR_PORT",
     "DEFAULT_WORKER_PORT",
     "Connection",
@@ -34,6 +46,12 @@ __all__ = [
 DEFAULT_CONDUCTOR_PORT = 8080
 # build/ calls the worker at the core's default URL; the local worker listens there by default.
 DEFAULT_WORKER_PORT = urllib.parse.urlsplit(DEFAULT_WORKER_BASE_URL).port or 80
+# The local cluster's own ports, clear of the single node's 8080 and 3000 (and of a system
+# PostgreSQL's 5432), so both stacks can run side by side: node k listens on 8180 + k - 1.
+DEFAULT_CLUSTER_CONDUCTOR_PORT = 8180
+DEFAULT_CLUSTER_WORKER_PORT = 3180
+DEFAULT_CLUSTER_POSTGRES_PORT = 15432
+_SDK_CREDENTIAL_NAMES = {"orkes_key": "CONDUCTOR_AUTH_KEY", "orkes_secret": "CONDUCTOR_AUTH_SECRET"}
 LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 
 
@@ -59,6 +77,33 @@ class Settings(BaseSettings):
     )
     worker_base_url: str | None = Field(default=None, validation_alias="WORKER_BASE_URL")
     worker_port: int | None = Field(default=None, ge=1, le=65535, validation_alias="WORKER_PORT")
+    cluster_conductor_port: int = Field(
+        default=DEFAULT_CLUSTER_CONDUCTOR_PORT,
+        ge=1,
+        le=65535,
+        validation_alias="CLUSTER_CONDUCTOR_PORT",
+    )
+    cluster_worker_port: int = Field(
+        default=DEFAULT_CLUSTER_WORKER_PORT, ge=1, le=65535, validation_alias="CLUSTER_WORKER_PORT"
+    )
+    cluster_postgres_port: int = Field(
+        default=DEFAULT_CLUSTER_POSTGRES_PORT,
+        ge=1,
+        le=65535,
+        validation_alias="CLUSTER_POSTGRES_PORT",
+    )
+
+    @field_validator("orkes_key", "orkes_secret")
+    @classmethod
+    def _credentials_not_blank(
+        cls, value: SecretStr | None, info: ValidationInfo
+    ) -> SecretStr | None:
+        # Set but empty (`ORKES_SECRET=` in a file, an unset CI secret) is a mistake, not a
+        # request for no authentication: refused here, before any request goes out.
+        if value is not None and not value.get_secret_value().strip():
+            sdk_name = _SDK_CREDENTIAL_NAMES[info.field_name or ""]
+            raise ValueError(f"is set but empty (here or as {sdk_name})")
+        return value
 
     @model_validator(mode="after")
     def _ports_agree_with_urls(self) -> Settings:
