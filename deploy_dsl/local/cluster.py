@@ -32,20 +32,20 @@ from deploy_dsl.local.stack import (
     WORKER_APP,
     WORKER_START_TIMEOUT,
     ProcessStatus,
-    _check_worker_sources,
-    _forget,
-    _healthy,
-    _live_pid,
-    _locked,
-    _port_open,
-    _require_free_port,
-    _running_port,
-    _Service,
-    _start,
-    _Step,
-    _stop,
-    _url,
-    _wait_healthy,
+    Service,
+    StartStep,
+    check_worker_sources,
+    forget_pid,
+    healthy,
+    live_pid,
+    local_url,
+    locked,
+    port_open,
+    require_free_port,
+    running_port,
+    start_service,
+    stop_service,
+    wait_healthy,
 )
 
 __all__ = [
@@ -127,26 +127,26 @@ def _node_dir(layout: Layout, number: int) -> Path:
     return cluster_dir(layout) / f"node{number}"
 
 
-def _part(name: str, files: Path, marker: str, port_env: str = "") -> _Service:
+def _part(name: str, files: Path, marker: str, port_env: str = "") -> Service:
     """A process recorded as `files`.pid / `files`.log (and `files`.port)."""
     pid_file, log_file = files.with_name(files.name + ".pid"), files.with_name(files.name + ".log")
-    return _Service(name, pid_file, log_file, marker=marker, port_env=port_env)
+    return Service(name, pid_file, log_file, marker=marker, port_env=port_env)
 
 
-def _node(layout: Layout, number: int) -> _Service:
+def _node(layout: Layout, number: int) -> Service:
     here = _node_dir(layout, number)
     marker = f"--spring.config.additional-location=file:{here / 'conductor.properties'}"
     return _part(f"node{number}", here / "server", marker, "CLUSTER_CONDUCTOR_PORT")
 
 
-def _worker(layout: Layout) -> _Service:
+def _worker(layout: Layout) -> Service:
     here = cluster_dir(layout)
     # Its own state directory on its command line: never mistaken for the single stack's.
     marker = f"--env WORKER_STATE_DIR={here / 'worker'} {WORKER_APP}"
     return _part("worker", here / "worker", marker, "CLUSTER_WORKER_PORT")
 
 
-def _keeper(layout: Layout) -> _Service:
+def _keeper(layout: Layout) -> Service:
     here = cluster_dir(layout)
     return _part("keeper", here / "keeper", f"-m {cluster_keeper.__name__} {here}")
 
@@ -178,8 +178,8 @@ def up(
     """
     layout = layout or Layout()
     ports.check(nodes)
-    _check_worker_sources(layout)
-    with _locked(layout, progress):
+    check_worker_sources(layout)
+    with locked(layout, progress):
         extra = [n for n in _running_nodes(layout) if n > nodes]
         if extra:
             raise LocalServerError(
@@ -198,12 +198,12 @@ def up(
             ]
             worker = _worker_step(layout, ports.worker)
             _release_for_the_dead(postgres, node_steps, progress)
-            pending = [s for s in [*node_steps, worker] if _running_port(s, progress) is None]
+            pending = [s for s in [*node_steps, worker] if running_port(s, progress) is None]
             for step in pending:
-                _require_free_port(step)
+                require_free_port(step)
             started += _start_together([s for s in pending if s is not worker], progress)
             if worker in pending:
-                _start(worker, progress)
+                start_service(worker, progress)
                 started.append(worker.service.name)
             if _ensure_keeper(layout, ports, progress):
                 started.append("keeper")
@@ -212,8 +212,8 @@ def up(
                 _stop_part(layout, name, ports.postgres, progress)
             raise
     urls = ClusterUrls(
-        tuple(_url(ports.node(n)) for n in range(1, nodes + 1)),
-        _url(ports.worker),
+        tuple(local_url(ports.node(n)) for n in range(1, nodes + 1)),
+        local_url(ports.worker),
         database.display_url,
         env_file(layout),
     )
@@ -224,7 +224,7 @@ def up(
 def down(progress: Progress = _quiet, *, layout: Layout | None = None) -> bool:
     """Stop the keeper, the worker, every node, then PostgreSQL; True if anything ran."""
     layout = layout or Layout()
-    with _locked(layout, progress):
+    with locked(layout, progress):
         names = ["keeper", "worker", *(f"node{n}" for n in _recorded_nodes(layout)), "postgres"]
         return any([_stop_part(layout, name, None, progress) for name in names])
 
@@ -237,7 +237,7 @@ def stop(name: str, progress: Progress = _quiet, *, layout: Layout | None = None
         raise LocalServerError(
             f"no such part of the cluster {name!r}: expected one of {sorted(known)}"
         )
-    with _locked(layout, progress):
+    with locked(layout, progress):
         return _stop_part(layout, name, None, progress)
 
 
@@ -272,7 +272,7 @@ def running(layout: Layout | None = None) -> list[str]:
     if _postgres_pid(layout) is not None:
         found.append("postgres")
     found += [f"node{n}" for n in _running_nodes(layout)]
-    found += [s.name for s in (_worker(layout), _keeper(layout)) if _live_pid(s) is not None]
+    found += [s.name for s in (_worker(layout), _keeper(layout)) if live_pid(s) is not None]
     return found
 
 
@@ -300,7 +300,7 @@ def status(ports: ClusterPorts, nodes: int, *, layout: Layout | None = None) -> 
         (_worker(layout), ports.worker),
     ]:
         result.append(_http_status(service, default))
-    keeper_pid = _live_pid(_keeper(layout))
+    keeper_pid = live_pid(_keeper(layout))
     result.append(
         ProcessStatus(
             "keeper", keeper_pid, "(no port)", keeper_pid is not None, _keeper(layout).log_file
@@ -329,7 +329,7 @@ def _ensure_postgres(postgres: PostgresServer, progress: Progress) -> bool:
             )
         progress(f"postgres: already running (pid {pid}, port {postgres.port})")
         return False
-    if _port_open(postgres.port):
+    if port_open(postgres.port):
         raise LocalServerError(
             f"postgres: port {postgres.port} is already in use by a process deploy-dsl did not "
             "start; stop it, or pick another port with CLUSTER_POSTGRES_PORT=N "
@@ -345,7 +345,7 @@ def _ensure_postgres(postgres: PostgresServer, progress: Progress) -> bool:
 
 def _node_step(
     layout: Layout, number: int, port: int, database: Database, progress: Progress, timeout: float
-) -> _Step:
+) -> StartStep:
     service = _node(layout, number)
     here = _node_dir(layout, number)
 
@@ -357,10 +357,10 @@ def _node_step(
         progress(f"{service.name}: starting Conductor on port {port}")
         return spawn(argv, cwd=here, log=service.log_file)
 
-    return _Step(service, port, launch, timeout)
+    return StartStep(service, port, launch, timeout)
 
 
-def _worker_step(layout: Layout, port: int) -> _Step:
+def _worker_step(layout: Layout, port: int) -> StartStep:
     service = _worker(layout)
     state = cluster_dir(layout) / "worker"
 
@@ -370,18 +370,16 @@ def _worker_step(layout: Layout, port: int) -> _Step:
         env = {**os.environ, "WORKER_PORT": str(port), "WORKER_STATE_DIR": str(state)}
         return spawn(argv, cwd=layout.root, log=service.log_file, env=env)
 
-    return _Step(service, port, launch, WORKER_START_TIMEOUT)
+    return StartStep(service, port, launch, WORKER_START_TIMEOUT)
 
 
 def _release_for_the_dead(
-    postgres: PostgresServer, nodes: Sequence[_Step], progress: Progress
+    postgres: PostgresServer, nodes: Sequence[StartStep], progress: Progress
 ) -> None:
     """A node whose pid file outlived it died without `server down`: release what it may have
     held, as the keeper does (which may not have been running to see it die)."""
     dead = [
-        s.service.name
-        for s in nodes
-        if s.service.pid_file.exists() and _live_pid(s.service) is None
+        s.service.name for s in nodes if s.service.pid_file.exists() and live_pid(s.service) is None
     ]
     if not dead:
         return
@@ -389,10 +387,10 @@ def _release_for_the_dead(
     progress(f"{', '.join(dead)}: died since the last start; {released}")
 
 
-def _start_together(steps: Sequence[_Step], progress: Progress) -> list[str]:
+def _start_together(steps: Sequence[StartStep], progress: Progress) -> list[str]:
     """Launch every step, then wait for each: the nodes start side by side. Returns the names
     started; if one fails, all of these are stopped and the error raised."""
-    launched: list[tuple[_Step, int]] = []
+    launched: list[tuple[StartStep, int]] = []
     started = time.monotonic()
     try:
         for step in steps:
@@ -401,23 +399,23 @@ def _start_together(steps: Sequence[_Step], progress: Progress) -> list[str]:
             write_number(step.service.port_file, step.port)
             launched.append((step, pid))
         for step, pid in launched:
-            _wait_healthy(step.service, pid, _url(step.port), progress, step.timeout)
+            wait_healthy(step.service, pid, local_url(step.port), progress, step.timeout)
             progress(
                 f"{step.service.name}: healthy after {time.monotonic() - started:.1f}s "
-                f"(pid {pid}, {_url(step.port)})"
+                f"(pid {pid}, {local_url(step.port)})"
             )
     except BaseException:
         for step, pid in launched:
             if alive(pid):
                 terminate(pid, STOP_TIMEOUT)
-            _forget(step.service)
+            forget_pid(step.service)
         raise
     return [step.service.name for step, _pid in launched]
 
 
 def _ensure_keeper(layout: Layout, ports: ClusterPorts, progress: Progress) -> bool:
     service = _keeper(layout)
-    pid = _live_pid(service)
+    pid = live_pid(service)
     if pid is not None:
         return False
     argv = [sys.executable, "-m", cluster_keeper.__name__, str(cluster_dir(layout))]
@@ -435,7 +433,7 @@ def _stop_part(layout: Layout, name: str, postgres_port: int | None, progress: P
     if name != "postgres":
         services = {"worker": _worker(layout), "keeper": _keeper(layout)}
         service = services.get(name) or _node(layout, int(name.removeprefix("node")))
-        return _stop(service, progress)
+        return stop_service(service, progress)
     postgres = _postgres(layout, postgres_port)
     pid = postgres.pid() if postgres else None
     if postgres is None or pid is None:
@@ -459,14 +457,14 @@ def _postgres_pid(layout: Layout) -> int | None:
 
 
 def _running_nodes(layout: Layout) -> list[int]:
-    return [n for n in _recorded_nodes(layout) if _live_pid(_node(layout, n)) is not None]
+    return [n for n in _recorded_nodes(layout) if live_pid(_node(layout, n)) is not None]
 
 
-def _http_status(service: _Service, default_port: int) -> ProcessStatus:
-    pid = _live_pid(service)
+def _http_status(service: Service, default_port: int) -> ProcessStatus:
+    pid = live_pid(service)
     recorded = read_number(service.port_file) if pid is not None else None
-    url = _url(recorded or default_port)
-    return ProcessStatus(service.name, pid, url, _healthy(url), service.log_file)
+    url = local_url(recorded or default_port)
+    return ProcessStatus(service.name, pid, url, healthy(url), service.log_file)
 
 
 def _write_env_file(urls: ClusterUrls) -> None:

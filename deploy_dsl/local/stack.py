@@ -35,17 +35,32 @@ from deploy_dsl.local.processes import (
 
 __all__ = [
     "CONDUCTOR_START_TIMEOUT",
+    "STOP_TIMEOUT",
     "WORKER_APP",
+    "WORKER_START_TIMEOUT",
     "LocalUrls",
     "Ports",
     "ProcessStatus",
+    "Service",
+    "StartStep",
+    "check_worker_sources",
     "down",
+    "forget_pid",
     "healthy",
+    "live_pid",
+    "local_url",
+    "locked",
+    "port_open",
+    "require_free_port",
     "running",
+    "running_port",
+    "start_service",
     "started_for",
     "status",
     "stop",
+    "stop_service",
     "up",
+    "wait_healthy",
 ]
 
 WORKER_APP = "worker.app:create_app()"
@@ -91,7 +106,7 @@ class ProcessStatus:
 
 
 @dataclass(frozen=True)
-class _Service:
+class Service:
     name: str
     pid_file: Path
     log_file: Path
@@ -105,15 +120,15 @@ class _Service:
         return self.pid_file.with_suffix(".port")
 
 
-def _services(layout: Layout) -> tuple[_Service, _Service]:
-    conductor = _Service(
+def _services(layout: Layout) -> tuple[Service, Service]:
+    conductor = Service(
         "conductor",
         layout.conductor_dir / "server.pid",
         layout.conductor_dir / "server.log",
         marker=f"--spring.config.additional-location=file:{layout.properties_file}",
         port_env="CONDUCTOR_PORT",
     )
-    worker = _Service(
+    worker = Service(
         "worker",
         layout.state_dir / "worker.pid",
         layout.state_dir / "worker.log",
@@ -123,7 +138,7 @@ def _services(layout: Layout) -> tuple[_Service, _Service]:
     return conductor, worker
 
 
-def _url(port: int) -> str:
+def local_url(port: int) -> str:
     return f"http://{HOST}:{port}"
 
 
@@ -144,9 +159,9 @@ def up(
     """
     layout = layout or Layout()
     conductor, worker = _services(layout)
-    _check_worker_sources(layout)
+    check_worker_sources(layout)
     steps = (
-        _Step(
+        StartStep(
             conductor,
             ports.conductor,
             lambda: spawn(
@@ -156,36 +171,36 @@ def up(
             ),
             timeout,
         ),
-        _Step(
+        StartStep(
             worker,
             ports.worker,
             lambda: _launch_worker(layout, ports.worker, worker.log_file),
             WORKER_START_TIMEOUT,
         ),
     )
-    with _locked(layout, progress):
-        found = [_running_port(step, progress) for step in steps]
+    with locked(layout, progress):
+        found = [running_port(step, progress) for step in steps]
         pending = [step for step, port in zip(steps, found, strict=True) if port is None]
         for step in pending:  # before anything starts: fail fast, start nothing
-            _require_free_port(step)
-        started: list[_Service] = []
+            require_free_port(step)
+        started: list[Service] = []
         try:
             for step in pending:
-                _start(step, progress)
+                start_service(step, progress)
                 started.append(step.service)
         except BaseException:  # Ctrl-C too: leave nothing half-started behind
             for service in reversed(started):
-                _stop(service, progress)
+                stop_service(service, progress)
             raise
     final = [port or step.port for step, port in zip(steps, found, strict=True)]
-    return LocalUrls(_url(final[0]), _url(final[1]))
+    return LocalUrls(local_url(final[0]), local_url(final[1]))
 
 
 def down(progress: Progress = _quiet, *, layout: Layout | None = None) -> None:
     """Stop the worker and Conductor; say what was stopped."""
     layout = layout or Layout()
-    with _locked(layout, progress):
-        stopped = [_stop(service, progress) for service in reversed(_services(layout))]
+    with locked(layout, progress):
+        stopped = [stop_service(service, progress) for service in reversed(_services(layout))]
     if not any(stopped):
         progress("nothing to stop: neither Conductor nor the worker is running")
 
@@ -195,8 +210,8 @@ def stop(name: str, progress: Progress = _quiet, *, layout: Layout | None = None
     services = {service.name: service for service in _services(layout or Layout())}
     if name not in services:
         raise LocalServerError(f"no such process {name!r}: expected one of {sorted(services)}")
-    with _locked(layout or Layout(), progress):
-        return _stop(services[name], progress)
+    with locked(layout or Layout(), progress):
+        return stop_service(services[name], progress)
 
 
 @contextlib.contextmanager
@@ -220,38 +235,38 @@ def status(ports: Ports, *, layout: Layout | None = None) -> list[ProcessStatus]
     result = []
     services = _services(layout or Layout())
     for service, port in zip(services, (ports.conductor, ports.worker), strict=True):
-        pid = _live_pid(service)
+        pid = live_pid(service)
         recorded = read_number(service.port_file) if pid is not None else None
-        url = _url(recorded or port)
+        url = local_url(recorded or port)
         result.append(ProcessStatus(service.name, pid, url, healthy(url), service.log_file))
     return result
 
 
 def running(layout: Layout | None = None) -> list[str]:
     """The names of the stack's processes that run now (whatever their health)."""
-    return [s.name for s in _services(layout or Layout()) if _live_pid(s) is not None]
+    return [s.name for s in _services(layout or Layout()) if live_pid(s) is not None]
 
 
 # --- starting -------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
-class _Step:
-    service: _Service
+class StartStep:
+    service: Service
     port: int
     launch: Callable[[], int]  # starts the process, returns its pid
     timeout: float
 
 
-def _running_port(step: _Step, progress: Progress) -> int | None:
+def running_port(step: StartStep, progress: Progress) -> int | None:
     """The port of the already running process (once it answers), or None if it does not run."""
     service = step.service
-    pid = _live_pid(service)
+    pid = live_pid(service)
     if pid is None:
-        _forget(service)  # stale files, if any
+        forget_pid(service)  # stale files, if any
         return None
     port = read_number(service.port_file) or step.port
-    url = _url(port)
+    url = local_url(port)
     if port != step.port:
         raise LocalServerError(
             f"{service.name} already runs on port {port}, not {step.port} ({service.port_env}); "
@@ -259,13 +274,13 @@ def _running_port(step: _Step, progress: Progress) -> int | None:
         )
     if not healthy(url):
         progress(f"{service.name}: pid {pid} is running but not healthy yet; waiting")
-        _wait_healthy(service, pid, url, progress, step.timeout)
+        wait_healthy(service, pid, url, progress, step.timeout)
     progress(f"{service.name}: already running (pid {pid}, {url})")
     return port
 
 
-def _require_free_port(step: _Step) -> None:
-    if _port_open(step.port):
+def require_free_port(step: StartStep) -> None:
+    if port_open(step.port):
         raise LocalServerError(
             f"{step.service.name}: port {step.port} is already in use by a process deploy-dsl "
             f"did not start; stop it, or pick another port with {step.service.port_env}=N "
@@ -273,20 +288,20 @@ def _require_free_port(step: _Step) -> None:
         )
 
 
-def _start(step: _Step, progress: Progress) -> None:
+def start_service(step: StartStep, progress: Progress) -> None:
     service = step.service
     pid = step.launch()
     started = time.monotonic()  # after launch: fetching the jar is not start-up time
     write_number(service.pid_file, pid)
     write_number(service.port_file, step.port)
-    url = _url(step.port)
+    url = local_url(step.port)
     progress(f"{service.name}: starting on {url}, log {service.log_file}")
     try:
-        _wait_healthy(service, pid, url, progress, step.timeout)
+        wait_healthy(service, pid, url, progress, step.timeout)
     except BaseException:
         if alive(pid):
             terminate(pid, STOP_TIMEOUT)
-        _forget(service)
+        forget_pid(service)
         raise
     elapsed = time.monotonic() - started
     progress(f"{service.name}: healthy after {elapsed:.1f}s (pid {pid}, {url})")
@@ -298,15 +313,13 @@ def _launch_worker(layout: Layout, port: int, log: Path) -> int:
     return spawn(argv, cwd=layout.root, log=log, env=env)
 
 
-def _check_worker_sources(layout: Layout) -> None:
+def check_worker_sources(layout: Layout) -> None:
     for path in (layout.root / "worker" / "app.py", layout.worker_config):
         if not path.is_file():
             raise LocalServerError(f"the mock worker is missing: {path} does not exist")
 
 
-def _wait_healthy(
-    service: _Service, pid: int, url: str, progress: Progress, timeout: float
-) -> None:
+def wait_healthy(service: Service, pid: int, url: str, progress: Progress, timeout: float) -> None:
     started = time.monotonic()
     next_note = started + PROGRESS_EVERY
     while not healthy(url):
@@ -331,7 +344,7 @@ def _wait_healthy(
 # --- the recorded processes and the lock ----------------------------------------------------
 
 
-def _live_pid(service: _Service) -> int | None:
+def live_pid(service: Service) -> int | None:
     """The pid of the service's process if it runs: the recorded one if it is alive and is the
     one we started, else one found by its command line (its pid file was removed)."""
     pid = read_number(service.pid_file)
@@ -340,27 +353,27 @@ def _live_pid(service: _Service) -> int | None:
     return find_leader(service.marker)
 
 
-def _stop(service: _Service, progress: Progress) -> bool:
+def stop_service(service: Service, progress: Progress) -> bool:
     """Stop the service's process if it runs, forget its files; True if something was stopped."""
-    pid = _live_pid(service)
+    pid = live_pid(service)
     if pid is None:
         if service.pid_file.exists():
             progress(f"{service.name}: not running; removed the stale {service.pid_file.name}")
-        _forget(service)
+        forget_pid(service)
         return False
     how = terminate(pid, STOP_TIMEOUT)
-    _forget(service)
+    forget_pid(service)
     progress(f"{service.name}: stopped pid {pid} ({how})")
     return True
 
 
-def _forget(service: _Service) -> None:
+def forget_pid(service: Service) -> None:
     service.pid_file.unlink(missing_ok=True)
     service.port_file.unlink(missing_ok=True)
 
 
 @contextlib.contextmanager
-def _locked(layout: Layout, progress: Progress) -> Iterator[None]:
+def locked(layout: Layout, progress: Progress) -> Iterator[None]:
     """One `up`/`down` at a time per repository (e.g. `make demo` while a test session starts)."""
     layout.state_dir.mkdir(parents=True, exist_ok=True)
     with (layout.state_dir / "server.lock").open("w") as handle:
@@ -387,7 +400,7 @@ def healthy(url: str) -> bool:
         return False
 
 
-def _port_open(port: int) -> bool:
+def port_open(port: int) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.settimeout(0.5)
         return probe.connect_ex((HOST, port)) == 0
