@@ -22,7 +22,7 @@ from typing import Any
 
 import click
 from click.testing import CliRunner, Result
-from hypothesis import HealthCheck, event, given, settings
+from hypothesis import HealthCheck, event, example, given, settings
 
 from deploy_dsl.cli.build import build, validate
 from deploy_dsl.cli.importing import import_
@@ -82,6 +82,15 @@ def _run(command: click.Command, args: list[str]) -> Result:
 
 @settings(max_examples=EXAMPLES, suppress_health_check=[HealthCheck.too_slow])
 @given(document=documents)
+# Found by this test: a key holding a carriage return broke a load error over two lines.
+@example(
+    document={
+        "name": "",
+        "tasks": [
+            {"name": "", "taskReferenceName": "", "type": "SIMPLE", "decisionCases": {"\r": None}}
+        ],
+    }
+)
 def test_validate_and_import_survive_any_json(document: Any) -> None:
     with _scratch() as root:
         source = _write(root, document)
