@@ -316,6 +316,30 @@ def test_work_a_stopped_server_had_taken_is_released(tmp_path: Path) -> None:
     assert rows[("_deciderQueue", "wf")][1] < later
 
 
+def test_a_running_workflow_without_a_wake_up_gets_one(tmp_path: Path) -> None:
+    import sqlite3
+
+    from deploy_dsl.local.recovery import release_taken_work
+
+    database = tmp_path / "conductor.db"
+    later = "2099-01-01 00:00:00.000"
+    _queue(database, [("_deciderQueue", "queued", 0, later)])
+    with sqlite3.connect(database) as db:
+        db.execute("CREATE TABLE workflow_pending (workflow_type TEXT, workflow_id TEXT)")
+        db.executemany(
+            "INSERT INTO workflow_pending VALUES (?, ?)",
+            [("pipeline", "queued"), ("deploy", "created-then-killed")],
+        )
+    release_taken_work(database)
+    with sqlite3.connect(database) as db:
+        decides = db.execute(
+            "SELECT message_id, popped, deliver_on < ? FROM queue_message"
+            " WHERE queue_name = '_deciderQueue' ORDER BY message_id",
+            (later,),
+        ).fetchall()
+    assert decides == [("created-then-killed", 0, 1), ("queued", 0, 1)]
+
+
 def test_a_new_database_is_left_alone(tmp_path: Path) -> None:
     from deploy_dsl.local.recovery import release_taken_work
 
