@@ -44,7 +44,9 @@ pytestmark = pytest.mark.e2e
 # The worker steps a second call leaves as the first left them (worker/README.md): creation is
 # idempotent, the provisioning wait and the health check are reads, a repeated swap answers as
 # the first, a settle does not undo a final status, restore takes traffic back only from itself,
-# cleanup and monitoring only record. Not notify_*: a second call is a second notification.
+# cleanup, monitoring and the notifications only record (steps._record_only). A call in flight
+# when its node dies is run again (Conductor delivers at least once), so these are the steps
+# that may repeat; a real notifier needs the deploymentId as its idempotency key for the same.
 IDEMPOTENT_STEPS = frozenset(
     {
         "create_infrastructure",
@@ -57,6 +59,8 @@ IDEMPOTENT_STEPS = frozenset(
         "cleanup_old_resources",
         "cleanup_failed_resources",
         "update_monitoring",
+        "notify_success",
+        "notify_failure",
     }
 )
 
