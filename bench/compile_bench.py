@@ -54,7 +54,7 @@ def build_with_sdk() -> int:
     client = ApiClient()
     size = 0
     for w in range(WORKFLOWS):
-        workflow = ConductorWorkflow(executor=None, name=f"bench_{w}", version=1)  # type: ignore[arg-type]
+        workflow = ConductorWorkflow(executor=None, name=f"bench_{w}", version=1)
         workflow.owner_email("b@example.com")
         for t in range(TASKS):
             previous = f"call_{t - 1}" if t else None

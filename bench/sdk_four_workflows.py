@@ -56,7 +56,7 @@ def identity(deployment_id: str = "${workflow.workflowId}") -> dict[str, Any]:
 
 
 def workflow(name: str, version: int, inputs: list[str]) -> ConductorWorkflow:
-    built = ConductorWorkflow(executor=None, name=name, version=version)  # type: ignore[arg-type]
+    built = ConductorWorkflow(executor=None, name=name, version=version)
     built.owner_email(OWNER)
     built.input_parameters(inputs)
     return built

@@ -6,7 +6,7 @@ import resource
 import statistics
 import subprocess
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 __all__ = ["ProcessTime", "best_of", "interleaved_process_times", "ratio"]
@@ -29,7 +29,7 @@ class ProcessTime:
 
 
 def interleaved_process_times(
-    commands: dict[str, Sequence[str]], rounds: int, cwd: str
+    commands: Mapping[str, Sequence[str]], rounds: int, cwd: str
 ) -> dict[str, ProcessTime]:
     """Median times of each command, run in turn so that load hits all of them alike."""
     walls: dict[str, list[float]] = {name: [] for name in commands}
