@@ -18,9 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from bench.timing import best_of, interleaved_process_times, ratio
-from deploy_dsl.canonical import canonical_json
+from deploy_dsl.canonical import canonical_model_json
 from deploy_dsl.dsl import Http, Workflow
-from deploy_dsl.wire import dump
 
 __all__ = ["main"]
 
@@ -42,7 +41,7 @@ def build_with_deploy_dsl() -> int:
             body = {"step": t, "previous": previous.output.response.body.id if previous else None}
             tasks.append(Http(f"call_{t}", uri=f"http://worker/{t}", method="POST", body=body))
         workflow = Workflow(f"bench_{w}", version=1, owner_email="b@example.com", tasks=tasks)
-        size += len(canonical_json(dump(workflow.compile().definition)))
+        size += len(canonical_model_json(workflow.compile().definition))
     return size
 
 
