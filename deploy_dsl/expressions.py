@@ -96,18 +96,20 @@ class Ref:
             raise UnknownField(f"{self} has no field {name!r} (known fields: {known})")
         return Ref(path, schema[name])
 
+    # The hot readers take the slots through _own: `self._path` would go through
+    # __getattribute__ above, a Python call for every reference rendered.
     @property
     def schema(self) -> Schema:
         """What the reference may go on to: its fields, items or keys."""
-        return self._schema
+        return cast(Schema, _own(self, "_schema"))
 
     @property
     def path(self) -> str:
         """The expression without `${}`, e.g. `workflow.input.scope`."""
-        return self._path
+        return cast(str, _own(self, "_path"))
 
     def __str__(self) -> str:
-        return "${" + self._path + "}"
+        return f"${{{_own(self, '_path')}}}"
 
     def __format__(self, spec: str) -> str:
         return format(str(self), spec)
