@@ -40,6 +40,9 @@ BUILD = Path(__file__).resolve().parent.parent / "build"
 OWNER = "platform-team@example.com"
 WORKER = "http://localhost:3000"
 DEPLOY_VERSION = 8
+# rollout_wave_v1's inputs, which rollout_v1 passes from its prepare_wave result
+WAVE_INPUTS = ("name", "services", "max_parallel", "max_failures",
+               "approval", "wave", "label", "canary")  # fmt: skip
 # task name -> (retry logic, timeout): every other policy is the same for all of them
 STEPS = {
     "cleanup_failed_resources": ("EXPONENTIAL_BACKOFF", 120),
@@ -293,17 +296,7 @@ def pipeline(texts: Texts) -> ConductorWorkflow:
 
 def rollout_wave(texts: Texts) -> ConductorWorkflow:
     name = "rollout_wave_v1"
-    inputs = [
-        "name",
-        "services",
-        "max_parallel",
-        "max_failures",
-        "approval",
-        "wave",
-        "label",
-        "canary",
-    ]
-    built = workflow(texts, name, 1, inputs, 604800)
+    built = workflow(texts, name, 1, list(WAVE_INPUTS), 604800)
     ask = SwitchTask("ask_approval", "$.approval != null ? 'ask' : 'go'", use_javascript=True)
     ask.input_parameters.update({"approval": "${workflow.input.approval}"})
     gate = WaitTask("approve_wave")
@@ -368,17 +361,7 @@ def rollout(texts: Texts) -> ConductorWorkflow:
         texts, name, "prepare_wave", texts.tasks[(name, "prepare_wave")]["inputParameters"]
     )
     result = "${prepare_wave.output.result"
-    fields = (
-        "name",
-        "services",
-        "max_parallel",
-        "max_failures",
-        "approval",
-        "wave",
-        "label",
-        "canary",
-    )
-    wave = sub_workflow("wave", "rollout_wave_v1", {key: f"{result}.{key}}}" for key in fields})
+    wave = sub_workflow("wave", "rollout_wave_v1", {k: f"{result}.{k}}}" for k in WAVE_INPUTS})
     tally = inline(
         texts, name, "rollout_tally", texts.tasks[(name, "rollout_tally")]["inputParameters"]
     )
