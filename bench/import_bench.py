@@ -11,6 +11,7 @@ near 10x (quadratic would be near 100x).
 
 from __future__ import annotations
 
+import functools
 import json
 import subprocess
 import sys
@@ -64,7 +65,7 @@ def main() -> None:
         for label, length in SIZES.items():
             source = scratch / f"value_{length}.json"
             source.write_text(json.dumps(workflow_with_text(length)), encoding="utf-8")
-            seconds = best_of(ROUNDS, lambda source=source: import_files([source]))
+            seconds = best_of(ROUNDS, functools.partial(import_files, [source]))
             command = _command_seconds(source, scratch / f"out_{length}")
             in_process[label] = seconds
             print(

@@ -14,6 +14,7 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Callable
+from typing import Any
 
 from bench.server_bench import _register_project, local_stack
 from deploy_dsl.client.api import ConductorApi
@@ -87,7 +88,7 @@ def _until(check: Callable[[], bool], what: str) -> None:
         time.sleep(0.2)
 
 
-def _history(worker_url: str, deployment_id: str) -> list[dict[str, object]]:
+def _history(worker_url: str, deployment_id: str) -> list[dict[str, Any]]:
     import httpx
 
     reply = httpx.get(

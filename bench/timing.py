@@ -6,7 +6,7 @@ import resource
 import statistics
 import subprocess
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 __all__ = ["ProcessTime", "best_of", "interleaved_process_times", "ratio"]
@@ -29,7 +29,10 @@ class ProcessTime:
 
 
 def interleaved_process_times(
-    commands: dict[str, Sequence[str]], rounds: int, cwd: str
+    commands: Mapping[str, Sequence[str]],
+    rounds: int,
+    cwd: str,
+    env: Mapping[str, str] | None = None,
 ) -> dict[str, ProcessTime]:
     """Median times of each command, run in turn so that load hits all of them alike."""
     walls: dict[str, list[float]] = {name: [] for name in commands}
@@ -38,7 +41,7 @@ def interleaved_process_times(
         for name, command in commands.items():
             before = resource.getrusage(resource.RUSAGE_CHILDREN)
             start = time.perf_counter()
-            subprocess.run(command, cwd=cwd, check=True, capture_output=True)
+            subprocess.run(command, cwd=cwd, env=env, check=True, capture_output=True)
             walls[name].append(time.perf_counter() - start)
             after = resource.getrusage(resource.RUSAGE_CHILDREN)
             cpus[name].append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)

@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 
-from deploy_dsl.canonical import canonical_json
+from deploy_dsl.canonical import canonical_model_json
 from deploy_dsl.findings import Code, Finding
 from deploy_dsl.location import Where
 from deploy_dsl.project import Project
 from deploy_dsl.tasks import CompileOptions
 from deploy_dsl.validation import Subject, errors_in, validate
-from deploy_dsl.wire import TaskDef, WorkflowDef, dump
+from deploy_dsl.wire import TaskDef, WorkflowDef
 from deploy_dsl.workflow import walk_tasks
 
 __all__ = ["Compiled", "DocsRenderer", "compile_project", "render_files"]
@@ -89,10 +89,10 @@ DocsRenderer = Callable[[Compiled], Mapping[str, str]]
 def render_files(compiled: Compiled, docs: DocsRenderer | None = None) -> dict[str, str]:
     """The contents of build/, by path relative to it."""
     files = {
-        f"workflows/{workflow.name}.json": canonical_json(dump(workflow))
+        f"workflows/{workflow.name}.json": canonical_model_json(workflow)
         for workflow in compiled.workflows
     }
-    files["taskdefs.json"] = canonical_json([dump(taskdef) for taskdef in compiled.taskdefs])
+    files["taskdefs.json"] = canonical_model_json(compiled.taskdefs)
     if docs is not None:
         files.update(docs(compiled))
     return dict(sorted(files.items()))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
-from typing import Any, Final
+from typing import Any, Final, cast
 
 from pydantic import BaseModel
 
@@ -50,10 +50,23 @@ class Ref:
         self._path = path
         self._schema = schema
 
-    def __getattr__(self, name: str) -> Ref:
-        if name.startswith("__"):
-            raise AttributeError(name)
-        return self._child(name, f"{self._path}.{name}")
+    def __getattribute__(self, name: str) -> Ref:
+        # Attribute access is how definitions walk references (`deploy.output.response.body`),
+        # once per step. Answering fields here rather than in __getattr__ skips the ordinary
+        # lookup that fails first and the AttributeError it raises: most of a step's cost.
+        # Ref's own names, and dunders (copy, pickle, inspection), are looked up as usual.
+        # Inside it, Ref's own slots are read with object.__getattribute__, not `self._path`,
+        # which would come back through here.
+        if name in _REF_NAMES or name.startswith("__"):
+            # Typed by its own declaration where it is used: `-> Ref` is what fields give.
+            return cast(Ref, _own(self, name))
+        path = f"{_own(self, '_path')}.{name}"
+        schema = _own(self, "_schema")
+        if schema is ANY:
+            return Ref(path, ANY)
+        if type(schema) is dict and name in schema:
+            return Ref(path, schema[name])
+        return Ref._child(self, name, path)
 
     def __getitem__(self, key: str | int) -> Ref:
         if isinstance(key, int):
@@ -83,18 +96,20 @@ class Ref:
             raise UnknownField(f"{self} has no field {name!r} (known fields: {known})")
         return Ref(path, schema[name])
 
+    # The hot readers take the slots through _own: `self._path` would go through
+    # __getattribute__ above, a Python call for every reference rendered.
     @property
     def schema(self) -> Schema:
         """What the reference may go on to: its fields, items or keys."""
-        return self._schema
+        return cast(Schema, _own(self, "_schema"))
 
     @property
     def path(self) -> str:
         """The expression without `${}`, e.g. `workflow.input.scope`."""
-        return self._path
+        return cast(str, _own(self, "_path"))
 
     def __str__(self) -> str:
-        return "${" + self._path + "}"
+        return f"${{{_own(self, '_path')}}}"
 
     def __format__(self, spec: str) -> str:
         return format(str(self), spec)
@@ -107,6 +122,11 @@ class Ref:
 
     def __hash__(self) -> int:
         return hash(self._path)
+
+
+_own: Final = object.__getattribute__
+# Names that are Ref's own (slots, methods, properties), not fields of what it points at.
+_REF_NAMES: Final = frozenset(dir(Ref))
 
 
 # What `${workflow.*}` can reach: the map `ParametersUtils.getTaskInputV2` builds for the

@@ -6,7 +6,7 @@ import functools
 import os
 import sys
 from dataclasses import dataclass
-from types import CodeType
+from types import CodeType, FrameType
 
 __all__ = ["Location", "Where", "caller_location", "is_user_code"]
 
@@ -51,20 +51,30 @@ def caller_location() -> Location | None:
     Where no module-level frame of user code is near (a builder called from a test function),
     the nearest frame outside this package is used.
     """
-    frame = sys._getframe(1)
-    while frame is not None and _kind(frame.f_code) == _OURS:
-        frame = frame.f_back  # type: ignore[assignment]
+    # Every task built walks here, so the kind cache is read inline rather than through
+    # _kind: a call per frame is a large share of building a small task.
+    kinds = _kinds
+    frame: FrameType | None = sys._getframe(1)
+    while frame is not None:
+        code = frame.f_code
+        if (kinds.get(code) or _kind(code)) != _OURS:
+            break
+        frame = frame.f_back
     if frame is None:
         return None
     nearest = frame
-    while frame is not None and _kind(frame.f_code) != _FOREIGN:
-        if frame.f_code.co_name == "<module>":
-            return Location(frame.f_code.co_filename, frame.f_lineno)
-        frame = frame.f_back  # type: ignore[assignment]
+    while frame is not None:
+        code = frame.f_code
+        if (kinds.get(code) or _kind(code)) == _FOREIGN:
+            break
+        if code.co_name == "<module>":
+            return Location(code.co_filename, frame.f_lineno)
+        frame = frame.f_back
     return Location(nearest.f_code.co_filename, nearest.f_lineno)
 
 
-_OURS, _USER, _FOREIGN = 0, 1, 2
+# Non-zero, so that `_kinds.get(code) or _kind(code)` reads a cached kind without a call.
+_OURS, _USER, _FOREIGN = 1, 2, 3
 # Every task built asks; a code object's kind never changes, so it is worked out once.
 _kinds: dict[CodeType, int] = {}
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any, ClassVar, Literal, get_args
+from typing import Any, ClassVar, Final, Literal, get_args
 
 from pydantic import BaseModel, ValidationError
 
@@ -290,15 +290,9 @@ class Http(Task):
         }
 
     def output_fields(self) -> Schema:
-        body = model_schema(self.response_model) if self.response_model else ANY
-        return {
-            "response": {
-                "body": body,
-                "statusCode": LEAF,
-                "headers": MapOf(ANY),
-                "reasonPhrase": LEAF,
-            }
-        }
+        if self.response_model is None:
+            return _OPEN_HTTP_OUTPUT
+        return _http_output(model_schema(self.response_model))
 
     def problems(self) -> Iterator[tuple[Code, str]]:
         body = self.request["body"]
@@ -318,6 +312,18 @@ class Http(Task):
         request = {"uri": self.url(options)}
         request.update((k, v) for k, v in self.request.items() if v is not None)
         return {"http_request": request, **self.inputs}
+
+
+def _http_output(body: Schema) -> Schema:
+    """What an HTTP task returns: Conductor's HttpTask puts the answer under `response`."""
+    return {
+        "response": {"body": body, "statusCode": LEAF, "headers": MapOf(ANY), "reasonPhrase": LEAF}
+    }
+
+
+# Most HTTP tasks declare no response model; `.output` of each is read often (every reference
+# to it), so the open shape is built once. Schemas are never changed after they are made.
+_OPEN_HTTP_OUTPUT: Final = _http_output(ANY)
 
 
 class Inline(Task):

@@ -72,3 +72,16 @@ def test_expressions_in_skips_escaped_dollars() -> None:
 )
 def test_split_expression(body: str, segments: list[str]) -> None:
     assert split_expression(body) == segments
+
+
+def test_refs_own_names_are_not_fields_and_dunders_are_not_children() -> None:
+    open_ref = Ref("task.output")
+    assert open_ref.path == "task.output" and open_ref.schema is ANY
+    assert str(open_ref.response.body._id) == "${task.output.response.body._id}"
+    assert not hasattr(open_ref, "__deepcopy_me__")
+    declared = Ref("x", {"path": ANY, "a": {"b": ANY}})
+    assert declared.path == "x"  # Ref's own property wins over a field of the same name
+    assert str(declared["path"]) == "${x.path}"  # the field is reached by item
+    assert str(declared.a.b.c) == "${x.a.b.c}"
+    with pytest.raises(UnknownField, match=r"no field 'z' \(known fields: b\)"):
+        _ = declared.a.z
