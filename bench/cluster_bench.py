@@ -23,6 +23,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from bench import report
 from bench.server_bench import SERVICES, WAVES, pipeline_inputs, run_until_done
 from bench.timing import ratio
 from deploy_dsl.client.api import ConductorApi
@@ -102,6 +103,9 @@ def _pipelines(single: ConductorApi, nodes: list[ConductorApi], versions: tuple[
         runs = ", ".join(f"{t:.2f}" for t in times[key])
         _say(f"{label:<26} {median:6.2f} s   (runs: {runs})")
     _say(f"cluster / single: {ratio(two, one)}")
+    report.record("pipeline 3x10, single SQLite node", one, "s")
+    report.record("pipeline 3x10, 2-node PostgreSQL cluster", two, "s")
+    report.record("pipeline 3x10, cluster / single", two / one if one else 0.0, "x")
 
 
 def _memory(pid: int) -> tuple[int, int]:
@@ -134,9 +138,11 @@ def _memory_report(single_pid: int | None) -> None:
         rss, pss = (sum(values) / 1024 for values in zip(*map(_memory, pids), strict=True))
         group = f" ({len(pids)} processes)" if len(pids) > 1 else ""
         _say(f"cluster {part.name:<9} RSS {rss:6.0f}  PSS {pss:6.0f}{group}")
+        report.record(f"cluster {part.name} PSS", pss, "MB")
     if single_pid is not None:
         rss, pss = (v / 1024 for v in _memory(single_pid))
         _say(f"single  conductor RSS {rss:6.0f}  PSS {pss:6.0f}  (its -Xmx1g heap)")
+        report.record("single conductor PSS", pss, "MB")
 
 
 def _cache(one: ConductorApi, two: ConductorApi, worker_url: str) -> None:
@@ -214,6 +220,8 @@ def _cache(one: ConductorApi, two: ConductorApi, worker_url: str) -> None:
         f"default: 60 s), {CACHE_ROUNDS} rounds: change through node 1, read through node 2"
     )
     _say(f"a new TaskDef ran at once on node 2 (cache miss, read from the database): {first}")
+    report.record("task definition change served by the other node, max", max(seen_get), "s")
+    report.record("stale runs right after a task definition change", sum(stale), "runs")
     _say(
         f"a run started on node 2 right after the change used the old one: "
         f"{sum(stale)} of {len(stale)}"
@@ -230,6 +238,7 @@ def _cache(one: ConductorApi, two: ConductorApi, worker_url: str) -> None:
 def main() -> None:
     with _stacks() as (single_urls, cluster_urls, took):
         if took is not None:
+            report.record("cluster start", took, "s")
             _say(
                 f"cluster started (PostgreSQL, {NODES} nodes side by side, worker, keeper) "
                 f"in {took:.1f} s"

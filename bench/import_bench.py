@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bench import report
 from bench.timing import best_of
 from deploy_dsl.importer import import_files
 
@@ -74,6 +75,8 @@ def main() -> None:
                 f"  command {command:5.2f} s"
             )
     growth = in_process["1 MB"] / in_process["100 KB"]
+    report.record("import 1 MB value", in_process["1 MB"] * 1000, "ms")
+    report.record("import growth 1 MB / 100 KB", growth, "x")
     print(f"  1 MB / 100 KB: {growth:.1f}x for 10x the length (linear: ~10x, quadratic: ~100x)")
 
 

@@ -16,6 +16,7 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
+from bench import report
 from bench.server_bench import _register_project, local_stack
 from deploy_dsl.client.api import ConductorApi
 from deploy_dsl.client.timeline import TERMINAL_STATUSES
@@ -73,6 +74,9 @@ def main() -> None:
         print(f"    restart -> healthy        {healthy - restarted:6.1f} s (JVM start)")
         print(f"    healthy -> COMPLETED      {done - healthy:6.1f} s (target: tens of seconds)")
         print(f"    steps the worker saw twice: {dict(repeated) or 'none'} (all idempotent)")
+        report.record("recovery: restart to healthy", healthy - restarted, "s")
+        report.record("recovery: healthy to COMPLETED", done - healthy, "s")
+        report.record("recovery: steps run twice", sum(repeated.values()), "steps")
 
 
 def _wave_started(api: ConductorApi, workflow_id: str, wave: int) -> bool:
