@@ -9,7 +9,7 @@ from deploy_dsl.local.java import find_java
 from deploy_dsl.local.layout import HOST, Layout, Progress
 from deploy_dsl.local.recovery import release_taken_work
 
-__all__ = ["JVM_OPTIONS", "conductor_argv", "render_properties"]
+__all__ = ["JVM_OPTIONS", "conductor_argv", "java_command", "properties_text", "render_properties"]
 
 # Sized for a shared 2-core machine. SerialGC: same start time as the default G1 with ~150 MB
 # less memory. Measured and left out: -XX:TieredStopAtLevel=1 (start 15 s -> 20 s).
@@ -55,9 +55,9 @@ def render_properties(port: int, database: Path) -> str:
         # resumed about 10 s after the server was healthy again.
         "conductor.app.maxPostponeDurationSeconds": "15",
     }
-    lines = ["# Written by deploy-dsl `server up` on each start; edits are overwritten."]
-    lines += [f"{key}={_escape_property(value)}" for key, value in values.items()]
-    return "\n".join(lines) + "\n"
+    return properties_text(
+        ["# Written by deploy-dsl `server up` on each start; edits are overwritten."], values
+    )
 
 
 def conductor_argv(layout: Layout, port: int, progress: Progress) -> list[str]:
@@ -75,13 +75,26 @@ def conductor_argv(layout: Layout, port: int, progress: Progress) -> list[str]:
         )
     layout.properties_file.write_text(render_properties(port, database), encoding="utf-8")
     progress(f"conductor: starting {jar.name} on port {port}")
+    return java_command(java.path, JVM_OPTIONS, jar, layout.properties_file)
+
+
+def java_command(
+    java: Path, jvm_options: tuple[str, ...], jar: Path, properties: Path
+) -> list[str]:
+    """The command that runs the server jar with `properties` on top of its own."""
     return [
-        str(java.path),
-        *JVM_OPTIONS,
+        str(java),
+        *jvm_options,
         "-jar",
         str(jar),
-        f"--spring.config.additional-location=file:{layout.properties_file}",
+        f"--spring.config.additional-location=file:{properties}",
     ]
+
+
+def properties_text(header: list[str], values: dict[str, str]) -> str:
+    """A `.properties` file: the comment lines of `header`, then one `key=value` a line."""
+    lines = [*header, *(f"{key}={_escape_property(value)}" for key, value in values.items())]
+    return "\n".join(lines) + "\n"
 
 
 def _escape_property(value: str) -> str:

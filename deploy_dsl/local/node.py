@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from deploy_dsl.local import jar as server_jar
+from deploy_dsl.local.conductor import java_command, properties_text
 from deploy_dsl.local.java import find_java
 from deploy_dsl.local.layout import HOST, Progress
 from deploy_dsl.local.postgres import Database
@@ -94,12 +95,11 @@ def render_postgres_properties(port: int, database: Database, node: int) -> str:
         "conductor.scheduler.enabled": "false",
         "conductor.app.systemTaskWorkerPollInterval": "50ms",
     }
-    lines = [
+    header = [
         f"# Written by deploy-dsl `server up --backend postgres` for node {node} on each start;",
         "# edits are overwritten. Holds the database password: mode 0600.",
     ]
-    lines += [f"{key}={_escape_property(value)}" for key, value in values.items()]
-    return "\n".join(lines) + "\n"
+    return properties_text(header, values)
 
 
 def node_argv(cache_dir: Path, properties: Path, progress: Progress) -> list[str]:
@@ -107,15 +107,4 @@ def node_argv(cache_dir: Path, properties: Path, progress: Progress) -> list[str
     jar = server_jar.resolve_jar(cache_dir, progress)
     java = find_java(progress)
     jar = server_jar.launcher(java.path, jar, cache_dir, progress)
-    return [
-        str(java.path),
-        *NODE_JVM_OPTIONS,
-        "-jar",
-        str(jar),
-        f"--spring.config.additional-location=file:{properties}",
-    ]
-
-
-def _escape_property(value: str) -> str:
-    # In .properties a backslash escapes; nothing else in our values is special after the `=`.
-    return value.replace("\\", "\\\\")
+    return java_command(java.path, NODE_JVM_OPTIONS, jar, properties)
