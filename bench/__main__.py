@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from bench import (
@@ -16,6 +17,7 @@ from bench import (
     server_bench,
     worker_bench,
 )
+from deploy_dsl.errors import DeployDslError
 
 SECTIONS = {
     "compile": compile_bench.main,
@@ -51,7 +53,10 @@ def main() -> None:
     for name in args.sections or list(SECTIONS):
         print(f"== {name} ==", flush=True)
         report.reset(name)
-        SECTIONS[name]()
+        try:
+            SECTIONS[name]()
+        except DeployDslError as error:  # a server that would not start: say so in one line
+            sys.exit(f"bench {name}: {str(error).splitlines()[0]}")
     if args.json:
         report.write_json(args.json)
         print(f"wrote {len(report.figures())} figure(s) to {args.json}")

@@ -88,9 +88,9 @@ def server() -> None:
 @click.option(
     "--timeout",
     type=click.FloatRange(min=1),
-    default=stack.CONDUCTOR_START_TIMEOUT,
-    show_default=True,
-    help="Seconds to wait for Conductor (each node) to answer /health.",
+    default=None,
+    help=f"Seconds to wait for Conductor to answer /health [default: "
+    f"{stack.CONDUCTOR_START_TIMEOUT:g}, times the nodes of a cluster: they start together].",
 )
 @_backend_option(SQLITE)
 @click.option(
@@ -99,7 +99,7 @@ def server() -> None:
     default=None,
     help="Conductor nodes of the postgres backend (default 2); sqlite runs one.",
 )
-def up(timeout: float, backend: str, nodes: int | None) -> None:
+def up(timeout: float | None, backend: str, nodes: int | None) -> None:
     """Start Conductor and the worker in the background and wait until both answer.
 
     Does nothing if they already run. The first start fetches the jar (about 460 MB) and may
@@ -114,7 +114,11 @@ def up(timeout: float, backend: str, nodes: int | None) -> None:
         if nodes not in (None, 1):
             raise click.UsageError("--backend sqlite runs one node; use --backend postgres")
         ports = _ports()
-        urls = _run(lambda: stack.up(ports, progress=_progress, timeout=timeout))
+        urls = _run(
+            lambda: stack.up(
+                ports, progress=_progress, timeout=timeout or stack.CONDUCTOR_START_TIMEOUT
+            )
+        )
         click.echo(f"Conductor API: {urls.conductor_api}")
         click.echo(f"Worker:        {urls.worker}")
         return
