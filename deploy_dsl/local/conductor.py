@@ -43,6 +43,15 @@ def render_properties(port: int, database: Path) -> str:
         # - 20 threads for system tasks (default 4): an HTTP call blocks its thread, the 503
         #   Retry-After of the provisioning wait included.
         "conductor.app.systemTaskWorkerThreadCount": "20",
+        # - But one thread for JOINs (a dedicated pool: SystemTaskWorker.
+        #   createNonIsolatedExecutionConfig reads taskWorkerConfigs per task type). With more,
+        #   two threads can evaluate one JOIN at once: a forked sub-workflow finishing re-queues
+        #   the JOIN while it is being evaluated (WorkflowExecutorOps.expediteInProgressJoinTasks),
+        #   one thread completes it and the other then writes its stale copy over it
+        #   (AsyncSystemTaskExecutor.execute updates the task unconditionally): the JOIN stays
+        #   IN_PROGRESS with every branch done and the pipeline hangs. Seen in 2 of 4 full test
+        #   runs with the shared pool; a JOIN's evaluation is short, so one thread is enough.
+        "conductor.app.taskWorkerConfigs[JOIN].threadCount": "1",
         # - Do not hold a poll open waiting for a message (SqliteQueueDAO.pollMessages waits
         #   100-200 ms), and poll every 10 ms.
         "conductor.app.systemTaskQueuePopTimeout": "0",

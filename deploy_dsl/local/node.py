@@ -94,6 +94,8 @@ def render_postgres_properties(port: int, database: Database, node: int) -> str:
         "conductor.integrations.ai.enabled": "false",
         "conductor.scheduler.enabled": "false",
         "conductor.app.systemTaskWorkerPollInterval": "50ms",
+        # One thread for JOINs on each node, as on the single node (see conductor.py).
+        "conductor.app.taskWorkerConfigs[JOIN].threadCount": "1",
     }
     header = [
         f"# Written by deploy-dsl `server up --backend postgres` for node {node} on each start;",
