@@ -18,7 +18,6 @@ from definitions.rollback_deployment import rollback_deployment_v1
 from definitions.rollout import (
     RolloutInput,
     halted,
-    prepare_wave,
     roll_back,
     rolled_back,
     rollout_tally,
@@ -37,7 +36,15 @@ from definitions.rollout_wave import (
     summarize_wave,
 )
 from deploy_dsl.dsl import Task
-from deploy_dsl.testing import Flow, FlowResult, Mock, at_iteration, completes, find_task
+from deploy_dsl.testing import (
+    Flow,
+    FlowResult,
+    InIteration,
+    Mock,
+    at_iteration,
+    completes,
+    find_task,
+)
 from tests.flows.deployments import Deployment, fork_mocks, forked_refs, refs
 
 HALT = find_task(rollout_v1, "halt_rollout")
@@ -148,9 +155,9 @@ def scopes(deployments: Sequence[Mapping[str, Any]]) -> list[str]:
     return [d["scope"] for d in deployments]
 
 
-def never_started(result: FlowResult, *tasks: Task) -> None:
+def never_started(result: FlowResult, *tasks: Task | InIteration) -> None:
     for task in tasks:
-        assert not result.ran(task), f"{task.ref} ran in {result.workflow}: {result.refs}"
+        assert not result.ran(task), f"{task!r} ran in {result.workflow}: {result.refs}"
 
 
 # -- the batched fan-out ----------------------------------------------------------------------
@@ -197,3 +204,315 @@ def test_without_max_parallel_a_wave_deploys_everything_in_one_batch(flow: Flow)
     assert one.refs == wave_refs([3])
     assert batches_run(one) == [["svc-a", "svc-b", "svc-c"]]
     assert one.last(at_iteration(deploys.batch, 1)).input["maxParallel"] is None
+
+
+# -- the approval gate ------------------------------------------------------------------------
+
+
+def test_an_approved_gate_lets_its_wave_deploy(flow: Flow) -> None:
+    first, second = services("svc-a"), services("svc-b", "svc-c")
+
+    result = run(
+        flow,
+        [wave_of(first), wave_of(second, name="prod", approval=Approval())],
+        [wave_mocks([first]), wave_mocks([second], decided(True, "alice", "checked"))],
+    )
+
+    assert result.status == "COMPLETED", result.reason
+    # Only the wave with an approval asks for one.
+    one, two = wave_run(result, 1), wave_run(result, 2)
+    never_started(one, gate.wait, gate.check)
+    assert one.last(ask_approval).output["selectedCase"] == "go"
+    assert two.refs == wave_refs([2], gated=True)
+    waited = two.last(gate.wait)
+    # What `deploy-dsl approve` and `status` look for: the gate's marker and its subject.
+    assert waited.input["approval"] == {"gate": gate.ref, "subject": "wave 2 (prod)"}
+    assert waited.input.get("duration") is None  # no timeout: it waits for a person
+    assert two.last(GATE_DECISION).output["selectedCase"] == "true"  # not the "false" case
+    assert summary(result, 2)["approval"] == {
+        "approved": True,
+        "timedOut": False,
+        "by": "alice",
+        "reason": "checked",
+        "message": "approved by alice: checked",
+    }
+    assert batches_run(two) == [["svc-b", "svc-c"]]
+    assert scopes(result.output["finalized"]) == ["svc-a", "svc-b", "svc-c"]
+
+
+def test_a_rejected_gate_ends_the_rollout_with_the_reason(flow: Flow) -> None:
+    first, second = services("svc-a"), services("svc-b", "svc-c")
+
+    result = run(
+        flow,
+        [wave_of(first), wave_of(second, name="prod", approval=Approval(timeout="1h"))],
+        [wave_mocks([first]), wave_mocks(decision=decided(False, "bob", "change freeze"))],
+    )
+
+    assert result.status == "FAILED"
+    assert result.reason == (
+        "wave 2 (prod) not approved (rejected by bob: change freeze): svc-b, svc-c not deployed"
+    )
+    assert result.refs == rollout_refs(2, tail=[roll_back.ref, rolled_back.ref, HALT.ref])
+    two = wave_run(result, 2)
+    # The wave stops itself COMPLETED, with the summary the rollout halts on; nothing deploys.
+    assert two.status == "COMPLETED", two.reason
+    assert two.refs == [
+        ask_approval.ref,
+        *refs(gate.wait, gate.check, GATE_DECISION, not_approved, WAVE_NOT_APPROVED),
+    ]
+    never_started(two, deploys, deploys.fork)
+    rejected = summary(result, 2)
+    assert rejected["approval"]["message"] == "rejected by bob: change freeze"
+    assert rejected["approval"]["timedOut"] is False
+    assert (rejected["halt"], rejected["batches"], rejected["finalized"]) == (True, 0, [])
+    assert scopes(rejected["notStarted"]) == ["svc-b", "svc-c"]
+    assert result.output["haltedAt"] == 2
+    assert scopes(result.output["finalized"]) == ["svc-a"]  # wave 1 stays deployed
+    assert result.output["rolledBack"] == []
+
+
+def test_a_gate_that_times_out_counts_as_a_rejection(flow: Flow) -> None:
+    only = services("svc-a", "svc-b")
+
+    # The engine completes a WAIT whose duration has passed with no output (Wait.execute sets
+    # COMPLETED, nothing else): that is this mock.
+    result = run(
+        flow, [wave_of(only, approval=Approval(timeout="30m"))], [wave_mocks(decision=completes())]
+    )
+
+    assert result.status == "FAILED"
+    assert result.reason == (
+        "wave 1 not approved (approval timed out after 30m): svc-a, svc-b not deployed"
+    )
+    one = wave_run(result, 1)
+    assert one.last(gate.wait).input["duration"] == "30m"
+    never_started(one, deploys)
+    assert summary(result, 1)["approval"] == {
+        "approved": False,
+        "timedOut": True,
+        "by": None,
+        "reason": None,
+        "message": "approval timed out after 30m",
+    }
+    assert result.output["finalized"] == []
+
+
+# -- the failure threshold --------------------------------------------------------------------
+
+
+def test_rollbacks_within_a_count_are_tolerated_and_the_rollout_goes_on(flow: Flow) -> None:
+    first, second = services("svc-a", "bad-b", "svc-c"), services("svc-d")
+
+    result = run(
+        flow,
+        [wave_of(first, max_failures=1), wave_of(second)],
+        [wave_mocks([first]), wave_mocks([second])],
+    )
+
+    assert result.status == "COMPLETED", result.reason
+    assert result.refs == rollout_refs(2)
+    one = summary(result, 1)
+    assert one["rolledBack"] == ["bad-b"]
+    assert one["reasons"] == {"bad-b": "the health check failed; rolled back"}
+    assert (one["halt"], one["reason"]) == (False, None)
+    tally = wave_run(result, 1).last(at_iteration(deploys.tally, 1)).output["result"]
+    assert (tally["failures"], tally["allowed"], tally["exceeded"]) == (1, 1, False)
+    assert batches_run(wave_run(result, 2)) == [["svc-d"]]
+    assert scopes(result.output["finalized"]) == ["svc-a", "svc-c", "svc-d"]
+
+
+def test_one_rollback_more_than_the_count_halts_after_its_batch(flow: Flow) -> None:
+    first = services("bad-a", "svc-b", "bad-c", "svc-d", "svc-e")
+    batches = [first[0:2], first[2:4]]  # the third batch, svc-e, never starts
+    later = services("svc-f")
+
+    result = run(
+        flow,
+        [wave_of(first, name="eu", max_parallel=2, max_failures=1), wave_of(later)],
+        [wave_mocks(batches), wave_mocks([later])],
+    )
+
+    assert result.status == "FAILED"
+    assert result.reason == (
+        "wave 1 (eu) halted, 2 of 5 failed, more than max_failures 1 tolerates (1): "
+        "bad-a, bad-c rolled back; svc-e not started"
+    )
+    # The failures add up across batches: one in each, the second one too many.
+    one = wave_run(result, 1)
+    assert one.refs == wave_refs([2, 2])
+    assert batches_run(one) == [["bad-a", "svc-b"], ["bad-c", "svc-d"]]
+    tallies = [one.last(at_iteration(deploys.tally, n)).output["result"] for n in (1, 2)]
+    assert [(t["failures"], t["exceeded"], t["done"]) for t in tallies] == [
+        (1, False, False),
+        (2, True, True),
+    ]
+    assert result.refs == rollout_refs(1, tail=[roll_back.ref, rolled_back.ref, HALT.ref])
+    never_started(result, at_iteration(wave, 2))
+    assert scopes(summary(result, 1)["notStarted"]) == ["svc-e"]
+    assert scopes(result.output["finalized"]) == ["svc-b", "svc-d"]
+
+
+def test_rollbacks_within_a_percentage_are_tolerated(flow: Flow) -> None:
+    only = services("bad-a", "bad-b", "svc-c", "svc-d")
+    batches = [only[0:2], only[2:4]]
+
+    result = run(flow, [wave_of(only, max_parallel=2, max_failures="50%")], [wave_mocks(batches)])
+
+    assert result.status == "COMPLETED", result.reason
+    # 50% of 4 tolerates 2: both rolled back in the first batch, and the second still runs.
+    assert batches_run(wave_run(result, 1)) == [["bad-a", "bad-b"], ["svc-c", "svc-d"]]
+    one = summary(result, 1)
+    assert (one["rolledBack"], one["halt"], one["batches"]) == (["bad-a", "bad-b"], False, 2)
+    assert scopes(result.output["finalized"]) == ["svc-c", "svc-d"]
+
+
+def test_rollbacks_beyond_a_percentage_halt_naming_the_wave_and_the_services(flow: Flow) -> None:
+    first = services("svc-a")
+    second = services("bad-b", "bad-c", "svc-d", "svc-e")
+
+    result = run(
+        flow,
+        [wave_of(first), wave_of(second, max_parallel=2, max_failures="25%")],
+        [wave_mocks([first]), wave_mocks([second[0:2]])],
+    )
+
+    assert result.status == "FAILED"
+    assert result.reason == (
+        "wave 2 halted, 2 of 4 failed, more than max_failures 25% tolerates (1): "
+        "bad-b, bad-c rolled back; svc-d, svc-e not started"
+    )
+    two = wave_run(result, 2)
+    assert two.refs == wave_refs([2])
+    assert batches_run(two) == [["bad-b", "bad-c"]]
+    # Each deploy rolled itself back: the deploy's own SWITCH, not the rollout.
+    assert {d.output["outcome"] for d in two.forked(deploys.fork)} == {"rolled_back"}
+    assert result.output["haltedAt"] == 2
+    assert [w["halt"] for w in result.output["waves"]] == [False, True]
+    assert result.output["waves"][1] == summary(result, 2)
+
+
+# -- the canary -------------------------------------------------------------------------------
+
+
+def test_the_canary_deploys_alone_before_the_rest_of_the_first_wave(flow: Flow) -> None:
+    first = services("svc-a", "svc-b", "svc-c", "svc-d")
+    batches = [first[0:1], first[1:3], first[3:]]  # the canary, then max_parallel 2
+    second = services("svc-e", "svc-f")
+
+    result = run(
+        flow,
+        [wave_of(first, max_parallel=2), wave_of(second, max_parallel=2)],
+        [wave_mocks(batches), wave_mocks([second])],
+        canary=True,
+    )
+
+    assert result.status == "COMPLETED", result.reason
+    one = wave_run(result, 1)
+    # The canary's deploy is joined (it finished: finalized) before the next batch is picked.
+    assert one.refs == wave_refs([1, 2, 1])
+    assert batches_run(one) == [["svc-a"], ["svc-b", "svc-c"], ["svc-d"]]
+    (canary,) = one.forked(deploys.fork, 1)
+    assert (canary.status, canary.output["outcome"]) == ("COMPLETED", "finalized")
+    # Only the first wave has a canary.
+    assert [wave_run(result, n).last(deploys.batch).input["canary"] for n in (1, 2)] == [
+        True,
+        False,
+    ]
+    assert batches_run(wave_run(result, 2)) == [["svc-e", "svc-f"]]
+    assert scopes(result.output["finalized"]) == [d.scope for d in first + second]
+
+
+def test_a_canary_that_rolls_back_halts_the_rollout_whatever_max_failures_allows(
+    flow: Flow,
+) -> None:
+    first = services("bad-a", "svc-b", "svc-c")
+
+    result = run(
+        flow,
+        [wave_of(first, max_failures=2), wave_of(services("svc-d"))],
+        [wave_mocks([first[0:1]])],
+        canary=True,
+    )
+
+    assert result.status == "FAILED"
+    assert result.reason == (
+        "wave 1 halted, the canary failed: bad-a rolled back; svc-b, svc-c not started"
+    )
+    one = wave_run(result, 1)
+    assert one.refs == wave_refs([1])
+    assert batches_run(one) == [["bad-a"]]
+    tally = one.last(at_iteration(deploys.tally, 1)).output["result"]
+    assert (tally["failures"], tally["allowed"], tally["exceeded"]) == (1, 2, True)
+    assert result.refs == rollout_refs(1, tail=[roll_back.ref, rolled_back.ref, HALT.ref])
+
+
+# -- rollback_completed -----------------------------------------------------------------------
+
+
+def halting_in_wave_two() -> tuple[list[RolloutWave], list[dict[Any, Any]], list[Deployment]]:
+    """Wave 1 finalizes two deploys, wave 2 one before a rollback halts it: the waves, their
+    mocks, and the deploys finalized, in order."""
+    first, second = services("svc-a", "svc-b"), services("svc-c", "bad-d")
+    waves = [wave_of(first), wave_of(second, max_failures=0)]
+    return waves, [wave_mocks([first]), wave_mocks([second])], [*first, second[0]]
+
+
+def test_rollback_completed_rolls_back_every_deploy_the_rollout_finalized(flow: Flow) -> None:
+    waves, mocks, finalized = halting_in_wave_two()
+
+    result = run(flow, waves, mocks, rollback_completed=True, rolls_back=finalized)
+
+    assert result.status == "FAILED"
+    assert result.reason == (
+        "wave 2 halted, 1 of 2 failed, more than max_failures 0 tolerates (0): bad-d rolled "
+        "back; rolling back the deploys it had finalized: svc-a, svc-b, svc-c"
+    )
+    # The rollbacks ran, and ended, before the rollout stopped.
+    rolling = [f"_{roll_back.ref}_{i}" for i in range(3)]  # the first fork of the rollout
+    assert result.refs == rollout_refs(2, tail=[roll_back.ref, *rolling, rolled_back.ref, HALT.ref])
+    deployed = {
+        d.output["scope"]: d.workflow_id
+        for n in (1, 2)
+        for d in wave_run(result, n).forked(deploys.fork)
+    }
+    rollbacks = result.forked(roll_back)
+    assert len(rollbacks) == 3
+    for rollback, deployment in zip(rollbacks, finalized, strict=True):
+        assert rollback.status == "COMPLETED", rollback.reason
+        assert rollback.refs == refs(*rollback_deployment_v1.tasks)
+        # Each step is told which deploy it undoes: the deploy's own execution id.
+        for step in rollback.tasks:
+            assert step.body["scope"] == deployment.scope, step.ref
+            assert step.body["deploymentId"] == deployed[deployment.scope], step.ref
+            assert step.body["infrastructureId"] == deployment.infrastructure_id, step.ref
+    assert scopes(result.output["rolledBack"]) == ["svc-a", "svc-b", "svc-c"]
+    assert scopes(result.output["finalized"]) == ["svc-a", "svc-b", "svc-c"]
+
+
+def test_without_rollback_completed_a_halt_rolls_nothing_back(flow: Flow) -> None:
+    waves, mocks, _ = halting_in_wave_two()
+
+    result = run(flow, waves, mocks, rollback_completed=False)
+
+    assert result.status == "FAILED"
+    assert result.reason == (
+        "wave 2 halted, 1 of 2 failed, more than max_failures 0 tolerates (0): bad-d rolled back"
+    )
+    # A dynamic fork over no items: joined at once, nothing started.
+    assert result.refs == rollout_refs(2, tail=[roll_back.ref, rolled_back.ref, HALT.ref])
+    assert result.forked(roll_back) == []
+    assert result.last(roll_back).input["forkTaskInputs"] == []
+    assert result.output["rolledBack"] == []
+    assert scopes(result.output["finalized"]) == ["svc-a", "svc-b", "svc-c"]
+
+
+def test_a_rollout_that_does_not_halt_rolls_nothing_back(flow: Flow) -> None:
+    only = services("svc-a")
+
+    result = run(flow, [wave_of(only)], [wave_mocks([only])], rollback_completed=True)
+
+    assert result.status == "COMPLETED", result.reason
+    assert result.refs == rollout_refs(1)
+    never_started(result, roll_back, HALT)
+    assert result.last(rollout_tally).output["result"]["rollBack"] == []
