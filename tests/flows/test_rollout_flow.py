@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from definitions.deploy_failed import deploy_failed_v1
 from definitions.deploy_simple import create_infrastructure
 from definitions.rollback_deployment import rollback_deployment_v1
 from definitions.rollout import (
@@ -43,6 +44,7 @@ from deploy_dsl.testing import (
     Mock,
     at_iteration,
     completes,
+    fails,
     find_task,
 )
 from tests.flows.deployments import Deployment, fork_mocks, forked_refs, refs
@@ -53,7 +55,7 @@ GATE_DECISION = find_task(rollout_wave_v1, f"{gate.ref}_decision")
 WAVE_NOT_APPROVED = find_task(rollout_wave_v1, "wave_not_approved")
 
 
-# -- building a rollout ---------------------------------------------------------------------------
+# -- building a rollout ----------------------------------------------------------------------
 
 
 def services(*scopes: str) -> list[Deployment]:
@@ -105,7 +107,7 @@ def decided(approved: bool, by: str, reason: str) -> Mock:
     return completes({"approved": approved, "by": by, "reason": reason})
 
 
-# -- reading what ran -----------------------------------------------------------------------------
+# -- reading what ran ------------------------------------------------------------------------
 
 
 def wave_run(result: FlowResult, number: int) -> FlowResult:
@@ -390,6 +392,40 @@ def test_rollbacks_beyond_a_percentage_halt_naming_the_wave_and_the_services(flo
     assert result.output["haltedAt"] == 2
     assert [w["halt"] for w in result.output["waves"]] == [False, True]
     assert result.output["waves"][1] == summary(result, 2)
+
+
+def test_a_deploy_that_fails_counts_against_max_failures_like_a_rollback(flow: Flow) -> None:
+    doomed, fine = Deployment("svc-a"), Deployment("svc-b")
+    later = services("svc-c")
+    failing: dict[Any, Any] = {
+        **doomed.deploy_mocks(),
+        create_infrastructure: fails(status_code=422, terminal=True),
+        deploy_failed_v1: doomed.failure_mocks(traffic_moved=False),
+    }
+    mocks = wave_mocks()
+    mocks[at_iteration(deploys.fork, 1)] = [failing, fine.deploy_mocks()]
+
+    result = run(
+        flow,
+        [wave_of([doomed, fine], max_failures=1), wave_of(later)],
+        [mocks, wave_mocks([later])],
+    )
+
+    assert result.status == "COMPLETED", result.reason
+    one = wave_run(result, 1)
+    failed, finalized = one.forked(deploys.fork, 1)
+    assert (failed.status, finalized.status) == ("FAILED", "COMPLETED")
+    # The fork is optional (ForkJoinDynamicTaskMapper copies the flag to each forked task): the
+    # failed deploy's task ends COMPLETED_WITH_ERRORS and the JOIN goes on.
+    forked = [r for r in one.tasks if r.task is deploys.fork and r.fork_index is not None]
+    assert [r.status for r in forked] == ["COMPLETED_WITH_ERRORS", "COMPLETED"]
+    assert failed.failure is not None and failed.failure.status == "COMPLETED"
+    first = summary(result, 1)
+    assert first["rolledBack"] == ["svc-a"]
+    assert first["reasons"] == {"svc-a": "the deploy failed before traffic moved"}
+    assert scopes(first["finalized"]) == ["svc-b"]
+    assert first["halt"] is False
+    assert batches_run(wave_run(result, 2)) == [["svc-c"]]
 
 
 # -- the canary -------------------------------------------------------------------------------
