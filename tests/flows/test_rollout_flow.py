@@ -225,6 +225,7 @@ def test_an_approved_gate_lets_its_wave_deploy(flow: Flow) -> None:
     one, two = wave_run(result, 1), wave_run(result, 2)
     never_started(one, gate.wait, gate.check)
     assert one.last(ask_approval).output["selectedCase"] == "go"
+    assert summary(result, 1)["approval"] is None
     assert two.refs == wave_refs([2], gated=True)
     waited = two.last(gate.wait)
     # What `deploy-dsl approve` and `status` look for: the gate's marker and its subject.
