@@ -23,7 +23,7 @@ from definitions.deploy_simple import (
 from definitions.finalize_deployment import finalize_deployment_v1
 from definitions.pipeline_simple import PipelineInput, Wave, deploy_wave
 from definitions.rollback_deployment import rollback_deployment_v1
-from deploy_dsl.dsl import Http, SetVariable, SubWorkflow, Task, Workflow
+from deploy_dsl.dsl import DynamicFork, Http, SetVariable, SubWorkflow, Task, Workflow
 from deploy_dsl.testing import Mock, at_iteration, find_task, responds
 from worker.contract import (
     CreateInfrastructureAnswer,
@@ -49,6 +49,8 @@ __all__ = [
     "ROLLBACK",
     "ROLLBACK_DEPLOYMENT",
     "Deployment",
+    "fork_mocks",
+    "forked_refs",
     "pipeline_input",
     "refs",
     "wave_mocks",
@@ -229,14 +231,31 @@ def pipeline_input(waves: Sequence[Sequence[Deployment]], *, halt: bool) -> Pipe
     )
 
 
+def fork_mocks(
+    fork: DynamicFork,
+    batches: Sequence[Sequence[Deployment]],
+    unhealthy: frozenset[str] = frozenset(),
+) -> dict[Any, Any]:
+    """The deploys a dynamic fork in a loop starts, one list per iteration, one deploy per
+    service in order; the scopes in `unhealthy` fail their check (and roll back)."""
+    return {
+        at_iteration(fork, number): [
+            d.deploy_mocks(UNHEALTHY if d.scope in unhealthy else HEALTHY) for d in batch
+        ]
+        for number, batch in enumerate(batches, start=1)
+    }
+
+
 def wave_mocks(
     waves: Sequence[Sequence[Deployment]], unhealthy: frozenset[str] = frozenset()
 ) -> dict[Any, Any]:
-    """The deploys each wave forks, one per service in order; the scopes in `unhealthy` fail
-    their check (and roll back)."""
-    return {
-        at_iteration(deploy_wave, number): [
-            d.deploy_mocks(UNHEALTHY if d.scope in unhealthy else HEALTHY) for d in wave
-        ]
-        for number, wave in enumerate(waves, start=1)
-    }
+    """The deploys each wave of pipeline_simple_v1 forks (see fork_mocks)."""
+    return fork_mocks(deploy_wave, waves, unhealthy)
+
+
+def forked_refs(fork: DynamicFork, count: int, iteration: int) -> list[str]:
+    """The references of the `count` sub-workflows a dynamic fork in a loop starts in one
+    iteration: the first fork of an execution names its children `_<fork>_<i>`, later ones
+    `_<fork>_<fork>_<i>` (ForkJoinDynamicTaskMapper.getMappedTasks), each `__<iteration>`."""
+    children = "_".join([fork.ref] * (1 if iteration == 1 else 2))
+    return [f"_{children}_{i}__{iteration}" for i in range(count)]

@@ -17,7 +17,7 @@ from definitions.pipeline_simple import (
 )
 from deploy_dsl.dsl import Task
 from deploy_dsl.testing import Flow, FlowResult, at_iteration, find_task
-from tests.flows.deployments import Deployment, pipeline_input, wave_mocks
+from tests.flows.deployments import Deployment, forked_refs, pipeline_input, wave_mocks
 
 HALT = find_task(pipeline_simple_v1, "halt_pipeline")
 WAVE_BODY: Sequence[Task] = run_waves.body
@@ -36,15 +36,12 @@ def run(
 
 
 def wave_refs(number: int, forked: int, *, halted: bool = False) -> list[str]:
-    """The references one wave runs: the loop body, with the deploys after the fork (the first
-    fork of an execution names its children `_<fork>_<i>`, later ones `_<fork>_<fork>_<i>`,
-    as ForkJoinDynamicTaskMapper does)."""
-    children = "_".join([deploy_wave.ref] * (1 if number == 1 else 2))
+    """The references one wave runs: the loop body, with the deploys after the fork."""
     refs = []
     for task in WAVE_BODY:
         refs.append(f"{task.ref}__{number}")
         if task is deploy_wave:
-            refs += [f"_{children}_{i}__{number}" for i in range(forked)]
+            refs += forked_refs(deploy_wave, forked, number)
     return refs + ([f"{HALT.ref}__{number}"] if halted else [])
 
 
