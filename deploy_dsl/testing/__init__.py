@@ -6,14 +6,15 @@ scripts, retries and timeouts for real, through Conductor's `POST /api/workflow/
 local server the end-to-end tests use, without the worker. The pytest plugin (`plugin`) gives
 tests the `flow` fixture.
 
-What is left to chance on the server: Conductor 3.32.3 evaluates a JOIN on its system-task
-threads, and a forked sub-workflow that finishes during an evaluation re-queues the JOIN
+What determinism rests on: Conductor 3.32.3 evaluates a JOIN on its system-task threads, and
+a forked sub-workflow that finishes during an evaluation re-queues the JOIN
 (WorkflowExecutorOps.expediteInProgressJoinTasks); if a second thread completes it first, the
 first one's stale copy is written over it (AsyncSystemTaskExecutor.execute updates the task
-unconditionally) and the last JOIN of a run reads IN_PROGRESS or CANCELED. Measured: 3 of 20
-runs of tests/flows differed on a server with 4 threads and a pool of connections; none of 20
-on the local server as `server up` configures it (one JDBC connection), nor of 40 pipelines run
-two at a time.
+unconditionally) and the JOIN stays IN_PROGRESS or CANCELED. Measured: 3 of 20 runs of
+tests/flows differed on a server with 4 threads and a pool of connections, and a rollout flow
+test hung in 2 of 4 full test runs with 20 shared threads; so the local server gives JOINs a
+pool of one thread of their own (deploy_dsl.local.conductor). On another server the same race
+can make a run differ.
 """
 
 from deploy_dsl.testing.errors import (
