@@ -248,7 +248,8 @@ def wave_breakdown(api: ConductorApi, run: Run, waves: int) -> None:
         # the JOIN took to see the last one end.
         starting = max(t["startTime"] for t in deploys) - min(t["scheduledTime"] for t in deploys)
         joins = [t for t in wave if t["taskType"] == "JOIN"]
-        joined = (joins[0]["endTime"] - max(t["endTime"] for t in deploys)) if joins else 0
+        # At least 0: a SUB_WORKFLOW task's end can be stamped a little after the JOIN's.
+        joined = max(0, joins[0]["endTime"] - max(t["endTime"] for t in deploys)) if joins else 0
         print(
             f"      wave {number}: {span:5.2f} s | {statistics.median(durations):.2f} s median, "
             f"{max(durations):.2f} s max | {len(inner)} HTTP tasks ran {running:.2f} s and "
