@@ -3,9 +3,7 @@
 Each step call is one ``BEGIN IMMEDIATE`` transaction: read the snapshot, decide, write the new
 state and the history entry. Writers queue on an flock on a file beside the database, so
 concurrent calls from any process neither lose nor duplicate anything, and history order is
-commit order. Within a process, writer threads first queue on a thread lock, so that at most
-one thread per process waits on the flock. Readers (the GET endpoints) need no lock: WAL gives
-them a consistent snapshot.
+commit order. Readers (the GET endpoints) need no lock: WAL gives them a consistent snapshot.
 """
 
 from __future__ import annotations
@@ -106,14 +104,9 @@ class _ThreadConnection:
     call, and the generator machinery cost more than taking the lock.
     """
 
-    __slots__ = ("db", "gate", "lock", "pid")
+    __slots__ = ("db", "lock", "pid")
 
-    def __init__(self, path: Path, lock_path: Path, gate: threading.Lock) -> None:
-        # Shared by the process's threads. Every thread blocked in flock is woken when the lock
-        # is released, and all but one go back to sleep: with 8 threads in each of 2 processes
-        # that herd cost throughput (worker bench, paired rounds: +10 to +21% with the gate).
-        # A thread lock wakes one waiter, and leaves one thread per process at the flock.
-        self.gate = gate
+    def __init__(self, path: Path, lock_path: Path) -> None:
         self.db = sqlite3.connect(path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None)
         # Mock state is disposable: no fsync, whose milliseconds at each checkpoint would
         # stall every writer queued behind the lock. A process crash still loses nothing.
@@ -126,17 +119,11 @@ class _ThreadConnection:
     def __enter__(self) -> sqlite3.Connection:
         # Writers queue on a kernel lock, which wakes the next one at once; SQLite's busy
         # handler would sleep 1 ms or more on each collision, which ruins throughput and p99.
-        self.gate.acquire()
-        try:
-            fcntl.flock(self.lock, fcntl.LOCK_EX)
-        except BaseException:
-            self.gate.release()
-            raise
+        fcntl.flock(self.lock, fcntl.LOCK_EX)
         try:
             self.db.execute("BEGIN IMMEDIATE")
         except BaseException:
             fcntl.flock(self.lock, fcntl.LOCK_UN)
-            self.gate.release()
             raise
         return self.db
 
@@ -151,10 +138,7 @@ class _ThreadConnection:
                     self.db.execute("ROLLBACK")
             finally:
                 # Whatever happened: a lock left held would stop every writer for good.
-                try:
-                    fcntl.flock(self.lock, fcntl.LOCK_UN)
-                finally:
-                    self.gate.release()
+                fcntl.flock(self.lock, fcntl.LOCK_UN)
 
 
 class Store:
@@ -163,7 +147,6 @@ class Store:
         self._lock_path = db_path.with_name(db_path.name + ".lock")
         # sqlite3 connections must stay in their thread; one per thread is reused across requests.
         self._local = threading.local()
-        self._gate = threading.Lock()  # see _ThreadConnection.gate
 
     def initialize(self) -> None:
         """Create the file and schema; safe when every gunicorn process does it at once."""
@@ -181,8 +164,7 @@ class Store:
     def _thread(self) -> _ThreadConnection:
         thread: _ThreadConnection | None = getattr(self._local, "connection", None)
         if thread is None:
-            thread = _ThreadConnection(self._path, self._lock_path, self._gate)
-            self._local.connection = thread
+            thread = self._local.connection = _ThreadConnection(self._path, self._lock_path)
         return thread
 
     def _connection(self) -> sqlite3.Connection:
