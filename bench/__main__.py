@@ -14,6 +14,7 @@ from bench import (
     plan_bench,
     recovery_bench,
     report,
+    scale_bench,
     server_bench,
     worker_bench,
 )
@@ -27,6 +28,7 @@ SECTIONS = {
     "plan": plan_bench.main,
     "flows": flow_bench.main,
     "cluster": cluster_bench.main,
+    "scale": scale_bench.main,
     # Last: it kills and restarts the local Conductor.
     "recovery": recovery_bench.main,
 }

@@ -25,6 +25,7 @@ from typing import Any
 
 import httpx
 
+from bench import report
 from bench.timing import ratio
 from deploy_dsl.client.api import ConductorApi
 from deploy_dsl.client.settings import Settings, load_settings
@@ -33,7 +34,7 @@ from deploy_dsl.dsl import Http, Workflow
 from deploy_dsl.local import stack
 from deploy_dsl.wire import dump
 
-__all__ = ["Run", "main", "pipeline_inputs", "run_until_done"]
+__all__ = ["Run", "main", "pipeline_inputs", "run_until_done", "wave_breakdown", "workflow_version"]
 
 DEPLOY_RUNS = 5
 PIPELINE_RUNS = 3
@@ -43,8 +44,10 @@ GENERATED = 200
 GENERATED_TASKS = 5
 REGISTER_ROUNDS = 3
 
-TARGET_DEPLOY_S = 3.0
-TARGET_PIPELINE_S = 20.0
+# Issue 13: a deploy's floor is about 1.1 s (the worker's 1.0 s provisioning delay plus its
+# calls); a 3x10 pipeline's about 3.3 s.
+TARGET_DEPLOY_S = 1.4
+TARGET_PIPELINE_S = 6.0
 TARGET_BULK_RATIO = 5.0
 
 
@@ -97,18 +100,31 @@ class Run:
         return float(self.execution["endTime"] - self.execution["startTime"]) / 1000
 
 
+def workflow_version(name: str) -> int:
+    """The version this repository defines (and `_register_project` registers) of `name`."""
+    from deploy_dsl.workspace.loader import load_project
+
+    return load_project("definitions").workflow(name).version
+
+
 def run_until_done(
-    api: ConductorApi, name: str, version: int, inputs: dict[str, Any], poll: float
+    api: ConductorApi,
+    name: str,
+    version: int,
+    inputs: dict[str, Any],
+    poll: float,
+    timeout: float = 300,
 ) -> Run:
     started = time.perf_counter()
     workflow_id = api.start(name, version, inputs)
-    deadline = started + 300
+    deadline = started + timeout
     while True:
         execution = api.execution(workflow_id)
         if execution.get("status") in TERMINAL_STATUSES:
             break
         if time.perf_counter() > deadline:
-            raise SystemExit(f"{name} {workflow_id} still {execution.get('status')} after 300 s")
+            status = execution.get("status")
+            raise SystemExit(f"{name} {workflow_id} still {status} after {timeout:g} s")
         time.sleep(poll)
     wall = time.perf_counter() - started
     if execution["status"] != "COMPLETED":
@@ -147,10 +163,11 @@ def _breakdown(api: ConductorApi, run: Run, worker_url: str) -> None:
 
 
 def _deploys(api: ConductorApi, worker_url: str) -> float:
+    version = workflow_version("deploy_simple_v1")
     runs = []
     for _ in range(DEPLOY_RUNS):
         inputs = {"scope": f"svc-bench-{uuid.uuid4().hex[:8]}", "version": "1.0.0", "env": "bench"}
-        runs.append(run_until_done(api, "deploy_simple_v1", 7, inputs, poll=0.05))
+        runs.append(run_until_done(api, "deploy_simple_v1", version, inputs, poll=0.05))
     runs.sort(key=lambda r: r.server)
     median = runs[len(runs) // 2]
     walls = statistics.median(r.wall for r in runs)
@@ -158,8 +175,9 @@ def _deploys(api: ConductorApi, worker_url: str) -> float:
     print(f"(a) deploy_simple_v1, start to COMPLETED (median of {DEPLOY_RUNS}, finalize path)")
     print(f"    server clock {median.server:6.2f} s   (runs: {servers})")
     print(f"    client wall  {walls:6.2f} s   (start request to COMPLETED seen, 50 ms polls)")
-    verdict = "met" if median.server < TARGET_DEPLOY_S else "MISSED"
-    print(f"    target < {TARGET_DEPLOY_S:.0f} s: {verdict}")
+    met = report.at_most("deploy median", median.server, "s", TARGET_DEPLOY_S)
+    report.record("deploy median, client wall", walls, "s")
+    print(f"    target <= {TARGET_DEPLOY_S:g} s: {'met' if met else 'MISSED'}")
     _breakdown(api, median, worker_url)
     return median.server
 
@@ -181,9 +199,12 @@ def pipeline_inputs() -> dict[str, Any]:
 
 
 def _pipeline(api: ConductorApi) -> float:
+    version = workflow_version("pipeline_simple_v1")
     runs = []
     for _ in range(PIPELINE_RUNS):
-        runs.append(run_until_done(api, "pipeline_simple_v1", 3, pipeline_inputs(), poll=0.25))
+        runs.append(
+            run_until_done(api, "pipeline_simple_v1", version, pipeline_inputs(), poll=0.25)
+        )
     runs.sort(key=lambda r: r.server)
     median = runs[len(runs) // 2]
     print(
@@ -194,9 +215,10 @@ def _pipeline(api: ConductorApi) -> float:
         f"    server clock {median.server:6.2f} s   "
         f"(runs: {', '.join(f'{r.server:.2f}' for r in runs)})"
     )
-    verdict = "met" if median.server < TARGET_PIPELINE_S else "MISSED"
-    print(f"    target < {TARGET_PIPELINE_S:.0f} s: {verdict}")
-    _wave_breakdown(api, median)
+    label = f"pipeline {WAVES}x{SERVICES} median"
+    met = report.at_most(label, median.server, "s", TARGET_PIPELINE_S)
+    print(f"    target <= {TARGET_PIPELINE_S:g} s: {'met' if met else 'MISSED'}")
+    wave_breakdown(api, median, WAVES)
     return median.server
 
 
@@ -209,11 +231,11 @@ def _all_tasks(api: ConductorApi, workflow_id: str) -> list[dict[str, Any]]:
     return tasks
 
 
-def _wave_breakdown(api: ConductorApi, run: Run) -> None:
+def wave_breakdown(api: ConductorApi, run: Run, waves: int) -> None:
     """Each wave lasts as long as its slowest deploy; say what held that one up."""
     tasks = run.execution["tasks"]
     print("    per wave (server clock): wave time | its deploys | the slowest deploy's tasks")
-    for number in range(1, WAVES + 1):
+    for number in range(1, waves + 1):
         wave = [t for t in tasks if t.get("iteration") == number and t["taskType"] != "DO_WHILE"]
         deploys = [t for t in wave if t["taskType"] == "SUB_WORKFLOW"]
         span = (max(t["endTime"] for t in wave) - min(t["startTime"] for t in wave)) / 1000
@@ -222,10 +244,17 @@ def _wave_breakdown(api: ConductorApi, run: Run) -> None:
         queued = sum(t["startTime"] - t["scheduledTime"] for t in inner) / 1000
         running = sum(_duration(t) for t in inner)
         durations = [_duration(t) for t in deploys]
+        # Conductor's own share: how long the fork took to start every deploy, and how long
+        # the JOIN took to see the last one end.
+        starting = max(t["startTime"] for t in deploys) - min(t["scheduledTime"] for t in deploys)
+        joins = [t for t in wave if t["taskType"] == "JOIN"]
+        # At least 0: a SUB_WORKFLOW task's end can be stamped a little after the JOIN's.
+        joined = max(0, joins[0]["endTime"] - max(t["endTime"] for t in deploys)) if joins else 0
         print(
             f"      wave {number}: {span:5.2f} s | {statistics.median(durations):.2f} s median, "
             f"{max(durations):.2f} s max | {len(inner)} HTTP tasks ran {running:.2f} s and "
-            f"waited {queued:.2f} s in the system-task queue"
+            f"waited {queued:.2f} s in the system-task queue | all {len(deploys)} started "
+            f"within {starting / 1000:.2f} s, JOIN done {joined / 1000:.2f} s after the last"
         )
 
 
@@ -344,7 +373,11 @@ def _registration(settings: Settings) -> float:
         f"    SDK register_workflow_def, one per workflow {each_s * 1000:8.0f} ms  "
         f"{max(each.requests)} request(s)"
     )
-    verdict = "met" if each_s / bulk_s >= TARGET_BULK_RATIO else "MISSED"
+    met = report.at_least("bulk register vs one call each", each_s / bulk_s, "x", TARGET_BULK_RATIO)
+    report.record(f"bulk register, {GENERATED} workflows", bulk_s * 1000, "ms")
+    report.record("bulk register requests", max(bulk.requests), "requests")
+    report.record(f"SDK register one each, {GENERATED} workflows", each_s * 1000, "ms")
+    verdict = "met" if met else "MISSED"
     print(
         f"    bulk vs one each: {ratio(each_s, bulk_s)} faster "
         f"(target >= {TARGET_BULK_RATIO:.0f}x: {verdict}); deleted {deleted}/{len(names)} "
