@@ -27,7 +27,7 @@ build: $(STAMP) ## compile definitions/ to build/ (workflows, taskdefs, docs) an
 check: $(STAMP) ## ruff and mypy --strict
 	$(VENV)/bin/ruff check deploy_dsl definitions worker tests bench
 	$(VENV)/bin/ruff format --check deploy_dsl definitions worker tests bench
-	$(VENV)/bin/mypy deploy_dsl definitions worker tests/typing bench
+	$(VENV)/bin/mypy deploy_dsl definitions worker tests/typing tests/flows bench
 
 test: $(STAMP) ## the whole suite: unit, snapshot, worker (gunicorn), end to end (real Conductor)
 	$(VENV)/bin/pytest

@@ -187,10 +187,10 @@ class Deployment:
             needsRollback=traffic_moved,
         )
 
-    def failure_mocks(self, *, traffic_moved: bool) -> dict[Task, Any]:
+    def failure_mocks(self, *, traffic_moved: bool) -> dict[Task | Workflow, Any]:
         """The failure workflow (deploy_failed_v1): the worker says whether traffic moved; if it
         did, the rollback answers at once."""
-        mocks: dict[Task, Any] = {
+        mocks: dict[Task | Workflow, Any] = {
             DEPLOYMENT_STATUS: responds(self.status(traffic_moved=traffic_moved))
         }
         if traffic_moved:
@@ -204,11 +204,11 @@ class Deployment:
         """Every step of a finalize or rollback workflow answering at once."""
         return {step: responds(self.follow_up(step.name)) for step in workflow.tasks}
 
-    def deploy_mocks(self, status: str = HEALTHY) -> dict[Task, Any]:
+    def deploy_mocks(self, status: str = HEALTHY) -> dict[Task | Workflow, Any]:
         """A whole deploy: every step answers at once; effective_status says `status` (one
         outside the contract is sent as it is), then the branch it selects is answered."""
         check = responds(self.checked(status), off_contract=status not in (HEALTHY, UNHEALTHY))
-        mocks: dict[Task, Any] = {
+        mocks: dict[Task | Workflow, Any] = {
             create_infrastructure: responds(self.created()),
             wait_infrastructure_created: responds(self.ready()),
             swap_traffic: responds(self.swapped()),
