@@ -10,10 +10,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from definitions.common import OWNER_EMAIL, DeploymentInput, identity, worker_step
-from definitions.rollback_deployment import rollback_deployment_v1
+from definitions.rollback_deployment import roll_back
 from deploy_dsl.dsl import (
-    SetVariable,
-    SubWorkflow,
     Switch,
     Workflow,
     workflow_input,
@@ -53,13 +51,7 @@ body = {
 roll_back_if_traffic_moved = Switch(
     "roll_back_if_traffic_moved",
     value=check.output.response.body.needsRollback,
-    cases={
-        "true": [
-            SubWorkflow("rollback", workflow=rollback_deployment_v1, inputs=body),
-            worker_step("rollback_deployment", body),
-            SetVariable("record_rolled_back", inputs={"outcome": "rolled_back"}),
-        ]
-    },
+    cases={"true": roll_back(body, body)},
 )
 
 deploy_failed_v1 = Workflow(

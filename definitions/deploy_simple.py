@@ -12,7 +12,7 @@ from definitions.common import (
 )
 from definitions.deploy_failed import deploy_failed_v1
 from definitions.finalize_deployment import finalize_deployment_v1
-from definitions.rollback_deployment import rollback_deployment_v1
+from definitions.rollback_deployment import roll_back
 from deploy_dsl.dsl import (
     WORKFLOW,
     SetVariable,
@@ -52,11 +52,7 @@ decide_outcome = Switch(
         ],
     },
     # Anything but a clear success rolls back: an unknown status must not keep new traffic.
-    default=[
-        SubWorkflow("rollback", workflow=rollback_deployment_v1, inputs=follow_up),
-        worker_step("rollback_deployment", step_body),
-        SetVariable("record_rolled_back", inputs={"outcome": "rolled_back"}),
-    ],
+    default=roll_back(follow_up, step_body),
 )
 
 deploy_simple_v1 = Workflow(

@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
-from definitions.common import follow_up_workflow
+from typing import Any
 
-__all__ = ["rollback_deployment_v1"]
+from definitions.common import follow_up_workflow, worker_step
+from deploy_dsl.dsl import SetVariable, SubWorkflow, Task
+
+__all__ = ["roll_back", "rollback_deployment_v1"]
 
 rollback_deployment_v1 = follow_up_workflow(
     "rollback_deployment_v1",
     description="Rolls back an unhealthy deployment: traffic, failed resources, notification.",
     steps=("restore_previous_traffic", "cleanup_failed_resources", "notify_failure"),
 )
+
+
+def roll_back(follow_up: dict[str, Any], step_body: dict[str, Any]) -> list[Task]:
+    """The tasks that roll a deploy back, wherever it is decided (the deploy's SWITCH, its
+    failure workflow): the follow-up sub-workflow, the worker's settle, the recorded outcome."""
+    return [
+        SubWorkflow("rollback", workflow=rollback_deployment_v1, inputs=follow_up),
+        worker_step("rollback_deployment", step_body),
+        SetVariable("record_rolled_back", inputs={"outcome": "rolled_back"}),
+    ]
