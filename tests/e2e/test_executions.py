@@ -47,18 +47,23 @@ def test_run_warns_once_when_the_registered_version_differs(scratch: Scratch) ->
     assert stale.stderr.count("\n") == 1
 
 
-def test_terminate_a_running_execution(scratch: Scratch, conductor: Conductor) -> None:
-    name = scratch.name("hold")
-    scratch.write(
+def _start_held(s: Scratch) -> tuple[str, str]:
+    """Registers and starts a workflow that waits for a signal: RUNNING until someone acts."""
+    name = s.name("hold")
+    s.write(
         f"""
         from deploy_dsl.dsl import Wait, Workflow
 
-        hold = Workflow("{name}", version=1, owner_email="{scratch.owner}",
+        hold = Workflow("{name}", version=1, owner_email="{s.owner}",
                         tasks=[Wait.for_signal("until_signalled")])
         """
     )
-    assert scratch.cli("register").returncode == 0
-    workflow_id = started_id(scratch.cli("run", name), name)
+    assert s.cli("register").returncode == 0
+    return name, started_id(s.cli("run", name), name)
+
+
+def test_terminate_a_running_execution(scratch: Scratch, conductor: Conductor) -> None:
+    name, workflow_id = _start_held(scratch)
     assert conductor.execution(workflow_id)["status"] == "RUNNING"
 
     reason = f"e2e stop {scratch.unique}"
@@ -130,17 +135,7 @@ def test_retry_a_failed_execution(scratch: Scratch, conductor: Conductor, stack:
 def test_retry_of_a_running_execution_is_refused_in_one_line(
     scratch: Scratch, conductor: Conductor
 ) -> None:
-    name = scratch.name("hold")
-    scratch.write(
-        f"""
-        from deploy_dsl.dsl import Wait, Workflow
-
-        hold = Workflow("{name}", version=1, owner_email="{scratch.owner}",
-                        tasks=[Wait.for_signal("until_signalled")])
-        """
-    )
-    assert scratch.cli("register").returncode == 0
-    workflow_id = started_id(scratch.cli("run", name), name)
+    _, workflow_id = _start_held(scratch)
     try:
         result = run_cli("retry", workflow_id)
         assert result.returncode == 1, str(result)
