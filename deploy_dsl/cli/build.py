@@ -95,7 +95,7 @@ def validate(files: tuple[Path, ...], definitions: str) -> None:
         try:
             loaded = load_json_files(list(files))
         except DeployDslError as error:
-            raise click.ClickException(str(error)) from None
+            raise one_line(error) from None
         subject = Subject(
             workflows=loaded.workflows,
             taskdefs=loaded.taskdefs,

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import click
 
 from deploy_dsl.errors import DeployDslError
-from deploy_dsl.findings import Finding
+from deploy_dsl.findings import Finding, printable
 from deploy_dsl.project import Project
 from deploy_dsl.workspace.loader import DEFAULT_DEFINITIONS
 
@@ -52,13 +52,14 @@ ENV_FILE_OPTION = click.option(
 
 
 def one_line(error: DeployDslError) -> click.ClickException:
-    """The error as click prints it: one line, unless `--traceback` asked for the whole story
-    (then the caller's `raise ... from error` keeps the chain and the trace is shown)."""
+    """The error as click prints it: one line (control characters from the user's input, such as
+    a newline in a JSON key, escaped), unless `--traceback` asked for the whole story (then the
+    caller's `raise ... from error` keeps the chain and the trace is shown)."""
     context = click.get_current_context(silent=True)
     root = context.find_root() if context else None
     if root is not None and (root.obj or {}).get("traceback"):
         raise error
-    return click.ClickException(str(error))
+    return click.ClickException(printable(str(error)))
 
 
 def load_definitions(source: str) -> Project:

@@ -57,8 +57,7 @@ def import_(files: tuple[Path, ...], out: Path, force: bool, no_format: bool) ->
         _echo_errors(result.errors)
         paths = write_package(out, result.files, force=force)
     except ImportFailed as error:
-        one_line(error)  # under --traceback, raises the error itself
-        raise click.ClickException(printable(str(error))) from error
+        raise one_line(error) from error
     if not out.resolve().name.isidentifier():
         click.echo(f"warning: {out} is not a valid Python package name", err=True)
     formatted = not no_format and format_with_ruff(paths)

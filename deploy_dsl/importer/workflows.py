@@ -10,7 +10,6 @@ from pydantic import ValidationError
 
 from deploy_dsl.errors import DefinitionError
 from deploy_dsl.expressions import expressions_in, workflow_input, workflow_variables
-from deploy_dsl.findings import printable
 from deploy_dsl.importer.compare import OPTIONS, json_diff
 from deploy_dsl.importer.defaults import DEFAULTS_NAME, choose_defaults
 from deploy_dsl.importer.models import Model, input_model, variables_model
@@ -250,7 +249,7 @@ def _one_line(error: Exception, name: str) -> str:
         return message.removeprefix(f"workflow {name!r}: ")
     if isinstance(error, ValidationError):
         problems = [
-            printable(f"{'.'.join(str(part) for part in item['loc']) or 'value'}: {item['msg']}")
+            f"{'.'.join(str(part) for part in item['loc']) or 'value'}: {item['msg']}"
             for item in error.errors(include_url=False)
         ]
         more = f" (and {len(problems) - 3} more)" if len(problems) > 3 else ""

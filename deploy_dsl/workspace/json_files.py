@@ -9,7 +9,6 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from deploy_dsl.findings import printable
 from deploy_dsl.limits import MAX_JSON_DEPTH, json_pointer, too_deep
 from deploy_dsl.wire import TaskDef, WorkflowDef
 from deploy_dsl.workspace.loader import LoadError
@@ -107,8 +106,7 @@ def _load_item(loaded: JsonDefinitions, item: Any, pointer: str) -> None:
     except ValidationError as error:
         first = error.errors()[0]
         where = "/".join(str(p) for p in first["loc"])
-        # A key of the user's JSON may hold a newline: the message stays on its line.
-        raise LoadError(printable(f"{pointer}/{where}: {first['msg']}")) from error
+        raise LoadError(f"{pointer}/{where}: {first['msg']}") from error
     loaded.workflows.append(workflow)
     _add_location(loaded.locations, (workflow.name, None), pointer)
     _locate_tasks(loaded.locations, workflow.name, item.get("tasks"), f"{pointer}/tasks")
