@@ -19,7 +19,7 @@ $(STAMP): pyproject.toml package.json
 	npm ci --silent --no-audit --no-fund
 	@touch $(STAMP)
 
-install: $(STAMP) ## create .venv and install the project with its dev tools
+install: $(STAMP) ## system packages when missing, .venv with the project and dev tools, npm packages
 
 build: $(STAMP) ## compile definitions/ to build/ (workflows, taskdefs, docs) and the README diagram
 	$(DSL) build --readme README.md
@@ -29,7 +29,7 @@ check: $(STAMP) ## ruff and mypy --strict
 	$(VENV)/bin/ruff format --check deploy_dsl definitions worker tests bench
 	$(VENV)/bin/mypy deploy_dsl definitions worker tests/typing tests/flows bench
 
-test: $(STAMP) ## the whole suite: unit, snapshot, worker (gunicorn), end to end (real Conductor)
+test: $(STAMP) ## the whole suite: unit, snapshot, worker (gunicorn), flow, end to end, cluster
 	$(VENV)/bin/pytest
 
 worker: $(STAMP) ## run the mock worker in the foreground (port WORKER_PORT, default 3000)
