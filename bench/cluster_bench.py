@@ -31,7 +31,7 @@ from deploy_dsl.client.settings import Connection, load_settings
 from deploy_dsl.local import cluster, stack
 from deploy_dsl.local.layout import Layout
 from deploy_dsl.local.node import TASK_DEF_REFRESH_SECONDS
-from deploy_dsl.tasks import CompileOptions
+from deploy_dsl.task import CompileOptions
 
 __all__ = ["main"]
 

@@ -115,7 +115,7 @@ def _only_mocked() -> list[tuple[str, str, str]]:
 
     (swap,) = [t for t in STEP_TASKDEFS if t.name == "swap_traffic"]
     assert swap.retry is not None and PROVISIONING_WAIT.timeout_seconds is not None
-    count, delay = swap.retry.count, swap.retry.delay_seconds
+    count, delay = swap.retry.count or 0, swap.retry.delay_seconds or 0
     retries = f">= {count * delay} s ({count} retries, {delay} s apart)"
     timeout = f">= {PROVISIONING_WAIT.timeout_seconds} s (the TaskDef's timeout)"
     deploy = "test_deploy_flow.py::"

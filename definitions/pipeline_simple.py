@@ -130,7 +130,7 @@ run_waves = DoWhile(
 
 pipeline_simple_v1 = Workflow(
     "pipeline_simple_v1",
-    version=4,
+    version=5,
     description="Runs waves of deploy_simple_v1: the deploys of a wave in parallel, the waves "
     "in order; halts after a wave with a rollback unless halt_on_rollback is false.",
     owner_email=OWNER_EMAIL,

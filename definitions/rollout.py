@@ -153,7 +153,7 @@ halted = Switch(
 
 rollout_v1 = Workflow(
     "rollout_v1",
-    version=1,
+    version=2,
     description="Rolls out waves of deploy_simple_v1 (one rollout_wave_v1 each): per wave an "
     "optional approval gate, at most max_parallel deploys at a time and max_failures "
     "tolerated; optionally a canary first; on a halt, optionally rolls back what it finalized.",

@@ -214,7 +214,7 @@ summarize_wave = Inline(
 
 rollout_wave_v1 = Workflow(
     "rollout_wave_v1",
-    version=1,
+    version=2,
     description="One wave of rollout_v1: an optional approval gate, then deploy_simple_v1 per "
     "service, at most max_parallel at a time, stopping once more than max_failures rolled back.",
     owner_email=OWNER_EMAIL,

@@ -10,13 +10,26 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Final, Literal
 
 from deploy_dsl.findings import Code, Finding, Severity
 from deploy_dsl.location import Where
 from deploy_dsl.wire import TaskDef, WorkflowDef, WorkflowTask
 
-__all__ = ["Branch", "Locations", "Placement", "Subject", "WorkflowScope", "branches", "shown"]
+__all__ = [
+    "EVALUATORS",
+    "Branch",
+    "Locations",
+    "Placement",
+    "Subject",
+    "WorkflowScope",
+    "branches",
+    "fails",
+    "given",
+    "require_input",
+    "shown",
+    "task_template",
+]
 
 # (workflow name, task reference or None for the workflow itself) -> every place a definition
 # with that key was written, in definition order: a duplicate is reported at each of them.
@@ -138,15 +151,52 @@ class WorkflowScope:
 def branches(task: WorkflowTask) -> Iterator[tuple[Branch, list[WorkflowTask]]]:
     """The task lists nested in a task, each with its Branch, in definition order."""
     ref = task.task_reference_name
-    index = 0
-    for case in (task.decision_cases or {}).values():
-        yield Branch(ref, index, "case"), case
-        index += 1
-    if task.default_case:
-        yield Branch(ref, index, "case"), task.default_case
-        index += 1
-    for fork in task.fork_tasks or ():
-        yield Branch(ref, index, "fork"), fork
-        index += 1
-    if task.loop_over:
-        yield Branch(ref, index, "loop"), task.loop_over
+    for index, branch in enumerate(task.branches()):
+        kind: BranchKind = "case" if branch.kind == "default" else branch.kind
+        yield Branch(ref, index, kind), branch.tasks
+
+
+def fails(placement: Placement, at_run_time: str) -> str:
+    """What happens to a task the server's type checks would refuse, where this one sits."""
+    if placement.registration_checked:
+        return "the server rejects it"
+    return f"inside a DO_WHILE body the server accepts it, and {at_run_time}"
+
+
+def task_template(scope: WorkflowScope, task: WorkflowTask) -> Mapping[str, Any]:
+    """The TaskDef's inputTemplate, which getTaskInputV2 adds under the task's own inputs."""
+    if task.task_definition is not None:
+        template = task.task_definition.get("inputTemplate")
+    elif task.name in scope.taskdefs:
+        template = scope.taskdefs[task.name].input_template
+    else:
+        template = None
+    return template if isinstance(template, Mapping) else {}
+
+
+def given(value: object) -> bool:
+    """Set to something: neither null nor a blank string."""
+    return value is not None and not (isinstance(value, str) and not value.strip())
+
+
+# The Evaluator beans of the server: the evaluatorType of SWITCH, INLINE and DO_WHILE.
+EVALUATORS: Final = frozenset({"value-param", "javascript", "graaljs", "python"})
+
+
+def require_input(
+    scope: WorkflowScope, placement: Placement, field: str, *, run_time_only: bool = False
+) -> None:
+    """An input the task cannot run without, in its inputs or its TaskDef's inputTemplate.
+
+    `run_time_only`: the server's registration checks do not look for it
+    (`WorkflowTaskTypeConstraint` knows only some types), so the task FAILS wherever it sits.
+    """
+    task = placement.task
+    value = {**task_template(scope, task), **(task.input_parameters or {})}.get(field)
+    if value is None or (isinstance(value, str) and not value.strip()):
+        consequence = "the task FAILS" if run_time_only else fails(placement, "the task FAILS")
+        scope.report(
+            Code.TASK_FIELD_MISSING,
+            task.task_reference_name,
+            f"{task.type} has no inputParameters.{field}: {consequence}",
+        )

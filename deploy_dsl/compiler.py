@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from deploy_dsl.canonical import canonical_model_json
 from deploy_dsl.findings import Code, Finding
 from deploy_dsl.location import Where
 from deploy_dsl.project import Project
-from deploy_dsl.tasks import CompileOptions
+from deploy_dsl.task import CompileOptions
 from deploy_dsl.validation import Subject, errors_in, validate
 from deploy_dsl.wire import TaskDef, WorkflowDef
-from deploy_dsl.workflow import walk_tasks
+from deploy_dsl.workflow import InputField, input_fields, walk_tasks
 
 __all__ = ["Compiled", "DocsRenderer", "compile_project", "render_files"]
 
@@ -22,6 +22,9 @@ class Compiled:
     workflows: list[WorkflowDef]
     taskdefs: list[TaskDef]
     findings: list[Finding]
+    # What only the Python definitions say of each workflow's inputs (types, descriptions),
+    # by workflow name; JSON states no types.
+    inputs: Mapping[str, tuple[InputField, ...]] = field(default_factory=dict)
 
     @property
     def errors(self) -> list[Finding]:
@@ -56,7 +59,9 @@ def compile_project(
         locations=locations,
         strict=strict,
     )
-    return Compiled(workflows, taskdefs, [*_typed_findings(project), *validate(subject)])
+    findings = [*_typed_findings(project), *validate(subject)]
+    inputs = {workflow.name: input_fields(workflow.input_model) for workflow in project.workflows}
+    return Compiled(workflows, taskdefs, findings, inputs)
 
 
 def _typed_findings(project: Project) -> Iterator[Finding]:

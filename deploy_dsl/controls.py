@@ -22,9 +22,15 @@ from deploy_dsl.control_scripts import (
 )
 from deploy_dsl.errors import DefinitionError
 from deploy_dsl.expressions import Ref
-from deploy_dsl.flow import DoWhile, DynamicFork, Join, Switch, WorkflowTarget
+from deploy_dsl.kinds.do_while import DoWhile
+from deploy_dsl.kinds.fork_join_dynamic import DynamicFork
+from deploy_dsl.kinds.inline import Inline
+from deploy_dsl.kinds.join import Join
+from deploy_dsl.kinds.sub_workflow import WorkflowTarget
+from deploy_dsl.kinds.switch import Switch
+from deploy_dsl.kinds.wait import Wait
 from deploy_dsl.schemas import ANY, LEAF, ListOf, MapOf, Schema, annotation_schema, model_schema
-from deploy_dsl.tasks import Inline, Task, Wait
+from deploy_dsl.task import Task
 
 __all__ = [
     "APPROVAL_INPUT",

@@ -8,50 +8,78 @@ from deploy_dsl.controls import (
     previous_result,
 )
 from deploy_dsl.expressions import WORKFLOW, Ref, workflow_input, workflow_variables
-from deploy_dsl.flow import Decision, DoWhile, DynamicFork, Fork, Join, SubWorkflow, Switch
-from deploy_dsl.taskdef import RetryPolicy, TaskDef
-from deploy_dsl.tasks import (
-    GenericTask,
-    Http,
-    Inline,
-    JsonJq,
-    SetVariable,
-    Simple,
-    Task,
-    Terminate,
-    Wait,
-    WorkerEndpoint,
-)
-from deploy_dsl.workflow import ExternalWorkflow, Workflow
+from deploy_dsl.kinds.decision import Decision
+from deploy_dsl.kinds.do_while import DoWhile
+from deploy_dsl.kinds.dynamic import Dynamic
+from deploy_dsl.kinds.event import Event
+from deploy_dsl.kinds.exclusive_join import ExclusiveJoin
+from deploy_dsl.kinds.fork_join import Fork
+from deploy_dsl.kinds.fork_join_dynamic import DynamicFork
+from deploy_dsl.kinds.generic import GenericTask
+from deploy_dsl.kinds.http import Http, WorkerEndpoint
+from deploy_dsl.kinds.human import Human
+from deploy_dsl.kinds.inline import Inline
+from deploy_dsl.kinds.join import Join
+from deploy_dsl.kinds.json_jq import JsonJq
+from deploy_dsl.kinds.kafka_publish import KafkaPublish
+from deploy_dsl.kinds.lambda_task import Lambda
+from deploy_dsl.kinds.noop import Noop
+from deploy_dsl.kinds.set_variable import SetVariable
+from deploy_dsl.kinds.simple import Simple
+from deploy_dsl.kinds.start_workflow import StartWorkflow
+from deploy_dsl.kinds.sub_workflow import SubWorkflow
+from deploy_dsl.kinds.switch import Switch
+from deploy_dsl.kinds.terminate import Terminate
+from deploy_dsl.kinds.wait import Wait
+from deploy_dsl.options import CacheConfig, RateLimitConfig, SchemaDef, StateChangeEvent
+from deploy_dsl.task import ExportedFields, Task, TaskOptions
+from deploy_dsl.taskdef import RateLimit, RetryPolicy, TaskDef
+from deploy_dsl.workflow import ExternalWorkflow, Workflow, WorkflowExportedFields
 
 __all__ = [
     "WORKFLOW",
     "ApprovalGate",
     "ApprovalVerdict",
     "BatchedFanOut",
+    "CacheConfig",
     "Decision",
     "DoWhile",
+    "Dynamic",
     "DynamicFork",
+    "Event",
+    "ExclusiveJoin",
+    "ExportedFields",
     "ExternalWorkflow",
     "FailureThreshold",
     "Fork",
     "GenericTask",
     "Http",
+    "Human",
     "Inline",
     "Join",
     "JsonJq",
+    "KafkaPublish",
+    "Lambda",
+    "Noop",
+    "RateLimit",
+    "RateLimitConfig",
     "Ref",
     "RetryPolicy",
+    "SchemaDef",
     "SetVariable",
     "Simple",
+    "StartWorkflow",
+    "StateChangeEvent",
     "SubWorkflow",
     "Switch",
     "Task",
     "TaskDef",
+    "TaskOptions",
     "Terminate",
     "Wait",
     "WorkerEndpoint",
     "Workflow",
+    "WorkflowExportedFields",
     "previous_result",
     "workflow_input",
     "workflow_variables",

@@ -8,8 +8,8 @@ from types import ModuleType
 from typing import Any
 
 from deploy_dsl.errors import DefinitionError
+from deploy_dsl.task import Task
 from deploy_dsl.taskdef import TaskDef
-from deploy_dsl.tasks import Task
 from deploy_dsl.workflow import ExternalWorkflow, Workflow
 
 __all__ = ["Project", "collect"]

@@ -10,8 +10,9 @@ from typing import Any, Final
 
 from deploy_dsl.checking import Subject, shown
 from deploy_dsl.findings import Code, Finding, Severity
+from deploy_dsl.kinds import calls
 from deploy_dsl.limits import MAX_NAME_BYTES, MAX_NESTING, MAX_VERSION, MIN_VERSION
-from deploy_dsl.wire import TaskDef, WorkflowDef, WorkflowTask, dump
+from deploy_dsl.wire import TaskDef, WorkflowDef, WorkflowTask, dump, walk
 
 __all__ = ["RESERVED_NAMES", "nesting_depth", "project_findings"]
 
@@ -157,12 +158,8 @@ def _non_finite(workflow: WorkflowDef) -> Iterator[tuple[str, float]]:
 
     yield from scan(workflow.output_parameters, "outputParameters")
     yield from scan(workflow.variables, "variables")
-    stack: list[WorkflowTask] = list(workflow.tasks)
-    while stack:
-        task = stack.pop()
+    for task in walk(workflow.tasks):
         yield from scan(task.input_parameters, f"{task.task_reference_name}.inputParameters")
-        for child in task.children():
-            stack.extend(child)
 
 
 def _duplicate_workflows(subject: Subject) -> Iterator[Finding]:
@@ -242,7 +239,7 @@ def _timeout_problems(taskdef: TaskDef) -> Iterator[str]:
     total timeout, is refused; a response timeout left out counts as 3600."""
     timeout = taskdef.timeout_seconds or 0
     response = taskdef.response_timeout_seconds
-    total = (taskdef.model_extra or {}).get("totalTimeoutSeconds") or 0
+    total = taskdef.total_timeout_seconds or 0
     if timeout > 0:
         if response is None and timeout < DEFAULT_RESPONSE_TIMEOUT:
             yield (
@@ -305,27 +302,11 @@ def _call_cycles(subject: Subject) -> Iterator[Finding]:
 
 
 def _calls(tasks: Sequence[WorkflowTask]) -> Iterator[tuple[str, int | None]]:
-    stack = list(tasks)
-    while stack:
-        task = stack.pop()
-        params = task.sub_workflow_param
-        if (
-            task.type == "SUB_WORKFLOW"
-            and params
-            and params.name
-            and params.workflow_definition is None
-        ):
-            version = params.version
-            yield (
-                params.name,
-                int(version) if isinstance(version, int | str) and str(version).isdigit() else None,
-            )
-        forked = (task.input_parameters or {}).get("forkTaskWorkflow")
-        if task.type == "FORK_JOIN_DYNAMIC" and isinstance(forked, str) and "${" not in forked:
-            raw = (task.input_parameters or {}).get("forkTaskWorkflowVersion")
-            yield forked, int(raw) if isinstance(raw, str) and raw.isdigit() else None
-        for child in task.children():
-            stack.extend(child)
+    """The calls that wait for their callee: a cycle of them never ends. (A START_WORKFLOW
+    does not wait, and an inline sub-workflow names nothing.)"""
+    for call in calls(tasks):
+        if call.how in ("sub-workflow", "dynamic fork"):
+            yield call.name, call.version
 
 
 def _cycle_from(

@@ -17,7 +17,7 @@ from deploy_dsl.expressions import expressions_in
 from deploy_dsl.findings import Code, Finding
 from deploy_dsl.limits import MAX_NESTING
 from deploy_dsl.project_checks import nesting_depth, project_findings
-from deploy_dsl.task_checks import check_fork_join, check_task
+from deploy_dsl.task_checks import check_following, check_task
 from deploy_dsl.wire import WorkflowDef, WorkflowTask
 
 __all__ = ["Subject", "errors_in", "validate"]
@@ -98,5 +98,5 @@ def _walk(
             inner |= _walk(scope, child, frozenset(seen), (*path, branch))
         seen |= inner
         following = tasks[position + 1] if position + 1 < len(tasks) else None
-        check_fork_join(scope, task, following)
+        check_following(scope, task, following)
     return frozenset(seen - before)

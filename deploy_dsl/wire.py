@@ -7,12 +7,24 @@ and dumped after the known ones, so a definition written for a newer server surv
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 from pydantic.alias_generators import to_camel
 
-__all__ = ["SubWorkflowParams", "TaskDef", "WireModel", "WorkflowDef", "WorkflowTask", "dump"]
+__all__ = [
+    "AUDIT_FIELDS",
+    "Branch",
+    "SubWorkflowParams",
+    "TaskDef",
+    "WireModel",
+    "WorkflowDef",
+    "WorkflowTask",
+    "dump",
+    "walk",
+]
 
 
 class WireModel(BaseModel):
@@ -32,6 +44,15 @@ class SubWorkflowParams(WireModel):
     idempotency_key: str | None = None
     idempotency_strategy: str | None = None
     priority: int | str | None = None
+
+
+@dataclass(frozen=True)
+class Branch:
+    """One task list nested in a task: a case, the default case, a fork branch, a loop body."""
+
+    kind: Literal["case", "default", "fork", "loop"]
+    label: str
+    tasks: list[WorkflowTask]
 
 
 class WorkflowTask(WireModel):
@@ -58,12 +79,15 @@ class WorkflowTask(WireModel):
     fork_tasks: list[list[WorkflowTask]] | None = None
     dynamic_fork_tasks_param: str | None = None
     dynamic_fork_tasks_input_param_name: str | None = None
+    dynamic_fork_join_tasks_param: str | None = None
     dynamic_task_name_param: str | None = None
     join_on: list[str] | None = None
     join_status: str | None = None
+    join_mode: str | None = None
     default_exclusive_join_task: list[str] | None = None
     # DO_WHILE
     loop_condition: str | None = None
+    items: str | None = None
     loop_over: list[WorkflowTask] | None = None
     # SUB_WORKFLOW, EVENT
     sub_workflow_param: SubWorkflowParams | None = None
@@ -71,19 +95,38 @@ class WorkflowTask(WireModel):
     task_definition: dict[str, Any] | None = None
     on_state_change: dict[str, Any] | None = None
     cache_config: dict[str, Any] | None = None
+    metadata: dict[str, Any] | None = None
+
+    def branches(self) -> list[Branch]:
+        """Every nested task list (cases, the default case, fork branches, the loop body), in
+        definition order: the one place that knows which fields hold tasks."""
+        found = [Branch("case", key, case) for key, case in (self.decision_cases or {}).items()]
+        if self.default_case:
+            found.append(Branch("default", "default", self.default_case))
+        found += [
+            Branch("fork", str(i), branch) for i, branch in enumerate(self.fork_tasks or (), 1)
+        ]
+        if self.loop_over:
+            found.append(Branch("loop", "loop", self.loop_over))
+        return found
 
     def children(self) -> list[list[WorkflowTask]]:
-        """Every nested task list (branches, cases, loop body), in definition order."""
-        lists: list[list[WorkflowTask]] = []
-        if self.decision_cases:
-            lists.extend(self.decision_cases.values())
-        if self.default_case:
-            lists.append(self.default_case)
-        if self.fork_tasks:
-            lists.extend(self.fork_tasks)
-        if self.loop_over:
-            lists.append(self.loop_over)
-        return lists
+        """Every nested task list, in definition order."""
+        return [branch.tasks for branch in self.branches()]
+
+
+def walk(tasks: Sequence[WorkflowTask]) -> Iterator[WorkflowTask]:
+    """Every task, nested ones included, depth first in definition order; iterative, so a
+    deeply nested file cannot exhaust the interpreter's stack."""
+    stack = [iter(tasks)]
+    while stack:
+        task = next(stack[-1], None)
+        if task is None:
+            stack.pop()
+            continue
+        yield task
+        for branch in reversed(task.branches()):
+            stack.append(iter(branch.tasks))
 
 
 class WorkflowDef(WireModel):
@@ -101,8 +144,16 @@ class WorkflowDef(WireModel):
     failure_workflow_version: int | None = None
     restartable: bool | None = None
     workflow_status_listener_enabled: bool | None = None
+    workflow_status_listener_sink: str | None = None
     timeout_policy: str | None = None
     timeout_seconds: int | None = None
+    rate_limit_config: dict[str, Any] | None = None
+    input_schema: dict[str, Any] | None = None
+    output_schema: dict[str, Any] | None = None
+    enforce_schema: bool | None = None
+    cache_config: dict[str, Any] | None = None
+    masked_fields: list[str] | None = None
+    metadata: dict[str, Any] | None = None
 
 
 class TaskDef(WireModel):
@@ -113,16 +164,32 @@ class TaskDef(WireModel):
     retry_logic: str | None = None
     retry_delay_seconds: int | None = None
     backoff_scale_factor: int | None = None
+    max_retry_delay_seconds: int | None = None
+    backoff_jitter_ms: int | None = None
     timeout_seconds: int | None = None
     response_timeout_seconds: int | None = None
+    total_timeout_seconds: int | None = None
     timeout_policy: str | None = None
     poll_timeout_seconds: int | None = None
     concurrent_exec_limit: int | None = None
     rate_limit_per_frequency: int | None = None
     rate_limit_frequency_in_seconds: int | None = None
+    isolation_group_id: str | None = None
+    execution_name_space: str | None = None
+    base_type: str | None = None
     input_keys: list[str] | None = None
     output_keys: list[str] | None = None
+    runtime_metadata: list[str] | None = None
     input_template: dict[str, Any] | None = None
+    input_schema: dict[str, Any] | None = None
+    output_schema: dict[str, Any] | None = None
+    enforce_schema: bool | None = None
+    task_status_listener_enabled: bool | None = None
+
+
+# What the server writes on every definition it stores (`Auditable`): never part of a
+# definition, left out of comparisons and imports.
+AUDIT_FIELDS = frozenset({"ownerApp", "createTime", "updateTime", "createdBy", "updatedBy"})
 
 
 def dump(model: WireModel) -> dict[str, Any]:

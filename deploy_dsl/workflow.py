@@ -1,25 +1,39 @@
-"""The Workflow builder, and the compiled form validation and output work on."""
+"""The Workflow builder, and the compiled form validation and output work on (pure)."""
 
 from __future__ import annotations
 
+import copy
+import functools
+import json
+import types
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Annotated, Any, Literal, TypedDict, Union, get_args, get_origin
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from deploy_dsl.arguments import require
 from deploy_dsl.contracts import body_problems
 from deploy_dsl.errors import DefinitionError
 from deploy_dsl.expressions import Ref, render, value_schema, workflow_input
 from deploy_dsl.findings import Code
-from deploy_dsl.flow import WorkflowTarget
+from deploy_dsl.kinds.sub_workflow import WorkflowTarget
 from deploy_dsl.location import Where, caller_location
+from deploy_dsl.options import CacheConfig, RateLimitConfig, SchemaDef
 from deploy_dsl.schemas import ANY, Schema
-from deploy_dsl.tasks import CompileOptions, LocatedError, Task
+from deploy_dsl.task import CompileOptions, LocatedError, Task
 from deploy_dsl.wire import WorkflowDef
 
-__all__ = ["CompiledWorkflow", "ExternalWorkflow", "Workflow", "walk_tasks"]
+__all__ = [
+    "CompiledWorkflow",
+    "ExternalWorkflow",
+    "InputField",
+    "Workflow",
+    "WorkflowExportedFields",
+    "input_defaults",
+    "input_fields",
+    "walk_tasks",
+]
 
 
 @dataclass(frozen=True)
@@ -39,6 +53,18 @@ class ExternalWorkflow:
     input_model: type[BaseModel] | None = None
 
 
+class WorkflowExportedFields(TypedDict, total=False):
+    """WorkflowDef fields as a server exported them where the arguments write them otherwise:
+    a value written only where the builder writes nothing (an empty `inputTemplate`), or
+    None, which leaves out a field the builder writes and the export does not have."""
+
+    inputParameters: Sequence[str] | None
+    outputParameters: Mapping[str, Any] | None
+    inputTemplate: Mapping[str, Any] | None
+    variables: Mapping[str, Any] | None
+    schemaVersion: int | None
+
+
 @dataclass(frozen=True)
 class CompiledWorkflow:
     definition: WorkflowDef
@@ -51,7 +77,8 @@ class Workflow:
     """A Conductor workflow definition written in Python.
 
     `input` is a pydantic model: its fields are the workflow's declared inputs, `inputs` gives
-    typed references to them, and callers can validate a run's input with it before sending it.
+    typed references to them, and its defaults become the workflow's inputTemplate, which the
+    server applies to every start (from the API, another workflow, a schedule).
     `variables`, if given, is a model whose defaults are the workflow's initial variables.
 
     Args:
@@ -71,7 +98,22 @@ class Workflow:
             failedWorkflow (the whole execution, variables included).
         restartable: whether a finished run may be restarted.
         schema_version: schemaVersion; Conductor accepts only 2.
-        extra: WorkflowDef fields this library has no argument for, written as given.
+        input_parameters: inputParameters as written, when they are not the input model's
+            fields (JSON that declares fewer inputs than it reads).
+        rate_limit: how many executions may run at once (RateLimitConfig).
+        input_schema: the schema a start's input is checked against.
+        output_schema: the schema the output is checked against.
+        enforce_schema: whether the schemas are enforced.
+        cache_config: reuse an earlier execution's output (CacheConfig).
+        masked_fields: input and output fields the server masks when it shows them.
+        metadata: free-form metadata kept with the definition.
+        status_listener_enabled: workflowStatusListenerEnabled: the server's workflow status
+            listener hears this workflow's status changes.
+        status_listener_sink: workflowStatusListenerSink, where that listener publishes.
+        exported: fields as a server exported them that the arguments write otherwise (for
+            imported JSON).
+        extra: WorkflowDef fields this library has no argument for, written as given (for
+            what a newer server adds).
     """
 
     def __init__(
@@ -90,6 +132,17 @@ class Workflow:
         failure_workflow: str | WorkflowTarget | None = None,
         restartable: bool | None = None,
         schema_version: int | None = 2,
+        input_parameters: Sequence[str] | None = None,
+        rate_limit: RateLimitConfig | None = None,
+        input_schema: SchemaDef | None = None,
+        output_schema: SchemaDef | None = None,
+        enforce_schema: bool | None = None,
+        cache_config: CacheConfig | None = None,
+        masked_fields: Sequence[str] | None = None,
+        metadata: Mapping[str, Any] | None = None,
+        status_listener_enabled: bool | None = None,
+        status_listener_sink: str | None = None,
+        exported: WorkflowExportedFields | None = None,
         extra: Mapping[str, Any] | None = None,
     ) -> None:
         require("Workflow", "name", name, str)
@@ -102,13 +155,29 @@ class Workflow:
         require(owner, "description", description, str, optional=True)
         require(owner, "output", output, Mapping, optional=True)
         require(owner, "timeout_seconds", timeout_seconds, int, optional=True)
+        require(owner, "restartable", restartable, bool, optional=True)
+        require(owner, "input_parameters", input_parameters, list, tuple, optional=True)
+        require(owner, "rate_limit", rate_limit, RateLimitConfig, optional=True)
+        require(owner, "input_schema", input_schema, SchemaDef, optional=True)
+        require(owner, "output_schema", output_schema, SchemaDef, optional=True)
+        require(owner, "enforce_schema", enforce_schema, bool, optional=True)
+        require(owner, "cache_config", cache_config, CacheConfig, optional=True)
+        require(owner, "masked_fields", masked_fields, list, tuple, optional=True)
+        require(owner, "metadata", metadata, Mapping, optional=True)
+        require(owner, "status_listener_enabled", status_listener_enabled, bool, optional=True)
+        require(owner, "status_listener_sink", status_listener_sink, str, optional=True)
+        require(owner, "exported", exported, Mapping, optional=True)
+        require(owner, "extra", extra, Mapping, optional=True)
+        for model_argument, model in (("input", input), ("variables", variables)):
+            if model is not None and not (isinstance(model, type) and issubclass(model, BaseModel)):
+                raise DefinitionError(f"{owner}: {model_argument} must be a pydantic model class")
         if failure_workflow is not None and not isinstance(failure_workflow, str):
             require(owner, "failure_workflow.name", getattr(failure_workflow, "name", None), str)
         if not tasks:
             raise DefinitionError(f"workflow {name!r}: needs at least one task")
         for task in tasks:
             if not isinstance(task, Task):
-                raise DefinitionError(f"workflow {name!r}: tasks must be tasks, got {task!r}")
+                raise DefinitionError(f"workflow {name!r}: tasks must be tasks, got {task!r:.60}")
         self.name = name
         self.version = version
         self.tasks = list(tasks)
@@ -122,6 +191,19 @@ class Workflow:
         self.failure_workflow = failure_workflow
         self.restartable = restartable
         self.schema_version = schema_version
+        self.input_parameters = list(input_parameters) if input_parameters is not None else None
+        self.fields: dict[str, Any] = {
+            "workflowStatusListenerEnabled": status_listener_enabled,
+            "workflowStatusListenerSink": status_listener_sink,
+            "rateLimitConfig": rate_limit.to_wire() if rate_limit else None,
+            "inputSchema": input_schema.to_wire() if input_schema else None,
+            "outputSchema": output_schema.to_wire() if output_schema else None,
+            "enforceSchema": enforce_schema,
+            "cacheConfig": cache_config.to_wire() if cache_config else None,
+            "maskedFields": list(masked_fields) if masked_fields is not None else None,
+            "metadata": dict(metadata) if metadata is not None else None,
+        }
+        self.exported: dict[str, Any] = dict(exported or {})
         self.extra: dict[str, Any] = dict(extra or {})
         self.location = caller_location()
 
@@ -158,23 +240,29 @@ class Workflow:
             raise LocatedError(self.location, f"workflow {self.name!r}: {message}") from None
 
     def _compile(self, options: CompileOptions) -> CompiledWorkflow:
+        declared = self.input_parameters
         fields: dict[str, Any] = {
             "name": self.name,
             "description": self.description,
             "version": self.version,
             "schemaVersion": self.schema_version,
             "ownerEmail": self.owner_email,
-            "inputParameters": _field_names(self.input_model),
+            "inputParameters": declared if declared is not None else _field_names(self.input_model),
             "outputParameters": render(self.output) if self.output else None,
             "variables": _defaults(self.variables_model),
+            "inputTemplate": input_defaults(self.input_model) or None,
             "tasks": [task.to_wire(options) for task in self.tasks],
             "failureWorkflow": _target_name(self.failure_workflow),
             "failureWorkflowVersion": _target_version(self.failure_workflow),
             "restartable": self.restartable,
             "timeoutPolicy": self.timeout_policy,
             "timeoutSeconds": self.timeout_seconds,
-            **self.extra,
+            **self.fields,
         }
+        for field_name, value in self.exported.items():
+            if value is None or fields.get(field_name) is None:
+                fields[field_name] = value
+        fields.update(self.extra)
         locations: dict[tuple[str, str | None], tuple[Where, ...]] = {}
         if self.location:
             locations[(self.name, None)] = (self.location,)
@@ -191,6 +279,67 @@ def walk_tasks(tasks: Sequence[Task]) -> Iterator[Task]:
         yield task
         for child in task.children():
             yield from walk_tasks(child)
+
+
+def input_defaults(model: type[BaseModel] | None) -> dict[str, Any]:
+    """The defaults of an input model, by input name (`Field(default=...)` and
+    `default_factory` too), as JSON; a None default is left out: the server reads an absent
+    input and a null one the same way."""
+    return {} if model is None else copy.deepcopy(_model_defaults(model))
+
+
+@functools.cache
+def _model_defaults(model: type[BaseModel]) -> dict[str, Any]:
+    defaults: dict[str, Any] = {}
+    for name, info in model.model_fields.items():
+        if info.is_required():
+            continue
+        value = info.get_default(call_default_factory=True)
+        if value is not None:
+            adapter: TypeAdapter[Any] = TypeAdapter(info.annotation or Any)
+            defaults[info.alias or name] = adapter.dump_python(value, mode="json", by_alias=True)
+    return defaults
+
+
+@dataclass(frozen=True)
+class InputField:
+    """One input of a workflow as its docs page shows it."""
+
+    name: str
+    type: str
+    required: bool
+    description: str | None
+
+
+def input_fields(model: type[BaseModel] | None) -> tuple[InputField, ...]:
+    """The fields of an input model, each with its type as written and its description."""
+    if model is None:
+        return ()
+    return tuple(
+        InputField(
+            info.alias or name, type_text(info.annotation), info.is_required(), info.description
+        )
+        for name, info in model.model_fields.items()
+    )
+
+
+def type_text(annotation: Any) -> str:
+    """A type annotation as a reader writes it: `list[Wave]`, `"a" | "b"`, `str | None`."""
+    if annotation is None or annotation is type(None):
+        return "None"
+    origin, args = get_origin(annotation), get_args(annotation)
+    if origin is Annotated:
+        return type_text(args[0])
+    if origin is Literal:
+        return " | ".join(json.dumps(arg) for arg in args)
+    if origin is Union or origin is types.UnionType:
+        return " | ".join(type_text(arg) for arg in args)
+    if origin is not None:
+        inner = ", ".join("..." if arg is Ellipsis else type_text(arg) for arg in args)
+        return f"{getattr(origin, '__name__', str(origin))}[{inner}]"
+    if annotation is Any:
+        return "Any"
+    return annotation.__name__ if isinstance(annotation, type) else str(annotation)
 
 
 def _target_name(target: str | WorkflowTarget | None) -> str | None:

@@ -1,4 +1,5 @@
-"""The layering: a pure core flat at the top of deploy_dsl/, the edges in packages of their own.
+"""The layering: a pure core at the top of deploy_dsl/ (flat, but for `kinds/`, one module
+per Conductor task type), the edges in packages of their own.
 
 Core modules import no edge package and no module that does I/O; only the SDK adapter
 (deploy_dsl/client/api.py) imports the Conductor SDK. A failure names the file, the line and
@@ -17,6 +18,8 @@ from tests.conftest import REPO_ROOT
 
 PACKAGE = REPO_ROOT / "deploy_dsl"
 EDGES = ("cli", "client", "docs", "importer", "local", "testing", "workspace")
+# The core's one package: the registry of task kinds, a module per Conductor task type.
+CORE_PACKAGES = ("kinds",)
 SDK_ADAPTER = PACKAGE / "client" / "api.py"
 # Modules whose job is I/O (files, processes, network, terminals) or loading code.
 IO_MODULES = frozenset(
@@ -30,7 +33,8 @@ IO_MODULES = frozenset(
 
 def core_modules() -> list[Path]:
     # `python -m deploy_dsl` is the command line's entry, not part of the core.
-    return sorted(p for p in PACKAGE.glob("*.py") if p.name != "__main__.py")
+    top = [p for p in PACKAGE.glob("*.py") if p.name != "__main__.py"]
+    return sorted([*top, *(p for name in CORE_PACKAGES for p in (PACKAGE / name).glob("*.py"))])
 
 
 def imports(source: str) -> Iterator[tuple[int, str]]:
@@ -76,14 +80,14 @@ def _relative(path: Path) -> Path:
 
 def test_the_core_is_flat_and_the_edges_are_packages() -> None:
     packages = {p.parent.name for p in PACKAGE.glob("*/__init__.py")}
-    assert packages == set(EDGES), "deploy_dsl/ holds exactly the edge packages"
+    assert packages == {*EDGES, *CORE_PACKAGES}, "deploy_dsl/ holds the edge packages and kinds"
     assert {p.stem for p in core_modules()} >= {
-        "wire", "expressions", "tasks", "flow", "workflow", "taskdef", "validation", "compiler",
+        "wire", "expressions", "task", "kind", "workflow", "taskdef", "validation", "compiler",
         "canonical", "dsl",
     }  # fmt: skip
 
 
-@pytest.mark.parametrize("path", core_modules(), ids=lambda p: p.name)
+@pytest.mark.parametrize("path", core_modules(), ids=lambda p: str(p.relative_to(PACKAGE)))
 def test_core_module_imports_no_edge_and_no_io(path: Path) -> None:
     problems = core_violations(_relative(path), path.read_text(encoding="utf-8"))
     assert not problems, "\n".join(problems)

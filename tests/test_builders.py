@@ -20,7 +20,7 @@ from deploy_dsl.dsl import (
     workflow_input,
 )
 from deploy_dsl.errors import DefinitionError, UnknownField
-from deploy_dsl.tasks import CompileOptions
+from deploy_dsl.task import CompileOptions
 from deploy_dsl.wire import dump
 
 

@@ -125,8 +125,6 @@ def test_missing_references_are_problems() -> None:
         "definitions",
         "workflow caller v1 calls workflow elsewhere v2, which is neither registered on the "
         "server nor defined in the definitions",
-        "workflow worker v1: SIMPLE task work runs 'job', which has no task definition on the "
-        "server or in the definitions",
     ]
     provided = _plan(
         workflows,

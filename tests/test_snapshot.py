@@ -39,10 +39,11 @@ def test_build_holds_the_seed_workflows_with_their_versions() -> None:
     compiled, _ = build_files(load_project())
     versions = {w.name: w.version for w in compiled.workflows}
     # The seed's names; deploy_simple_v1 (7 -> 8) and pipeline_simple_v1 (3 -> 4) were bumped
-    # when a failure after the traffic swap gained its rollback (deploy_failed_v1).
+    # when a failure after the traffic swap gained its rollback (deploy_failed_v1), and
+    # pipeline_simple_v1 (4 -> 5) when its input defaults became its inputTemplate.
     seed = {
         "deploy_simple_v1": 8,
-        "pipeline_simple_v1": 4,
+        "pipeline_simple_v1": 5,
         "finalize_deployment_v1": 1,
         "rollback_deployment_v1": 1,
     }

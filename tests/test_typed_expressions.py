@@ -12,7 +12,7 @@ import pytest
 
 from deploy_dsl.expressions import WORKFLOW_FIELDS, expressions_in, split_expression
 from deploy_dsl.schemas import LEAF, ListOf, MapOf, Schema, is_open, model_schema
-from deploy_dsl.tasks import Task
+from deploy_dsl.task import Task
 from deploy_dsl.workflow import Workflow, walk_tasks
 from deploy_dsl.workspace.loader import load_project
 from tests.conftest import REPO_ROOT

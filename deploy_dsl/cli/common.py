@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from deploy_dsl.client.api import ConductorApi
     from deploy_dsl.client.settings import Settings
     from deploy_dsl.compiler import Compiled
-    from deploy_dsl.tasks import CompileOptions
+    from deploy_dsl.task import CompileOptions
 
 __all__ = [
     "DEFINITIONS_OPTION",

@@ -15,16 +15,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from deploy_dsl.client.tree import ExecutionNode, child_label
+from deploy_dsl.kinds import kind_at_run_time
 
-__all__ = ["OPERATORS", "gantt"]
+__all__ = ["gantt", "takes_time"]
 
-OPERATORS = frozenset(
-    {
-        "DECISION", "DO_WHILE", "DYNAMIC", "EXCLUSIVE_JOIN", "FORK", "FORK_JOIN",
-        "FORK_JOIN_DYNAMIC", "INLINE", "JOIN", "JSON_JQ_TRANSFORM", "LAMBDA", "SET_VARIABLE",
-        "SWITCH", "TERMINATE",
-    }
-)  # fmt: skip
 _FAILED = frozenset({"FAILED", "FAILED_WITH_TERMINAL_ERROR", "TIMED_OUT", "CANCELED"})
 _RUNNING = frozenset({"SCHEDULED", "IN_PROGRESS"})
 _ITERATION = re.compile(r"__\d+$")
@@ -62,9 +56,16 @@ def _timed_tasks(execution: Mapping[str, Any]) -> list[Mapping[str, Any]]:
     tasks = [
         task
         for task in execution.get("tasks") or []
-        if task.get("taskType") not in OPERATORS and task.get("startTime")
+        if takes_time(str(task.get("taskType"))) and task.get("startTime")
     ]
     return sorted(tasks, key=lambda t: (t.get("startTime") or 0, t.get("seq") or 0))
+
+
+def takes_time(task_type: str) -> bool:
+    """Whether a task of the type has a bar: anything but the operators the engine decides at
+    once (a type the project does not know, a custom worker's, takes time)."""
+    kind = kind_at_run_time(task_type)
+    return kind is None or not kind.operator
 
 
 def _bar(task: Mapping[str, Any], labels: Mapping[str, str], bar_id: str, now_ms: int) -> str:

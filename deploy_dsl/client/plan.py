@@ -17,7 +17,8 @@ from typing import Any, Literal
 
 from deploy_dsl.client.diff import Change, taskdef_changes, workflow_changes
 from deploy_dsl.client.ownership import Ownership
-from deploy_dsl.wire import TaskDef, WorkflowDef, WorkflowTask, dump
+from deploy_dsl.kinds import workflow_calls
+from deploy_dsl.wire import TaskDef, WorkflowDef, dump, walk
 
 __all__ = [
     "Action",
@@ -156,9 +157,7 @@ def make_plan(
         *_extra_workflows(held_by_key, bodies, owner, uses, latest),
         *_extra_taskdefs(held_by_name, taskdef_bodies, owner, uses),
     ]
-    problems = _missing(
-        ordered, externals, set(bodies) | set(held_by_key), set(taskdef_bodies) | set(held_by_name)
-    )
+    problems = _missing(ordered, externals, set(bodies) | set(held_by_key))
     return Plan(server, taskdef_entries, workflow_entries, extras, problems)
 
 
@@ -238,7 +237,7 @@ def _uses(workflows: Sequence[WorkflowDef]) -> dict[str, set[str]]:
     uses: dict[str, set[str]] = {}
     for workflow in workflows:
         user = f"workflow {workflow.name} v{workflow.version}"
-        for task in _walk(workflow.tasks):
+        for task in walk(workflow.tasks):
             uses.setdefault(f"taskdef {task.name}", set()).add(user)
         for name, version in _called(workflow):
             uses.setdefault(f"workflow {name}", set()).add(user)
@@ -251,7 +250,6 @@ def _missing(
     workflows: Sequence[WorkflowDef],
     externals: Iterable[WorkflowKey],
     known_workflows: set[WorkflowKey],
-    known_taskdefs: set[str],
 ) -> list[str]:
     """References that neither the server nor the code provides: a run would fail on them
     (a missing sub-workflow fails when it is reached, not when the workflow starts)."""
@@ -272,46 +270,17 @@ def _missing(
                     f"{where} calls workflow {called}, which is neither registered on the "
                     "server nor defined in the definitions"
                 )
-        for task in _walk(workflow.tasks):
-            if task.type == "SIMPLE" and "${" not in task.name and task.name not in known_taskdefs:
-                problems.append(
-                    f"{where}: SIMPLE task {task.task_reference_name} runs {task.name!r}, "
-                    "which has no task definition on the server or in the definitions"
-                )
     return problems
-
-
-def _walk(tasks: Sequence[WorkflowTask]) -> Iterable[WorkflowTask]:
-    for task in tasks:
-        yield task
-        for child in task.children():
-            yield from _walk(child)
 
 
 def _called(workflow: WorkflowDef) -> set[tuple[str, int | None]]:
     """(name, version or None for the latest) of every workflow this one starts by a fixed
-    name: SUB_WORKFLOW, FORK_JOIN_DYNAMIC over a sub-workflow, and its failure workflow."""
-    called: set[tuple[str, int | None]] = set()
-    if workflow.failure_workflow and not workflow.failure_workflow.startswith("$"):
-        called.add((workflow.failure_workflow, workflow.failure_workflow_version))
-    for task in _walk(workflow.tasks):
-        if task.type == "SUB_WORKFLOW" and task.sub_workflow_param and task.sub_workflow_param.name:
-            called.add((task.sub_workflow_param.name, _version(task.sub_workflow_param.version)))
-        inputs = task.input_parameters or {}
-        forked = inputs.get("forkTaskWorkflow")
-        if task.type == "FORK_JOIN_DYNAMIC" and isinstance(forked, str) and "${" not in forked:
-            called.add((forked, _version(inputs.get("forkTaskWorkflowVersion"))))
-    return {(name, version) for name, version in called if "${" not in name}
-
-
-def _version(value: Any) -> int | None:
-    """A fixed version (an int, or a string of digits: forkTaskWorkflowVersion is a string);
-    None for the latest or for an expression resolved at run time."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value)
-    return None
+    name, its failure workflow included (`deploy_dsl.kinds.workflow_calls`)."""
+    return {
+        (call.name, call.version)
+        for call in workflow_calls(workflow)
+        if call.how != "inline sub-workflow"
+    }
 
 
 def dependency_order(workflows: Sequence[WorkflowDef]) -> list[WorkflowDef]:

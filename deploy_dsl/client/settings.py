@@ -28,7 +28,7 @@ from pydantic import (
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from deploy_dsl.errors import DeployDslError
-from deploy_dsl.tasks import DEFAULT_WORKER_BASE_URL, CompileOptions
+from deploy_dsl.task import DEFAULT_WORKER_BASE_URL, CompileOptions
 
 __all__ = [
     "DEFAULT_CLUSTER_CONDUCTOR_PORT",

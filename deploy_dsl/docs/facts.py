@@ -5,12 +5,12 @@ Shared by the diagram and the task table, so both describe a task the same way.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
-from urllib.parse import urlsplit
 
-from deploy_dsl.wire import TaskDef, WorkflowTask
+from deploy_dsl.kinds import KINDS
+from deploy_dsl.kinds.http import http_endpoint
+from deploy_dsl.wire import Branch, TaskDef, WorkflowTask
 
 __all__ = [
     "Branch",
@@ -26,18 +26,8 @@ __all__ = [
     "walk",
 ]
 
-_SWITCHES = frozenset({"SWITCH", "DECISION"})
 # Conductor's delay between retries when a TaskDef sets none.
 _DEFAULT_RETRY_DELAY_SECONDS = 60
-
-
-@dataclass(frozen=True)
-class Branch:
-    """One nested task list of a task: a case, the default case, a fork branch, a loop body."""
-
-    kind: Literal["case", "default", "fork", "loop"]
-    label: str
-    tasks: list[WorkflowTask]
 
 
 @dataclass(frozen=True)
@@ -59,16 +49,12 @@ class Placed:
 
 
 def branches(task: WorkflowTask) -> list[Branch]:
-    """The nested task lists of a task, in definition order."""
-    if task.type in _SWITCHES:
-        cases = [Branch("case", key, tasks) for key, tasks in (task.decision_cases or {}).items()]
-        # A SWITCH without a matching case and no default goes on to the next task.
-        return [*cases, Branch("default", "default", task.default_case or [])]
-    if task.fork_tasks is not None:
-        return [Branch("fork", str(i), tasks) for i, tasks in enumerate(task.fork_tasks, 1)]
-    if task.type == "DO_WHILE":
-        return [Branch("loop", "loop", task.loop_over or [])]
-    return []
+    """The nested task lists of a task, in definition order; a task with cases always shows a
+    default branch: with no matching case and no default, the workflow goes on."""
+    found = task.branches()
+    if task.decision_cases is not None and not any(b.kind == "default" for b in found):
+        found.append(Branch("default", "default", []))
+    return found
 
 
 def walk(
@@ -81,88 +67,26 @@ def walk(
             yield from walk(child.tasks, task, child)
 
 
-def http_endpoint(task: WorkflowTask) -> str | None:
-    """`METHOD /path` of an HTTP task: the host is the same worker everywhere, the path is not."""
-    request = (task.input_parameters or {}).get("http_request")
-    if not isinstance(request, dict) or not isinstance(request.get("uri"), str):
-        return None
-    uri: str = request["uri"]
-    parts = urlsplit(uri)
-    path = uri  # no host: a relative path or an expression, shown as written
-    if parts.netloc:
-        path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-    return f"{request.get('method', 'GET')} {path}"
-
-
 def called_workflow(task: WorkflowTask) -> Call | None:
-    """The workflow a SUB_WORKFLOW, FORK_JOIN_DYNAMIC or START_WORKFLOW task runs, if named."""
-    inputs = task.input_parameters or {}
-    param = task.sub_workflow_param
-    if task.type == "SUB_WORKFLOW" and param is not None and param.name:
-        how = "inline sub-workflow" if param.workflow_definition is not None else "sub-workflow"
-        return Call(param.name, _text(param.version), how)
-    if task.type == "FORK_JOIN_DYNAMIC" and isinstance(inputs.get("forkTaskWorkflow"), str):
-        version = _text(inputs.get("forkTaskWorkflowVersion"))
-        return Call(inputs["forkTaskWorkflow"], version, "dynamic fork, one per input")
-    start = inputs.get("startWorkflow")
-    if (
-        task.type == "START_WORKFLOW"
-        and isinstance(start, dict)
-        and isinstance(start.get("name"), str)
-    ):
-        return Call(start["name"], _text(start.get("version")), "started, not awaited")
-    return None
+    """The workflow a task starts, if it names one (`deploy_dsl.kinds.calls`)."""
+    kind = KINDS.get(task.type)
+    call = next(kind.calls(task), None) if kind is not None and kind.calls is not None else None
+    if call is None:
+        return None
+    version = None if call.version is None else str(call.version)
+    how = {"dynamic fork": "dynamic fork, one per input", "started": "started, not awaited"}
+    return Call(call.name, version, how.get(call.how, call.how))
 
 
 def summary(task: WorkflowTask) -> str:
-    """One line after the reference: the type and what this task does that its type does not say."""
-    detail = _detail(task)
+    """One line after the reference: the type and what this task does that its type does not
+    say (its kind's detail, or the worker task it runs when its name says that)."""
+    kind = KINDS.get(task.type)
+    detail = kind.detail(task) if kind is not None and kind.detail is not None else None
+    named = kind is None or kind.named
+    if detail is None and named and task.name != task.task_reference_name:
+        detail = task.name
     return f"{task.type} {detail}" if detail else task.type
-
-
-def _detail(task: WorkflowTask) -> str | None:
-    inputs = task.input_parameters or {}
-    call = called_workflow(task)
-    if call is not None:
-        return call.workflow + (f" v{call.version}" if call.version else "")
-    if task.type in _DETAILS:
-        return _DETAILS[task.type](task, inputs)
-    # SIMPLE and custom types run the worker task of their name, which may differ from the ref.
-    named = task.type not in _SELF_DESCRIBED and task.name != task.task_reference_name
-    return task.name if named else None
-
-
-def _switch_subject(task: WorkflowTask, inputs: dict[str, Any]) -> str | None:
-    """What a SWITCH or DECISION branches on: the input a value-param names, or the script."""
-    if task.type == "DECISION":
-        param = task.case_value_param
-        if param:
-            return f"on {_text(inputs.get(param)) or param}"
-        return f"on {task.case_expression}" if task.case_expression else None
-    if task.evaluator_type in (None, "value-param") and task.expression:
-        return f"on {_text(inputs.get(task.expression)) or task.expression}"
-    return f"on {task.expression}" if task.expression else None
-
-
-def _dynamic_tasks(task: WorkflowTask, inputs: dict[str, Any]) -> str | None:
-    param = task.dynamic_fork_tasks_param
-    return f"tasks from {_text(inputs.get(param)) or param}" if param else None
-
-
-_DETAILS: dict[str, Callable[[WorkflowTask, dict[str, Any]], str | None]] = {
-    "HTTP": lambda task, _: http_endpoint(task),
-    "SWITCH": _switch_subject,
-    "DECISION": _switch_subject,
-    "FORK_JOIN_DYNAMIC": _dynamic_tasks,
-    "TERMINATE": lambda _, inputs: _text(inputs.get("terminationStatus")),
-    "WAIT": lambda _, inputs: _text(inputs.get("duration") or inputs.get("until")),
-    "SET_VARIABLE": lambda _, inputs: ", ".join(inputs) or None,
-    "EVENT": lambda task, _: task.sink,
-}
-# Types whose name is only a label: the type alone says what runs.
-_SELF_DESCRIBED = frozenset(
-    {"DO_WHILE", "FORK_JOIN", "JOIN", "EXCLUSIVE_JOIN", "INLINE", "LAMBDA", "JSON_JQ_TRANSFORM"}
-)
 
 
 def task_definition(task: WorkflowTask, taskdefs: Mapping[str, TaskDef]) -> TaskDef | None:
@@ -189,10 +113,3 @@ def timeout(definition: TaskDef | None) -> str | None:
     if definition is None or definition.timeout_seconds is None:
         return None
     return f"{definition.timeout_seconds} s"
-
-
-def _text(value: Any) -> str | None:
-    """A scalar as text (expressions stay `${...}`); None for absent or structured values."""
-    if value is None or isinstance(value, dict | list):
-        return None
-    return str(value).lower() if isinstance(value, bool) else str(value)

@@ -6,10 +6,11 @@ The graph is built here; the Mermaid syntax lives in `templates/flowchart.mmd.j2
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
 
 from deploy_dsl.docs.environment import environment
 from deploy_dsl.docs.facts import Branch, branches, summary
+from deploy_dsl.kind import Shape
+from deploy_dsl.kinds import KINDS
 from deploy_dsl.wire import WorkflowDef, WorkflowTask
 
 __all__ = [
@@ -31,24 +32,6 @@ START_ID = "wf_start"
 END_ID = "wf_end"
 # Longer label lines (scripts, loop conditions) are cut: the JSON has them in full.
 MAX_LABEL = 60
-
-Shape = Literal[
-    "box", "rounded", "stadium", "subroutine", "circle", "rhombus", "hexagon", "fork", "join"
-]
-_SHAPES: dict[str, Shape] = {
-    "SWITCH": "rhombus",
-    "DECISION": "rhombus",
-    "DO_WHILE": "hexagon",
-    "FORK_JOIN": "fork",
-    "FORK_JOIN_DYNAMIC": "fork",
-    "JOIN": "join",
-    "EXCLUSIVE_JOIN": "join",
-    "SUB_WORKFLOW": "subroutine",
-    "START_WORKFLOW": "subroutine",
-    "TERMINATE": "stadium",
-    "WAIT": "rounded",
-    "HUMAN": "rounded",
-}
 
 
 @dataclass(frozen=True)
@@ -145,12 +128,14 @@ class _Drawing:
     def task(
         self, task: WorkflowTask, pending: list[_Pending], items: list[Node | Cluster]
     ) -> list[_Pending]:
-        node = Node(node_id(task.task_reference_name), _SHAPES.get(task.type, "box"), _lines(task))
-        if task.type == "DO_WHILE":
+        kind = KINDS.get(task.type)
+        shape: Shape = kind.shape if kind is not None else "box"
+        node = Node(node_id(task.task_reference_name), shape, _lines(task))
+        if shape == "hexagon":  # a loop: its body in a box of its own
             return self.loop(task, node, pending, items)
         items.append(node)
         self.link(pending, node.id)
-        if task.type == "TERMINATE":
+        if kind is not None and kind.ends_workflow:
             self.edges.append(Edge(node.id, END_ID, dotted=True))
             return []
         nested = branches(task)

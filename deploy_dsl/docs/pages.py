@@ -47,6 +47,15 @@ class CallRow:
 
 
 @dataclass(frozen=True)
+class InputRow:
+    name: str
+    type: str | None  # None: not stated (JSON has no types)
+    required: bool
+    default: str | None  # the inputTemplate's value, as JSON
+    description: str | None
+
+
+@dataclass(frozen=True)
 class TaskRow:
     reference: str
     type: str
@@ -101,6 +110,7 @@ class _Site:
         self.workflows = compiled.workflows
         self.names = {workflow.name for workflow in compiled.workflows}
         self.taskdefs: Mapping[str, TaskDef] = {t.name: t for t in compiled.taskdefs}
+        self.inputs = compiled.inputs
 
     def workflow(self, name: str) -> WorkflowDef:
         for workflow in self.workflows:
@@ -124,6 +134,7 @@ class _Site:
             .get_template("workflow.md.j2")
             .render(
                 workflow=workflow,
+                inputs=self.input_rows(workflow),
                 outputs={k: _expression(v) for k, v in (workflow.output_parameters or {}).items()},
                 diagram=mermaid(flowchart(workflow)),
                 calls=self.calls(workflow),
@@ -132,6 +143,26 @@ class _Site:
                 page_path=page_path,
             )
         )
+
+    def input_rows(self, workflow: WorkflowDef) -> list[InputRow]:
+        """Each declared input with its type and description (from the input model) and its
+        default (the inputTemplate the server applies to every start)."""
+        fields = {field.name: field for field in self.inputs.get(workflow.name, ())}
+        template = workflow.input_template or {}
+        rows = []
+        for name in workflow.input_parameters or []:
+            field = fields.get(name)
+            default = template.get(name)
+            rows.append(
+                InputRow(
+                    name,
+                    field.type if field else None,
+                    field.required if field else False,
+                    None if name not in template else json.dumps(default, ensure_ascii=False),
+                    field.description if field else None,
+                )
+            )
+        return rows
 
     def calls(self, workflow: WorkflowDef) -> list[CallRow]:
         rows = []

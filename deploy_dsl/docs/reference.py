@@ -9,7 +9,7 @@ from __future__ import annotations
 import inspect
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, is_typeddict
 
 from deploy_dsl import dsl
 
@@ -61,6 +61,8 @@ def render_reference() -> str:
 
 
 def _signature(name: str, value: Any) -> str:
+    if is_typeddict(value):  # keyword arguments, written `**options` in the builders
+        return f"{name}({', '.join(value.__annotations__)})"
     parameters = []
     for parameter in inspect.signature(value).parameters.values():
         text = parameter.name
@@ -82,6 +84,10 @@ def _signature(name: str, value: Any) -> str:
 
 
 def _named(value: Any) -> tuple[str, ...]:
+    if is_typeddict(value):
+        # Keys named as Conductor names its fields (camelCase) are documented there.
+        keys = tuple(value.__annotations__)
+        return () if any(key != key.lower() for key in keys) else keys
     named = (
         parameter.name
         for parameter in inspect.signature(value).parameters.values()

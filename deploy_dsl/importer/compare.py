@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from deploy_dsl.tasks import CompileOptions
+from deploy_dsl.task import CompileOptions
 
 __all__ = ["OPTIONS", "json_diff", "same_json"]
 

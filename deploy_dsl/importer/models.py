@@ -91,10 +91,11 @@ def _docstring(text: str, workflow: str) -> str:
     return named if len(named) <= WIDTH - 12 else text.format("the workflow")
 
 
-def input_model(class_name: str, workflow: str, keys: list[str]) -> Model:
-    """Every input the workflow declares or reads, typed Any: the JSON states no types."""
+def input_model(class_name: str, workflow: str, keys: list[str], defaults: dict[str, Any]) -> Model:
+    """Every input the workflow declares, reads or has a default for (its inputTemplate),
+    typed Any: the JSON states no types."""
     docstring = _docstring("Inputs of {} (Conductor JSON states no types).", workflow)
-    return _model(class_name, docstring, dict.fromkeys(keys))
+    return _model(class_name, docstring, {key: defaults.get(key) for key in keys})
 
 
 def variables_model(class_name: str, workflow: str, values: dict[str, Any]) -> Model:

@@ -29,7 +29,7 @@ class Block:
 
     @staticmethod
     def of(statement: Statement) -> Block:
-        return Block(statement.source(), statement.node.needs())
+        return Block(statement.source(), statement.needs())
 
 
 @dataclass

@@ -355,7 +355,13 @@ class Statement:
     name: str
     node: Node
     comment: str | None = None
+    annotation: str | None = None
 
     def source(self) -> str:
         head = f"# {self.comment}\n" if self.comment else ""
-        return f"{head}{self.name} = {self.node.layout(0, len(self.name) + 3)}"
+        target = f"{self.name}: {self.annotation}" if self.annotation else self.name
+        return f"{head}{target} = {self.node.layout(0, len(target) + 3)}"
+
+    def needs(self) -> frozenset[str]:
+        """The names the statement uses: its value's, and its annotation."""
+        return self.node.needs() | ({self.annotation} if self.annotation else set())

@@ -14,9 +14,9 @@ from typing import Any
 
 from deploy_dsl.errors import DefinitionError
 from deploy_dsl.expressions import WORKFLOW, Ref
-from deploy_dsl.flow import DoWhile
 from deploy_dsl.importer.pycode import Atom, DictNode, FString, ListNode, Node, Str, literal, quote
-from deploy_dsl.tasks import Task
+from deploy_dsl.kinds.do_while import DoWhile
+from deploy_dsl.task import Task
 
 __all__ = ["Accessor", "Scope", "parse_path"]
 

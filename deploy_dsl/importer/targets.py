@@ -9,14 +9,19 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, TypeGuard
+from typing import Any
+
+from pydantic import ValidationError
 
 from deploy_dsl.importer.names import Namespace, snake_case
 from deploy_dsl.importer.pycode import Atom, Call, Statement, Str, literal
+from deploy_dsl.importer.sources import walk
+from deploy_dsl.kinds import KINDS
 from deploy_dsl.schemas import ANY
+from deploy_dsl.wire import WorkflowTask
 from deploy_dsl.workflow import ExternalWorkflow
 
-__all__ = ["Catalog", "ModuleEntry", "Targets", "called_workflows", "canonical_int"]
+__all__ = ["Catalog", "ModuleEntry", "Targets", "called_workflows"]
 
 # (workflow name, version); no version means Conductor starts the newest one.
 CallTarget = tuple[str, int | None]
@@ -75,45 +80,23 @@ class Catalog:
 
 
 def called_workflows(tasks: Any) -> Iterator[CallTarget]:
-    """Static (name, version) of every SUB_WORKFLOW and dynamic fork in a raw task list."""
-    if not isinstance(tasks, list):
-        return
-    for task in tasks:
-        if not isinstance(task, dict):
+    """(name, version) of every workflow a raw task list starts by a fixed name, as each
+    task's kind says (`deploy_dsl.kinds.calls`); tasks that do not fit the wire model start
+    nothing the import can resolve."""
+    for raw in walk(tasks):
+        kind = KINDS.get(raw.get("type", "SIMPLE"))
+        if kind is None or kind.calls is None:
             continue
-        call = _static_call(task)
-        if call is not None:
-            yield call
-        for key in ("defaultCase", "loopOver"):
-            yield from called_workflows(task.get(key))
-        for branch in _lists(task.get("decisionCases"), task.get("forkTasks")):
-            yield from called_workflows(branch)
+        try:  # the nested lists are walked here: leave them out of the model
+            task = WorkflowTask.model_validate({k: v for k, v in raw.items() if k not in _NESTED})
+        except ValidationError:
+            continue
+        for call in kind.calls(task):
+            if call.how != "inline sub-workflow":
+                yield call.name, call.version
 
 
-def _lists(cases: Any, branches: Any) -> list[Any]:
-    found = list(cases.values()) if isinstance(cases, dict) else []
-    return found + (list(branches) if isinstance(branches, list) else [])
-
-
-def _static_call(task: dict[str, Any]) -> CallTarget | None:
-    if task.get("type") == "SUB_WORKFLOW":
-        param = task.get("subWorkflowParam")
-        if isinstance(param, dict) and isinstance(param.get("name"), str):
-            version = param.get("version")
-            if "${" not in param["name"] and (version is None or type(version) is int):
-                return param["name"], version
-    if task.get("type") == "FORK_JOIN_DYNAMIC":
-        inputs = task.get("inputParameters")
-        if isinstance(inputs, dict):
-            name, version = inputs.get("forkTaskWorkflow"), inputs.get("forkTaskWorkflowVersion")
-            if isinstance(name, str) and "${" not in name and canonical_int(version):
-                return name, int(version)
-    return None
-
-
-def canonical_int(text: Any) -> TypeGuard[str]:
-    """True for a version string that `str(int(...))` writes back unchanged."""
-    return isinstance(text, str) and text.isdigit() and str(int(text)) == text
+_NESTED = frozenset({"decisionCases", "defaultCase", "forkTasks", "loopOver"})
 
 
 class Targets:

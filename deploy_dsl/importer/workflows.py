@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final, get_type_hints
 
 from pydantic import ValidationError
 
@@ -19,14 +19,17 @@ from deploy_dsl.importer.pycode import WIDTH, Atom, Call, ListNode, Node, Statem
 from deploy_dsl.importer.refs import Scope, parse_path
 from deploy_dsl.importer.sources import ImportFailed, Source, nesting, walk
 from deploy_dsl.importer.targets import Catalog, ModuleEntry, Targets, called_workflows
+from deploy_dsl.importer.taskdefs import schema_call
 from deploy_dsl.importer.tasks import TaskImporter
 from deploy_dsl.limits import MAX_NESTING
-from deploy_dsl.tasks import LocatedError
-from deploy_dsl.wire import WorkflowDef, dump
-from deploy_dsl.workflow import ExternalWorkflow, Workflow
+from deploy_dsl.options import CacheConfig, RateLimitConfig
+from deploy_dsl.task import LocatedError
+from deploy_dsl.wire import AUDIT_FIELDS, WorkflowDef, dump
+from deploy_dsl.workflow import ExternalWorkflow, Workflow, WorkflowExportedFields
 
 __all__ = ["ImportedWorkflow", "import_workflow", "input_keys_read"]
 
+_EXPORTED: Final = frozenset(get_type_hints(WorkflowExportedFields))
 KNOWN_FIELDS = frozenset(info.alias or name for name, info in WorkflowDef.model_fields.items())
 _MODULE_NAMES = DSL_NAMES | {"Any", "BaseModel", "Field", "inputs", "variables", DEFAULTS_NAME}
 _TIMEOUT_POLICIES = ("TIME_OUT_WF", "ALERT_ONLY")
@@ -101,7 +104,7 @@ class _WorkflowImport:
             raise ImportFailed(
                 f"{self.origin}: tasks nested {depth} levels deep, over the limit of {MAX_NESTING}"
             )
-        unknown = [key for key in self.data if key not in KNOWN_FIELDS]
+        unknown = [key for key in self.data if key not in KNOWN_FIELDS | AUDIT_FIELDS]
         if unknown:
             self.warn(f"unknown field(s) {', '.join(unknown)} carried through in extra=")
         inputs, variables = self._input_model(), self._variables_model()
@@ -117,7 +120,7 @@ class _WorkflowImport:
         referenced = _referenced_tasks(self.data)
         importer = TaskImporter(scope, targets, self.names, defaults, referenced, self._warn_task)
         nodes = importer.top_level(tasks)
-        call = self._workflow_call(nodes, scope, inputs, variables)
+        call = self._workflow_call(nodes, scope, inputs, variables, targets)
         body = [Block.of(s) for s in importer.statements]
         body.append(Block.of(Statement(self.entry.stem, call)))
         needs = frozenset().union(*(block.needs for block in body))
@@ -144,18 +147,20 @@ class _WorkflowImport:
         declared_keys = (
             [k for k in declared if isinstance(k, str)] if isinstance(declared, list) else []
         )
+        template = self.data.get("inputTemplate")
+        defaults = template if isinstance(template, dict) else {}
         read = input_keys_read(self.data)
-        keys = list(dict.fromkeys(declared_keys + read))
+        keys = list(dict.fromkeys(declared_keys + read + [str(k) for k in defaults]))
         undeclared = [key for key in read if key not in declared_keys]
         if undeclared:
             self.warn(
                 f"reads inputs it does not declare: {', '.join(undeclared)}; the input model has "
-                "them, extra= keeps the declared list (a strict build reports DSL015)"
+                "them, input_parameters= keeps the declared list (a strict build reports DSL015)"
             )
         if not keys:
             return None
         class_name = self.names.allocate(pascal_case(self.entry.stem) + "Input", "Input", "model")
-        return input_model(class_name, self.entry.workflow, keys)
+        return input_model(class_name, self.entry.workflow, keys, defaults)
 
     def _variables_model(self) -> Model | None:
         values = self.data.get("variables")
@@ -169,9 +174,14 @@ class _WorkflowImport:
     # -- the Workflow call -------------------------------------------------------------------
 
     def _workflow_call(
-        self, tasks: list[Node], scope: Scope, inputs: Model | None, variables: Model | None
+        self,
+        tasks: list[Node],
+        scope: Scope,
+        inputs: Model | None,
+        variables: Model | None,
+        targets: Targets,
     ) -> Call:
-        data = self.data
+        data = {k: v for k, v in self.data.items() if k not in AUDIT_FIELDS}
         kwargs: list[tuple[str, Node]] = [("version", literal(self.entry.version))]
         kwargs += _typed(data, "description", str)
         owner = data.get("ownerEmail")
@@ -183,7 +193,7 @@ class _WorkflowImport:
         output = data.get("outputParameters")
         if isinstance(output, dict) and output:
             kwargs.append(("output", scope.node(output)))
-        kwargs += _typed(data, "failureWorkflow", str, "failure_workflow")
+        kwargs += self._failure_workflow(data, targets)
         kwargs += _typed(data, "restartable", bool)
         kwargs += _typed(data, "timeoutSeconds", int, "timeout_seconds")
         if data.get("timeoutPolicy") in _TIMEOUT_POLICIES:
@@ -193,14 +203,29 @@ class _WorkflowImport:
         stated = schema_version if type(schema_version) is int else None
         if stated != 2:
             kwargs.append(("schema_version", literal(stated)))
+        kwargs += _declared_inputs(data, inputs)
+        kwargs += _definition_options(data, scope)
         call, wire = self._build(kwargs)
-        extra = {k: v for k, v in json_diff(data, wire).items() if k != "tasks"}
-        if extra:
-            call, wire = self._build([*kwargs, ("extra", literal(extra))])
-        left = [key for key in json_diff(data, wire) if key != "tasks"]
-        if left:
-            self.warn(f"field(s) {', '.join(left)} cannot be written exactly")
+        left = {k: v for k, v in json_diff(data, wire).items() if k != "tasks"}
+        exported = {k: v for k, v in left.items() if k in _EXPORTED}
+        extra = {k: v for k, v in left.items() if k not in KNOWN_FIELDS}
+        more = [(key, literal(value)) for key, value in (("exported", exported), ("extra", extra))]
+        if exported or extra:
+            call, wire = self._build([*kwargs, *[item for item in more if item[1].value]])
+        residue = [key for key in json_diff(data, wire) if key != "tasks"]
+        if residue:
+            self.warn(f"field(s) {', '.join(residue)} cannot be written exactly")
         return call
+
+    def _failure_workflow(self, data: dict[str, Any], targets: Targets) -> list[tuple[str, Node]]:
+        """The failure workflow: pinned to a version, the workflow itself (a module or an
+        ExternalWorkflow); otherwise its name, which the server resolves to the newest."""
+        name, version = data.get("failureWorkflow"), data.get("failureWorkflowVersion")
+        if not isinstance(name, str):
+            return []
+        if type(version) is int and "${" not in name:
+            return [("failure_workflow", targets.resolve(name, version))]
+        return [("failure_workflow", Str(name))]
 
     def _build(self, kwargs: list[tuple[str, Node]]) -> tuple[Call, dict[str, Any]]:
         name = self.entry.workflow
@@ -225,7 +250,8 @@ class _WorkflowImport:
         head: list[Block] = []
         if defaults is not None and DEFAULTS_NAME in needs:
             comment = "Conductor's defaults, spelled out on the tasks of the source JSON."
-            head.append(Block.of(Statement(DEFAULTS_NAME, literal(defaults), comment)))
+            constant = Statement(DEFAULTS_NAME, literal(defaults), comment, "ExportedFields")
+            head.append(Block.of(constant))
         head += [Block.of(statement) for statement in externals]
         models = (
             (inputs, "inputs", "workflow_input"),
@@ -266,3 +292,55 @@ def _typed(
 ) -> list[tuple[str, Node]]:
     value = data.get(key)
     return [(argument or key, literal(value))] if type(value) is kind else []
+
+
+def _declared_inputs(data: dict[str, Any], inputs: Model | None) -> list[tuple[str, Node]]:
+    """input_parameters= when the source declares other inputs than the model's fields."""
+    declared = data.get("inputParameters")
+    if not isinstance(declared, list) or not all(isinstance(k, str) for k in declared):
+        return []
+    fields = [item.key for item in inputs.fields] if inputs is not None else None
+    return [] if declared == fields else [("input_parameters", literal(declared))]
+
+
+# Workflow arguments by WorkflowDef field, with the JSON type each takes as it is.
+_PLAIN_OPTIONS: Final[dict[str, tuple[str, type]]] = {
+    "enforceSchema": ("enforce_schema", bool),
+    "maskedFields": ("masked_fields", list),
+    "workflowStatusListenerEnabled": ("status_listener_enabled", bool),
+    "workflowStatusListenerSink": ("status_listener_sink", str),
+}
+
+
+def _definition_options(data: dict[str, Any], scope: Scope) -> list[tuple[str, Node]]:
+    """The WorkflowDef fields the Workflow builder takes as options."""
+    kwargs: list[tuple[str, Node]] = []
+    for key, (argument, kind) in _PLAIN_OPTIONS.items():
+        kwargs += _typed(data, key, kind, argument)
+    metadata = data.get("metadata")
+    if isinstance(metadata, dict) and metadata:
+        kwargs.append(("metadata", scope.node(metadata)))
+    limit = data.get("rateLimitConfig")
+    if isinstance(limit, dict) and _fits(limit, {"rateLimitKey": str, "concurrentExecLimit": int}):
+        arguments: list[tuple[str, Node]] = [
+            ("key", Str(limit["rateLimitKey"])),
+            ("concurrent_exec_limit", literal(limit["concurrentExecLimit"])),
+        ]
+        if limit.get("policy") in ("QUEUE", "REJECT"):
+            arguments.append(("policy", Str(limit["policy"])))
+        value = RateLimitConfig(**{key: node.value for key, node in arguments})
+        kwargs.append(("rate_limit", Call("RateLimitConfig", [], arguments, value)))
+    cache = data.get("cacheConfig")
+    if isinstance(cache, dict) and _fits(cache, {"key": str, "ttlInSecond": int}):
+        arguments = [("key", Str(cache["key"])), ("ttl_seconds", literal(cache["ttlInSecond"]))]
+        value_ = CacheConfig(cache["key"], cache["ttlInSecond"])
+        kwargs.append(("cache_config", Call("CacheConfig", [], arguments, value_)))
+    for key, argument in (("inputSchema", "input_schema"), ("outputSchema", "output_schema")):
+        schema = schema_call(data.get(key))
+        if schema is not None:
+            kwargs.append((argument, schema))
+    return kwargs
+
+
+def _fits(value: dict[str, Any], required: dict[str, type]) -> bool:
+    return all(type(value.get(key)) is kind for key, kind in required.items())

@@ -22,8 +22,9 @@ The rewrite, per task type:
   callee is registered under a scratch name, `flowtest.<name>.<digest of its content>`, never
   under the real one (e2e runs on the same server), with an owner of its own so that `plan`
   and `register --prune` never count it as the project's.
-- Task types that would act outside the engine and that no mock can stop (EVENT, KAFKA_PUBLISH,
-  DYNAMIC, ...) are refused.
+- Task types that would act outside the engine (EVENT, KAFKA_PUBLISH, START_WORKFLOW,
+  DYNAMIC: their kind's flow is `stand_in`) become HUMAN tasks with the same reference and
+  inputs, which the test's mocks complete. A task no kind knows (a GenericTask) is refused.
 """
 
 from __future__ import annotations
@@ -35,10 +36,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from deploy_dsl.canonical import canonical_json
-from deploy_dsl.flow import DynamicFork, SubWorkflow
-from deploy_dsl.tasks import CompileOptions, Task
+from deploy_dsl.kinds import KINDS
+from deploy_dsl.kinds.fork_join_dynamic import DynamicFork
+from deploy_dsl.kinds.sub_workflow import SubWorkflow
+from deploy_dsl.task import CompileOptions, Task
 from deploy_dsl.testing.errors import FlowTestError
-from deploy_dsl.testing.references import ENGINE_RUN_TYPES, MOCKED_TYPES, TaskIndex
+from deploy_dsl.testing.references import TaskIndex
 from deploy_dsl.wire import dump
 from deploy_dsl.workflow import Workflow
 
@@ -106,38 +109,38 @@ class Isolator:
         scratch: dict[str, dict[str, Any]],
         calling: tuple[str, ...],
     ) -> None:
-        kind = str(wire.get("type"))
         where = f"{' > '.join(calling)} > {task.ref}"
-        if kind == "HTTP":
+        kind = KINDS.get(str(wire.get("type")))
+        flow = kind.flow if kind is not None else None
+        if flow == "system":
             wire["taskDefinition"] = {
                 **self._taskdefs.get(task.name, {"name": task.name}),
                 "isolationGroupId": ISOLATION_GROUP,
             }
-        elif kind == "SIMPLE" and task.name in self._taskdefs:
+        elif flow == "worker" and task.name in self._taskdefs:
             wire["taskDefinition"] = dict(self._taskdefs[task.name])
-        elif isinstance(task, SubWorkflow):
+        elif flow == "stand_in":
+            # A HUMAN task waits, acting on nothing, until the test's mock completes it; its
+            # reference and inputs (as the engine resolves them) are the original's.
+            wire["type"] = "HUMAN"
+        elif isinstance(task, SubWorkflow) and task.workflow is not None:
             callee = _project_workflow(task.workflow, where)
             wire["subWorkflowParam"]["workflowDefinition"] = self._rewrite(callee, scratch, calling)
-        elif isinstance(task, DynamicFork):
-            if task.workflow is None:
-                raise FlowTestError(
-                    f"{where}: a dynamic fork of tasks named at run time could fork anything, "
-                    "HTTP included; flow tests run forks over a workflow (workflow=) only"
-                )
+        elif isinstance(task, DynamicFork) and task.workflow is not None:
             forked = self._rewrite(_project_workflow(task.workflow, where), scratch, calling)
             name = _scratch_name(forked)
             scratch[name] = {**forked, "name": name, "ownerEmail": SCRATCH_OWNER}
             wire["inputParameters"]["forkTaskWorkflow"] = name
-        elif kind in ("SUB_WORKFLOW", "FORK_JOIN_DYNAMIC"):
+        elif flow == "callee":
             raise FlowTestError(
-                f"{where}: a {kind} written without its builder (SubWorkflow, DynamicFork) "
-                "names its callee only at run time; a flow test cannot isolate it"
+                f"{where}: a {wire.get('type')} that names no workflow of the project (an inline "
+                "definition, or tasks named at run time) could run anything, HTTP included; "
+                "flow tests run sub-workflows and forks over a project workflow only"
             )
-        elif kind not in ENGINE_RUN_TYPES and kind not in MOCKED_TYPES:
+        elif kind is None:
             raise FlowTestError(
-                f"{where}: a {kind} task would act outside the engine and a flow test cannot "
-                "stop it; flow tests support "
-                f"{', '.join(sorted(ENGINE_RUN_TYPES | MOCKED_TYPES))}"
+                f"{where}: a {wire.get('type')} task has no kind of this project (GenericTask): "
+                "it would act outside the engine and a flow test cannot stop it"
             )
 
 

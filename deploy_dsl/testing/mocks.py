@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from deploy_dsl.errors import DefinitionError
 from deploy_dsl.location import Location, caller_location
-from deploy_dsl.tasks import Task
+from deploy_dsl.task import Task
 
 __all__ = [
     "InIteration",

@@ -21,11 +21,13 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from deploy_dsl.flow import DynamicFork, SubWorkflow
-from deploy_dsl.tasks import Http, Task
+from deploy_dsl.kinds.fork_join_dynamic import DynamicFork
+from deploy_dsl.kinds.http import Http
+from deploy_dsl.kinds.sub_workflow import SubWorkflow
+from deploy_dsl.task import Task
 from deploy_dsl.testing.errors import MockError
 from deploy_dsl.testing.mocks import InIteration, Mock
-from deploy_dsl.testing.references import MOCKED_TYPES, TaskIndex
+from deploy_dsl.testing.references import TaskIndex, answered_by_mock
 from deploy_dsl.workflow import Workflow
 
 __all__ = ["KEEPALIVE", "Level", "Mocks", "TaskDefs", "mock_request", "plan"]
@@ -95,7 +97,7 @@ def plan(workflow: Workflow, mocks: Mocks, taskdefs: TaskDefs, path: str | None 
             )
         elif isinstance(task, DynamicFork):
             _plan_fork(level, task, iteration, value, where)
-        elif task.task_type in MOCKED_TYPES:
+        elif answered_by_mock(task.task_type):
             level.mocks[runtime_ref], level.attempts[runtime_ref] = _wire_mocks(
                 task, value, taskdefs.get(task.name), where
             )

@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 from pydantic import BaseModel
 
-from deploy_dsl.tasks import Task
+from deploy_dsl.task import Task
 from deploy_dsl.testing.plan import Mocks, TaskDefs
 from deploy_dsl.testing.result import FlowResult, TaskRun
 from deploy_dsl.testing.runner import FlowRunner

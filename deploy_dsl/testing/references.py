@@ -19,31 +19,28 @@ from dataclasses import dataclass, field
 from typing import TypeVar, overload
 
 from deploy_dsl.errors import DefinitionError
-from deploy_dsl.flow import DoWhile, DynamicFork
-from deploy_dsl.tasks import Task
+from deploy_dsl.kind import MOCKED_RUNS
+from deploy_dsl.kinds import kind_at_run_time
+from deploy_dsl.kinds.do_while import DoWhile
+from deploy_dsl.kinds.fork_join_dynamic import DynamicFork
+from deploy_dsl.task import Task
 from deploy_dsl.workflow import Workflow
 
 __all__ = [
-    "ENGINE_RUN_TYPES",
-    "MOCKED_TYPES",
     "Placed",
     "TaskIndex",
+    "answered_by_mock",
     "find_task",
     "fork_task_name",
 ]
 
-# Run by the engine itself, inside the test call or by its system-task workers; never mocked
-# (WorkflowTestService's `operators`, plus the scripts decide() runs synchronously).
-ENGINE_RUN_TYPES = frozenset(
-    {
-        "SWITCH", "DECISION", "DO_WHILE", "FORK_JOIN", "FORK", "JOIN", "EXCLUSIVE_JOIN",
-        "FORK_JOIN_DYNAMIC", "SUB_WORKFLOW", "INLINE", "JSON_JQ_TRANSFORM", "SET_VARIABLE",
-        "TERMINATE",
-    }
-)  # fmt: skip
-# Answered by mocks: HTTP (kept off the server's own HTTP workers, see isolation), and tasks
-# that wait for a worker or a person, which the test's hidden task domain keeps from workers.
-MOCKED_TYPES = frozenset({"HTTP", "SIMPLE", "WAIT", "HUMAN"})
+
+def answered_by_mock(task_type: str) -> bool:
+    """Whether a mock answers a task of the type in a flow test (its kind's `flow`); the
+    engine runs the others itself."""
+    kind = kind_at_run_time(task_type)
+    return kind is not None and kind.flow in MOCKED_RUNS
+
 
 _ITERATION = re.compile(r"(.+)__(\d+)\Z")
 T = TypeVar("T", bound=Task)

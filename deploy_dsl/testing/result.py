@@ -13,8 +13,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from deploy_dsl.flow import DynamicFork
-from deploy_dsl.tasks import Task
+from deploy_dsl.kinds.fork_join_dynamic import DynamicFork
+from deploy_dsl.task import Task
 from deploy_dsl.testing.errors import FlowTestError
 from deploy_dsl.testing.mocks import InIteration
 from deploy_dsl.testing.plan import Level

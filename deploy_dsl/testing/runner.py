@@ -24,7 +24,9 @@ from pydantic import BaseModel, ValidationError
 from deploy_dsl.client.api import ConductorApi, ServerError, ServerUnreachable
 from deploy_dsl.client.settings import Connection
 from deploy_dsl.client.timeline import TERMINAL_STATUSES
-from deploy_dsl.tasks import CompileOptions, Inline, JsonJq, Task
+from deploy_dsl.kinds.inline import Inline
+from deploy_dsl.kinds.json_jq import JsonJq
+from deploy_dsl.task import CompileOptions, Task
 from deploy_dsl.testing.errors import FlowTestError, MissingMock, RunDidNotFinish, StoppedRun
 from deploy_dsl.testing.isolation import SCRATCH_OWNER, Isolator
 from deploy_dsl.testing.plan import Level, Mocks, TaskDefs, mock_request, plan

@@ -22,9 +22,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from deploy_dsl.flow import DynamicFork, SubWorkflow
+from deploy_dsl.kinds.fork_join_dynamic import DynamicFork
+from deploy_dsl.kinds.sub_workflow import SubWorkflow
 from deploy_dsl.testing.plan import Level
-from deploy_dsl.testing.references import MOCKED_TYPES
+from deploy_dsl.testing.references import answered_by_mock
 
 __all__ = ["TASK_DONE", "Look", "look"]
 
@@ -78,7 +79,7 @@ def _look(
         covered = level.attempts.get(ref, 0)
         if (
             found.stuck is None
-            and placed.task.task_type in MOCKED_TYPES
+            and answered_by_mock(placed.task.task_type)
             and attempts[ref] > covered
         ):
             given = f"its mocks answer {covered} attempt(s)" if covered else "no mock given"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from deploy_dsl.compiler import Compiled, compile_project, render_files
 from deploy_dsl.docs.pages import render_docs
 from deploy_dsl.project import Project
-from deploy_dsl.tasks import CompileOptions
+from deploy_dsl.task import CompileOptions
 
 __all__ = ["build_files"]
 

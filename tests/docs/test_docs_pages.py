@@ -32,7 +32,7 @@ def test_build_docs_is_what_the_definitions_render(project: Project) -> None:
 
 def test_rendering_is_deterministic(project: Project) -> None:
     compiled, _ = project
-    shuffled = Compiled(compiled.workflows[::-1], compiled.taskdefs[::-1], [])
+    shuffled = Compiled(compiled.workflows[::-1], compiled.taskdefs[::-1], [], compiled.inputs)
     assert render_docs(compiled) == render_docs(compiled) == render_docs(shuffled)
 
 
@@ -44,12 +44,21 @@ def test_each_page_has_inputs_outputs_one_diagram_and_a_row_per_task(project: Pr
         for heading in ("## Inputs", "## Outputs", "## Flow", "## Tasks"):
             assert heading in page, (workflow.name, heading)
         for name in workflow.input_parameters or []:
-            assert f"- `{name}`" in page
+            assert f"| `{name}` |" in page
         for key in workflow.output_parameters or {}:
             assert f"| `{key}` |" in page
         assert len(mermaid_blocks(page)) == 1
         for placed in walk(workflow.tasks):
             assert f"| `{placed.task.task_reference_name}` | {placed.task.type} |" in page
+
+
+def test_inputs_show_type_default_and_description(project: Project) -> None:
+    compiled, _ = project
+    page = render_docs(compiled)["docs/pipeline_simple_v1.md"]
+    # halt_on_rollback: bool = Field(True, description=...) in definitions/pipeline_simple.py
+    (line,) = [line for line in page.splitlines() if line.startswith("| `halt_on_rollback` | `")]
+    assert line.startswith("| `halt_on_rollback` | `bool` | `true` | stop before the next wave")
+    assert "| `waves` | `list[Wave]` | required | run one after another |" in page
 
 
 def test_http_rows_show_endpoint_and_retry_policy(project: Project) -> None:

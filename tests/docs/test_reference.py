@@ -9,7 +9,7 @@ import pytest
 
 from deploy_dsl import dsl
 from deploy_dsl.docs.reference import REFERENCE_PAGE, Entry, entries, render_reference
-from deploy_dsl.tasks import Task
+from deploy_dsl.task import Task
 from tests.conftest import REPO_ROOT
 
 ENTRIES = list(entries())
@@ -48,5 +48,6 @@ def test_the_generated_page_is_current() -> None:
 
 def test_the_page_shows_signatures() -> None:
     text = render_reference()
-    assert "| `Http` | `Http(ref, *, uri, method='GET'," in text
+    assert "| `Http` | `Http(ref, *, uri=None, method=None," in text
+    assert "| `TaskOptions` | `TaskOptions(name, inputs, description, optional," in text
     assert "| `WORKFLOW` | `WORKFLOW` | The running workflow" in text

@@ -48,7 +48,7 @@ def taskdef(name: str) -> TaskDef:
 
 def retries_of(name: str) -> int:
     retry = taskdef(name).retry
-    assert retry is not None, f"TaskDef {name} sets no retry policy"
+    assert retry is not None and retry.count is not None, f"TaskDef {name} sets no retry count"
     return retry.count
 
 
@@ -230,6 +230,7 @@ def test_provisioning_that_never_becomes_ready_fails_the_deploy_per_its_taskdef(
     # What this test checks: each attempt times out and RETRY starts another, until the
     # retries run out. Another policy (TIME_OUT_WF: the first timeout ends it) needs another.
     assert wait.timeout_policy == "RETRY" and wait.retry is not None
+    assert wait.retry.count is not None
     attempts = wait.retry.count + 1
     mocks = SERVICE.deploy_mocks("success")
     mocks[wait_infrastructure_created] = [in_progress(body=SERVICE.not_ready()), times_out()] * (

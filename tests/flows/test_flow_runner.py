@@ -20,7 +20,7 @@ from definitions.pipeline_simple import pipeline_simple_v1
 from deploy_dsl.client.api import ConductorApi, ServerError
 from deploy_dsl.client.timeline import TERMINAL_STATUSES
 from deploy_dsl.dsl import Http, Workflow
-from deploy_dsl.tasks import CompileOptions
+from deploy_dsl.task import CompileOptions
 from deploy_dsl.testing import Flow, FlowRunner, FlowTestError, MissingMock, fails, find_task
 from tests.flows.deployments import FINALIZE, Deployment, pipeline_input, wave_mocks
 

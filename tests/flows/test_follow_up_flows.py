@@ -57,7 +57,7 @@ def test_the_steps_run_in_order_each_told_the_deploy(flow: Flow, workflow: Workf
 def test_a_rollback_that_cannot_restore_traffic_fails_the_deploy(flow: Flow) -> None:
     restore = find_task(rollback_deployment_v1, "restore_previous_traffic")
     (restore_def,) = [t for t in STEP_TASKDEFS if t.name == restore.name]
-    assert restore_def.retry is not None
+    assert restore_def.retry is not None and restore_def.retry.count is not None
     mocks = SERVICE.deploy_mocks("failure")
     mocks[ROLLBACK] = {restore: [fails()] * (restore_def.retry.count + 1)}
     mocks[deploy_failed_v1] = SERVICE.failure_mocks(traffic_moved=True)

@@ -18,7 +18,7 @@ from definitions.deploy_simple import (
 )
 from definitions.finalize_deployment import finalize_deployment_v1
 from definitions.pipeline_simple import deploy_wave, pipeline_simple_v1, summarize_wave
-from deploy_dsl.dsl import GenericTask, Simple, SubWorkflow, Workflow
+from deploy_dsl.dsl import Event, GenericTask, Simple, SubWorkflow, Workflow
 from deploy_dsl.testing import (
     FlowTestError,
     MockError,
@@ -303,11 +303,20 @@ class Anything(BaseModel):
     pass
 
 
-def test_tasks_that_would_act_outside_the_engine_are_refused() -> None:
-    event = GenericTask("publish", task_type="EVENT", extra={"sink": "conductor"})
+def test_tasks_that_would_act_outside_the_engine_run_as_a_stand_in_the_mock_completes() -> None:
+    event = Event("publish", sink="conductor:deployments", inputs={"scope": "svc-a"})
     workflow = Workflow("ft_event", version=1, tasks=[event], owner_email=None)
 
-    with pytest.raises(FlowTestError, match="a EVENT task would act outside the engine"):
+    (task,) = Isolator(TASKDEFS).isolate(workflow).definition["tasks"]
+    assert (task["type"], task["taskReferenceName"]) == ("HUMAN", "publish")
+    assert task["inputParameters"] == {"scope": "svc-a"}
+
+
+def test_a_task_no_kind_knows_is_refused() -> None:
+    custom = GenericTask("ask", task_type="LLM_CHAT_COMPLETE", inputs={"prompt": "hi"})
+    workflow = Workflow("ft_custom", version=1, tasks=[custom], owner_email=None)
+
+    with pytest.raises(FlowTestError, match="a LLM_CHAT_COMPLETE task has no kind of this project"):
         Isolator(TASKDEFS).isolate(workflow)
 
 

@@ -14,7 +14,7 @@ from typing import Any
 from deploy_dsl.importer import ImportResult, import_files
 from deploy_dsl.importer.output import format_with_ruff, write_package
 from deploy_dsl.project import Project
-from deploy_dsl.wire import dump
+from deploy_dsl.wire import AUDIT_FIELDS, dump
 from deploy_dsl.workflow import Workflow
 from deploy_dsl.workspace.loader import load_project
 
@@ -31,8 +31,18 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 def canonical(value: Any) -> str:
-    """JSON text that ignores key order but not types (1, 1.0 and true differ)."""
-    return json.dumps(value, sort_keys=True)
+    """JSON text that ignores key order but not types (1, 1.0 and true differ), and the fields
+    the server writes on every definition it stores (createdBy, ...), which no definition
+    states and the importer leaves out."""
+    return json.dumps(_without_audit(value), sort_keys=True)
+
+
+def _without_audit(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _without_audit(v) for k, v in value.items() if k not in AUDIT_FIELDS}
+    if isinstance(value, list):
+        return [_without_audit(item) for item in value]
+    return value
 
 
 @dataclass

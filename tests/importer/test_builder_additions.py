@@ -1,31 +1,36 @@
-"""The builder additions the importer needs: Decision, SubWorkflow(latest=), Task(defaults=)."""
+"""The builder additions the importer needs: Decision, SubWorkflow(latest=), Task(exported=)."""
 
 from __future__ import annotations
 
 import pytest
 
-from deploy_dsl.dsl import Decision, ExternalWorkflow, Fork, Simple, SubWorkflow
+from deploy_dsl.dsl import Decision, ExportedFields, ExternalWorkflow, Fork, Simple, SubWorkflow
 from deploy_dsl.errors import DefinitionError
-from deploy_dsl.tasks import CompileOptions
+from deploy_dsl.task import CompileOptions
 from deploy_dsl.wire import dump
 
-EMPTY = {"forkTasks": [], "optional": False, "loopOver": []}
+EMPTY: ExportedFields = {"forkTasks": [], "optional": False, "loopOver": []}
 
 
 def _wire(task: Simple | Fork | Decision | SubWorkflow) -> dict[str, object]:
     return dump(task.to_wire(CompileOptions()))
 
 
-def test_defaults_fill_only_what_the_builder_leaves_out() -> None:
-    leaf = _wire(Simple("a", defaults=EMPTY))
+def test_exported_fields_fill_only_what_the_builder_leaves_out() -> None:
+    leaf = _wire(Simple("a", exported=EMPTY))
     assert (leaf["forkTasks"], leaf["optional"], leaf["loopOver"]) == ([], False, [])
-    fork = _wire(Fork("f", branches=[[Simple("b")]], optional=True, defaults=EMPTY))
+    fork = _wire(Fork("f", branches=[[Simple("b")]], optional=True, exported=EMPTY))
     assert fork["forkTasks"] == [[_wire(Simple("b"))]]
     assert fork["optional"] is True
 
 
-def test_extra_still_wins_over_defaults() -> None:
-    assert "optional" not in _wire(Simple("a", defaults=EMPTY, extra={"optional": None}))
+def test_an_exported_none_leaves_out_what_the_builder_writes() -> None:
+    assert "inputParameters" in _wire(Simple("a"))
+    assert "inputParameters" not in _wire(Simple("a", exported={"inputParameters": None}))
+
+
+def test_extra_still_wins_over_exported_fields() -> None:
+    assert "optional" not in _wire(Simple("a", exported=EMPTY, extra={"optional": None}))
 
 
 def test_sub_workflow_latest_leaves_the_version_out() -> None:

@@ -1,0 +1,68 @@
+"""JSON_JQ_TRANSFORM: a jq query over the task's inputs."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Unpack
+
+from deploy_dsl.arguments import require
+from deploy_dsl.checking import Placement, WorkflowScope, require_input
+from deploy_dsl.kind import Importing, ImportPlan, Kind, Planned
+from deploy_dsl.schemas import ANY, LEAF, ListOf, Schema, annotation_schema
+from deploy_dsl.task import CompileOptions, Task, TaskOptions
+
+__all__ = ["KIND", "JsonJq"]
+
+
+class JsonJq(Task):
+    """A jq query over the task's inputs (JSON_JQ_TRANSFORM).
+
+    Args:
+        ref: the task reference name (see Task).
+        query: the jq program (queryExpression); its value is `output.result`.
+        result: the type of the query's value, which types `output.result`.
+        **options: TaskOptions (`inputs` are what the query reads as `.`).
+    """
+
+    type = "JSON_JQ_TRANSFORM"
+
+    def __init__(
+        self, ref: str, *, query: str, result: Any = None, **options: Unpack[TaskOptions]
+    ) -> None:
+        super().__init__(ref, **options)
+        require(f"JsonJq {ref!r}", "query", query, str)
+        self.query = query
+        self.result_schema = ANY if result is None else annotation_schema(result)
+
+    def output_fields(self) -> Schema:
+        return {
+            "result": self.result_schema,
+            "resultList": ListOf(self.result_schema),
+            "error": LEAF,
+        }
+
+    def wire_inputs(self, options: CompileOptions) -> dict[str, Any]:
+        return {"queryExpression": self.query, **self.inputs}
+
+
+def _check(scope: WorkflowScope, placement: Placement) -> None:
+    require_input(scope, placement, "queryExpression")
+
+
+def _plan(raw: Mapping[str, Any], inputs: Mapping[str, Any], code: Importing) -> Planned:
+    query = inputs.get("queryExpression")
+    if not isinstance(query, str):
+        return "JSON_JQ_TRANSFORM needs a string queryExpression"
+    owned = frozenset({"queryExpression"})
+    return ImportPlan(JsonJq, [("query", code.literal(query))], owned_inputs=owned)
+
+
+KIND = Kind(
+    type="JSON_JQ_TRANSFORM",
+    builder=JsonJq,
+    summary="Runs a jq query over its inputs; its value is output.result.",
+    example=lambda: [JsonJq("names", query="[.services[].scope]", inputs={"services": []})],
+    plan=_plan,
+    check=_check,
+    operator=True,
+)

@@ -1,0 +1,226 @@
+"""SWITCH: runs the tasks of the case whose key equals the evaluated value."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, ClassVar, Final, Unpack
+
+from deploy_dsl.checking import EVALUATORS, Placement, WorkflowScope, fails
+from deploy_dsl.errors import DefinitionError
+from deploy_dsl.expressions import Ref
+from deploy_dsl.findings import Code
+from deploy_dsl.kind import Importing, ImportPlan, Kind, Planned, Snippet, scalar_text
+from deploy_dsl.kinds.noop import Noop
+from deploy_dsl.schemas import ANY, LEAF, Schema
+from deploy_dsl.task import (
+    CONDITION_EVALUATORS,
+    CompileOptions,
+    Evaluator,
+    Task,
+    TaskOptions,
+    task_list,
+)
+from deploy_dsl.wire import WorkflowTask
+
+__all__ = ["CASE_FIELDS", "KIND", "Switch", "case_bodies", "cases_plan", "wire_cases"]
+
+# The WorkflowTask fields that hold a SWITCH's or DECISION's task lists.
+CASE_FIELDS: Final = frozenset({"decisionCases", "defaultCase"})
+
+
+class Switch(Task):
+    """Runs the tasks of the case whose key equals the evaluated value, else `default`.
+
+    `value` (a reference) gives a value-param switch; `script` gives a javascript or graaljs
+    one where `$` is the task's inputs. Case keys are compared with the value's string form.
+
+    Args:
+        ref: the task reference name (see Task).
+        cases: the task list of each case, by case key.
+        default: the tasks run when no case matches.
+        value: the value to switch on (value-param).
+        script: the expression to switch on (javascript or graaljs).
+        evaluator: evaluatorType, when the default for `value` / `script` is not wanted.
+        **options: TaskOptions.
+    """
+
+    type = "SWITCH"
+    output_schema: ClassVar[Schema] = {"evaluationResult": ANY, "selectedCase": LEAF}
+
+    def __init__(
+        self,
+        ref: str,
+        *,
+        cases: Mapping[str, Sequence[Task]],
+        default: Sequence[Task] = (),
+        value: Ref | str | None = None,
+        script: str | None = None,
+        evaluator: Evaluator | None = None,
+        **options: Unpack[TaskOptions],
+    ) -> None:
+        super().__init__(ref, **options)
+        if (value is None) == (script is None):
+            raise DefinitionError(f"SWITCH {ref!r}: give exactly one of value= or script=")
+        self.cases, self.default = case_bodies(f"SWITCH {ref!r}", cases, default)
+        if value is not None:
+            self.evaluator = evaluator or "value-param"
+            self.expression = "switchCaseValue"
+            self.inputs = {"switchCaseValue": value, **self.inputs}
+        else:
+            self.evaluator = evaluator or "graaljs"
+            self.expression = str(script)
+
+    def children(self) -> list[list[Task]]:
+        return [*self.cases.values(), self.default]
+
+    def wire_fields(self, options: CompileOptions) -> dict[str, Any]:
+        return {
+            "evaluatorType": self.evaluator,
+            "expression": self.expression,
+            **wire_cases(self.cases, self.default, options),
+        }
+
+
+def case_bodies(
+    owner: str, cases: Mapping[str, Sequence[Task]], default: Sequence[Task]
+) -> tuple[dict[str, list[Task]], list[Task]]:
+    if not cases:
+        raise DefinitionError(f"{owner}: needs at least one case")
+    bodies = {str(k): task_list(owner, f"case {k!r}", v) for k, v in cases.items()}
+    return bodies, task_list(owner, "default", default)
+
+
+def wire_cases(
+    cases: Mapping[str, list[Task]], default: list[Task], options: CompileOptions
+) -> dict[str, Any]:
+    return {
+        "decisionCases": {
+            key: [task.to_wire(options) for task in tasks] for key, tasks in cases.items()
+        },
+        "defaultCase": [task.to_wire(options) for task in default],
+    }
+
+
+def _check(scope: WorkflowScope, placement: Placement) -> None:
+    task = placement.task
+    ref = task.task_reference_name
+    evaluator = task.evaluator_type
+    if evaluator is None:
+        scope.report(
+            Code.SWITCH_BAD_EVALUATOR,
+            ref,
+            "SWITCH has no evaluatorType: "
+            + fails(placement, "the workflow FAILS (no evaluator for null)"),
+        )
+    elif evaluator not in EVALUATORS:
+        scope.report(
+            Code.SWITCH_BAD_EVALUATOR,
+            ref,
+            f"evaluatorType {evaluator!r} is not one of {', '.join(sorted(EVALUATORS))}: the "
+            "workflow FAILS when it reaches the SWITCH (no evaluator registered)",
+        )
+    if task.expression is None:
+        scope.report(
+            Code.SWITCH_NO_EXPRESSION,
+            ref,
+            "SWITCH has no expression: " + fails(placement, "the workflow FAILS there"),
+        )
+    elif not task.expression.strip():
+        scope.report(
+            Code.SWITCH_NO_EXPRESSION,
+            ref,
+            "the expression is empty: the SWITCH always takes the default case",
+            "warning",
+        )
+    elif evaluator == "value-param":
+        _check_value_param(scope, task)
+    if not task.decision_cases:
+        if placement.registration_checked:
+            scope.report(
+                Code.SWITCH_NO_CASES, ref, "SWITCH has no decisionCases: the server rejects it"
+            )
+        else:
+            scope.report(
+                Code.SWITCH_NO_CASES,
+                ref,
+                "SWITCH has no decisionCases: it always takes the default case",
+                "warning",
+            )
+
+
+def _check_value_param(scope: WorkflowScope, task: WorkflowTask) -> None:
+    """`ValueParamEvaluator` looks the expression up as a key of the task's inputs, unresolved."""
+    key = str(task.expression)
+    if key in (task.input_parameters or {}):
+        return
+    has_null_case = "null" in (task.decision_cases or {})
+    scope.report(
+        Code.SWITCH_VALUE_NOT_AN_INPUT,
+        task.task_reference_name,
+        f"a value-param SWITCH reads the input named by its expression, and {key!r} is not one "
+        f"of its inputParameters: the value is null, so it "
+        + ("always takes the case 'null'" if has_null_case else "always takes the default case"),
+        "warning" if has_null_case else "error",
+    )
+
+
+def cases_plan(raw: Mapping[str, Any], code: Importing) -> list[tuple[str, Snippet]] | None:
+    """`cases=` and `default=` for SWITCH and DECISION; None if they are not task lists."""
+    cases, default = raw.get("decisionCases"), raw.get("defaultCase", [])
+    if not isinstance(cases, dict) or not cases or not isinstance(default, list):
+        return None
+    if not all(isinstance(branch, list) for branch in cases.values()):
+        return None
+    bodies: list[tuple[str, Snippet]] = [
+        ("cases", code.mapping([(key, code.tasks(tasks)) for key, tasks in cases.items()]))
+    ]
+    if default:
+        bodies.append(("default", code.tasks(default)))
+    return bodies
+
+
+def _plan(raw: Mapping[str, Any], inputs: Mapping[str, Any], code: Importing) -> Planned:
+    evaluator, expression = raw.get("evaluatorType"), raw.get("expression")
+    value = inputs.get("switchCaseValue")
+    by_value = evaluator == "value-param" and expression == "switchCaseValue"
+    kwargs: list[tuple[str, Snippet]]
+    if by_value and "switchCaseValue" in inputs and isinstance(value, str):
+        kwargs, owned = [("value", code.value(value))], frozenset({"switchCaseValue"})
+    elif isinstance(expression, str):
+        kwargs, owned = [("script", code.literal(expression))], frozenset()
+        if evaluator in CONDITION_EVALUATORS and evaluator != "graaljs":
+            kwargs.append(("evaluator", code.literal(evaluator)))
+    else:
+        return "SWITCH has no string expression"
+    bodies = cases_plan(raw, code)
+    if bodies is None:
+        return "SWITCH has no decisionCases the Switch builder accepts"
+    return ImportPlan(Switch, kwargs, bodies, owned, nested=CASE_FIELDS)
+
+
+def switch_subject(task: WorkflowTask) -> str | None:
+    """What a SWITCH branches on: the input a value-param names, or the script."""
+    inputs = task.input_parameters or {}
+    if task.evaluator_type in (None, "value-param") and task.expression:
+        return f"on {scalar_text(inputs.get(task.expression)) or task.expression}"
+    return f"on {task.expression}" if task.expression else None
+
+
+KIND = Kind(
+    type="SWITCH",
+    builder=Switch,
+    summary="Runs the tasks of the case whose key equals a value or a script's result.",
+    example=lambda: [
+        Switch(
+            "decide",
+            value="success",
+            cases={"success": [Noop("finalize_it")]},
+            default=[Noop("roll_it_back")],
+        )
+    ],
+    plan=_plan,
+    check=_check,
+    detail=switch_subject,
+    shape="rhombus",
+    operator=True,
+)
