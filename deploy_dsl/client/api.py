@@ -15,13 +15,23 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 import urllib.parse
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 from deploy_dsl.client.settings import Connection
 from deploy_dsl.errors import DeployDslError
 
-__all__ = ["AuthenticationFailed", "ConductorApi", "ServerError", "ServerUnreachable"]
+__all__ = [
+    "AuthenticationFailed",
+    "ConductorApi",
+    "ServerError",
+    "ServerUnreachable",
+    "TaskHandlerFunction",
+    "polling_workers",
+]
 
 _SDK_LOGGERS = ("conductor.client.http.api_client", "conductor.client.http.rest")
 # (connect, read) seconds: an unreachable server must fail in seconds, not minutes.
@@ -326,3 +336,62 @@ def _server_message(error: Any) -> str:
             parts += [f"{d.get('path', '')}: {d.get('message', '')}" for d in details]
             return "; ".join(p for p in parts if p)
     return str(getattr(error, "reason", None) or error)
+
+
+# A worker's handler: the task's input in, its output out (raise to fail the attempt).
+TaskHandlerFunction = Callable[[dict[str, Any]], dict[str, Any]]
+
+
+@contextmanager
+def polling_workers(
+    connection: Connection, handlers: Mapping[str, TaskHandlerFunction], *, poll_seconds: float
+) -> Iterator[None]:
+    """conductor-python's task runner polling for each task name, answering with its handler,
+    until the block ends.
+
+    Each TaskRunner runs on a thread of this process, stopped (`TaskRunner.stop`) and joined
+    when the block ends. TaskHandler is not used: it runs workers as spawned processes (it sets
+    the `spawn` start method for the whole interpreter), which cannot receive a handler that
+    closes over its task's contract, and in its thread mode its runners cannot be stopped. An
+    exception in a handler fails the attempt with its message; the TaskDef's retries follow.
+    """
+    from conductor.client.automator.task_runner import TaskRunner
+    from conductor.client.configuration.configuration import Configuration
+    from conductor.client.configuration.settings.authentication_settings import (
+        AuthenticationSettings,
+    )
+    from conductor.client.http.models.task import Task
+    from conductor.client.worker.worker import Worker
+
+    def execute(handler: TaskHandlerFunction) -> Callable[[Task], dict[str, Any]]:
+        def run(task: Task) -> dict[str, Any]:
+            return handler(dict(task.input_data or {}))
+
+        # Worker passes the whole task to a function whose parameter is annotated Task (the
+        # class): this module's annotations are strings (`from __future__ import annotations`).
+        run.__annotations__["task"] = Task
+        return run
+
+    auth = None
+    if connection.key_id and connection.key_secret:
+        auth = AuthenticationSettings(key_id=connection.key_id, key_secret=connection.key_secret)
+    configuration = Configuration(
+        server_api_url=connection.server_url, authentication_settings=auth
+    )
+    runners = [
+        TaskRunner(Worker(name, execute(handler), poll_interval=poll_seconds * 1000), configuration)
+        for name, handler in handlers.items()
+    ]
+    threads = [
+        threading.Thread(target=runner.run, name=f"worker {name}", daemon=True)
+        for name, runner in zip(handlers, runners, strict=True)
+    ]
+    for thread in threads:
+        thread.start()
+    try:
+        yield
+    finally:
+        for runner in runners:
+            runner.stop()
+        for thread in threads:
+            thread.join(timeout=10)

@@ -101,7 +101,7 @@ KIND = Kind(
     type="TERMINATE",
     builder=Terminate,
     summary="Ends the workflow with a status, a reason and an output.",
-    example=lambda: [Terminate("stop", status="FAILED", reason="nothing to deploy")],
+    example=lambda: [Terminate("stop", status="COMPLETED", reason="nothing to deploy")],
     plan=_plan,
     check=_check,
     detail=_detail,

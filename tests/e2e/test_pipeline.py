@@ -109,3 +109,25 @@ def test_halt_on_rollback_stops_after_a_wave_that_rolled_back(
         assert calls, f"no call for {scope}"
         outcomes[scope] = worker.deployment(calls[0]["deploymentId"])["outcome"]
     assert outcomes == {healthy: "finalized", unhealthy: "rolled_back"}
+
+
+def test_a_start_without_halt_on_rollback_gets_its_default_from_the_server(
+    registered: CliResult, conductor: Conductor, worker: WorkerClient, unique: str
+) -> None:
+    # Started through the API, not `deploy-dsl run`: only the WorkflowDef's inputTemplate
+    # (the input model's default, halt_on_rollback: true) can supply the missing input.
+    definition = json.loads((REPO_ROOT / "build" / "workflows" / f"{PIPELINE}.json").read_text())
+    assert definition["inputTemplate"] == {"halt_on_rollback": True}
+    unhealthy, later = f"broken-{unique}", f"svc-later-{unique}"
+    waves = [
+        {"name": "wave-1", "services": [service(unhealthy)]},
+        {"name": "wave-2", "services": [service(later)]},
+    ]
+    workflow_id = conductor.api.start(PIPELINE, definition["version"], {"waves": waves})
+    execution = conductor.finished(workflow_id, timeout=120)
+
+    assert execution["input"]["halt_on_rollback"] is True
+    assert execution["status"] == "FAILED"
+    assert "wave 1" in execution["reasonForIncompletion"]
+    assert list(deploys_by_wave(execution)) == [1]
+    assert worker.scope_history(later) == []
