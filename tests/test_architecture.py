@@ -16,7 +16,7 @@ import pytest
 from tests.conftest import REPO_ROOT
 
 PACKAGE = REPO_ROOT / "deploy_dsl"
-EDGES = ("cli", "client", "docs", "importer", "local", "testing", "workspace")
+EDGES = ("cli", "client", "dashboard", "docs", "importer", "local", "testing", "workspace")
 SDK_ADAPTER = PACKAGE / "client" / "api.py"
 # Modules whose job is I/O (files, processes, network, terminals) or loading code.
 IO_MODULES = frozenset(
