@@ -84,6 +84,7 @@ def dashboard(host: str | None, port: int | None, build_dir: Path, env_file: Pat
         host=host,
         secrets=tuple(s for s in (connection.key_id, connection.key_secret) if s),
     )
+
     def make_app() -> Flask:
         # In the serving process (after gunicorn's fork), before the first request: the SDK
         # takes seconds to import, and Orkes mints its first token here.
