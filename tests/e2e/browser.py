@@ -12,19 +12,18 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, sync_playwright
 
+from tests.docs.mermaid_check import CHROMIUM_FLAGS
+
 __all__ = ["CHROMIUM", "CHROMIUM_ARGS", "chromium"]
 
 CHROMIUM = Path("/usr/bin/chromium")
-# As tests/docs/mermaid_check.py runs it (its dump-the-DOM flags aside): no sandbox (root in a
-# container), no GPU, nothing fetched from outside.
+# The flags tests/docs/mermaid_check.py runs it with, less those for dumping a page's DOM
+# (Playwright sets headless itself and drives the page).
+_DUMP_ONLY = ("--headless", "--dump-dom")
 CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
+    flag
+    for flag in CHROMIUM_FLAGS
+    if flag not in _DUMP_ONLY and not flag.startswith("--virtual-time-budget")
 ]
 
 
