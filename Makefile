@@ -6,7 +6,7 @@ DSL     := $(VENV)/bin/deploy-dsl
 STAMP   := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install build check test worker up down up-cluster down-cluster register deploy deploy-success pipeline rollout demo bench clean
+.PHONY: help install build check test worker up down up-cluster down-cluster register deploy deploy-success pipeline rollout demo dashboard screenshots bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-15s %s\n", $$1, $$2}'
@@ -35,10 +35,10 @@ test: $(STAMP) ## the whole suite: unit, snapshot, worker (gunicorn), flow, end 
 worker: $(STAMP) ## run the mock worker in the foreground (port WORKER_PORT, default 3000)
 	$(DSL) server worker
 
-up: $(STAMP) ## start the local Conductor server and the worker
+up: $(STAMP) ## start the local Conductor server, the worker and the dashboard (prints its URL)
 	$(DSL) server up
 
-down: $(STAMP) ## stop the local Conductor server and the worker (and the cluster, if it runs)
+down: $(STAMP) ## stop the local Conductor server, the worker, the dashboard (and the cluster)
 	$(DSL) server down
 
 up-cluster: $(STAMP) ## start the local cluster: PostgreSQL, 2 Conductor nodes, its worker
@@ -64,6 +64,12 @@ rollout: $(STAMP) ## waves with controls: a canary, 2 deploys at a time, an appr
 
 demo: $(STAMP) ## build, start the server and worker, register, run the three scenarios
 	$(PY) -m deploy_dsl.cli.demo
+
+dashboard: $(STAMP) ## run the dashboard in the foreground (port DASHBOARD_PORT, default 7070)
+	$(DSL) dashboard
+
+screenshots: $(STAMP) ## refresh docs/screenshots/ from the dashboard's browser tests (needs `make up`)
+	DEPLOY_DSL_SCREENSHOTS=1 $(VENV)/bin/pytest -q tests/e2e/test_dashboard.py
 
 bench: $(STAMP) ## benchmarks with figures and ratios side by side; ARGS="--json FILE" also writes them
 	$(PY) -m bench $(ARGS)

@@ -9,6 +9,7 @@ from pathlib import Path
 from bench import (
     cluster_bench,
     compile_bench,
+    dashboard_bench,
     flow_bench,
     import_bench,
     plan_bench,
@@ -29,6 +30,7 @@ SECTIONS = {
     "flows": flow_bench.main,
     "cluster": cluster_bench.main,
     "scale": scale_bench.main,
+    "dashboard": dashboard_bench.main,
     # Last: it kills and restarts the local Conductor.
     "recovery": recovery_bench.main,
 }

@@ -30,6 +30,9 @@ def _clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: object) -> Non
         "CLUSTER_CONDUCTOR_PORT",
         "CLUSTER_WORKER_PORT",
         "CLUSTER_POSTGRES_PORT",
+        "DASHBOARD_PORT",
+        "DASHBOARD_HOST",
+        "DASHBOARD_TOKEN",
     ):
         monkeypatch.delenv(name, raising=False)  # fmt: skip
     monkeypatch.chdir(str(tmp_path))  # no stray .env
@@ -174,4 +177,21 @@ def test_cluster_ports_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> 
     assert (settings.cluster_conductor_port, settings.cluster_postgres_port) == (18904, 18950)
     monkeypatch.setenv("CLUSTER_POSTGRES_PORT", "99999")
     with pytest.raises(SettingsError, match="CLUSTER_POSTGRES_PORT"):
+        load_settings()
+
+
+def test_the_dashboard_listens_on_loopback_with_a_token_made_at_start() -> None:
+    settings = load_settings()
+    assert (settings.dashboard_host, settings.dashboard_port) == ("127.0.0.1", 7070)
+    assert settings.dashboard_token is None
+
+
+def test_the_dashboard_settings_from_dotenv(monkeypatch: pytest.MonkeyPatch) -> None:
+    Path(".env").write_text("DASHBOARD_PORT=17070\nDASHBOARD_TOKEN=s3cret-token\n")
+    settings = load_settings()
+    assert settings.dashboard_port == 17070
+    assert settings.dashboard_token is not None
+    assert "s3cret-token" not in repr(settings)
+    Path(".env").write_text("DASHBOARD_TOKEN=\n")
+    with pytest.raises(SettingsError, match="DASHBOARD_TOKEN: is set but empty: unset it"):
         load_settings()

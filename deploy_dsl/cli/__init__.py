@@ -28,6 +28,7 @@ class _LazyGroup(click.Group):
         "reject": "deploy_dsl.cli.approvals:reject",
         "import": "deploy_dsl.cli.importing:import_",
         "server": "deploy_dsl.cli.server:server",
+        "dashboard": "deploy_dsl.cli.dashboard:dashboard",
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:

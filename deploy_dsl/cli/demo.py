@@ -12,6 +12,7 @@ import click
 from deploy_dsl.cli import main as cli
 from deploy_dsl.cli.common import settings
 from deploy_dsl.cli.run import follow, start
+from deploy_dsl.local import stack
 
 __all__ = ["main"]
 
@@ -77,7 +78,15 @@ def main() -> None:
             f"  {'ok ' if ok else 'BAD'} {scenario.title:44s} {status:10s} {took:5.1f}s  "
             f"{_outcome(execution)}  ({execution.get('workflowId')})"
         )
-    click.echo(f"\nConductor UI: {active.conductor_url}  ·  stop everything: make down")
+    # The Conductor jar has no web UI (its / is a page of links): the dashboard is the one.
+    urls = stack.up(
+        stack.Ports(active.local_conductor_port, active.local_worker_port, active.dashboard_port),
+        dashboard_token=active.dashboard_token.get_secret_value()
+        if active.dashboard_token
+        else None,
+    )
+    link = stack.dashboard_link(urls.dashboard or "", urls.dashboard_token)
+    click.echo(f"\nDashboard: {link}  ·  stop everything: make down")
     sys.exit(1 if failed else 0)
 
 

@@ -286,6 +286,22 @@ class ConductorApi:
         query = [("includeClosed", "true"), ("includeTasks", "false")]
         return list(self._request("GET", path, query=query) or [])
 
+    def search(
+        self, query: str, *, free_text: str = "*", size: int = 50, sort: str = "startTime:DESC"
+    ) -> dict[str, Any]:
+        """GET /workflow/search: summaries (`totalHits`, `results`) of the executions that
+        match, without their tasks; `input` and `output` are the server's text of them.
+
+        Conductor 3.32.3 with SQLite: SqliteIndexQueryBuilder reads `query` as conditions
+        joined by AND (`workflowType IN (a,b)`, `status IN (...)`, `startTime>ms`,
+        `parentWorkflowId=""`) and `freeText` as a LIKE over the indexed summary.
+        """
+        params = [("start", 0), ("size", size), ("sort", sort), ("freeText", free_text)]
+        if query:
+            params.append(("query", query))
+        found = self._request("GET", "/workflow/search", query=params)
+        return found if isinstance(found, dict) else {}
+
     def decide(self, workflow_id: str) -> None:
         """PUT /workflow/decide/{id}: the server evaluates the execution now, as its sweeper
         would later."""

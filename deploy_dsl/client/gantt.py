@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from deploy_dsl.client.tree import ExecutionNode, child_label
 from deploy_dsl.kinds import kind_at_run_time
 
-__all__ = ["gantt", "takes_time"]
+__all__ = ["GanttBar", "GanttSection", "gantt", "sections", "takes_time"]
 
 _FAILED = frozenset({"FAILED", "FAILED_WITH_TERMINAL_ERROR", "TIMED_OUT", "CANCELED"})
 _RUNNING = frozenset({"SCHEDULED", "IN_PROGRESS"})
@@ -25,6 +26,39 @@ _ITERATION = re.compile(r"__\d+$")
 # Mermaid's gantt grammar ends a task's text at `:` and a section's at `#`, `:` or `;`, and
 # `%%` starts a comment: they are replaced by what means nothing to it.
 _UNSAFE = str.maketrans({":": ".", "#": "", ";": ",", "%": " pct", "\n": " ", "\r": " "})
+
+
+@dataclass(frozen=True)
+class GanttBar:
+    """One task over time: `tag` is done, crit (it failed) or active (a running task, drawn to
+    the given now)."""
+
+    label: str
+    tag: str
+    start: int  # epoch ms, the server's clock
+    end: int
+    task: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class GanttSection:
+    """One execution's bars, titled by the path that leads to it (`wave 1 / svc-a`)."""
+
+    title: str
+    workflow_id: str
+    bars: tuple[GanttBar, ...]
+
+
+def sections(tree: ExecutionNode, now_ms: int) -> list[GanttSection]:
+    """The chart as data: a section per execution that has timed tasks, root first."""
+    found = []
+    for path, node in tree.walk():
+        labels = node.child_labels()
+        bars = tuple(_bar(task, labels, now_ms) for task in _timed_tasks(node.execution))
+        if bars:
+            title = " / ".join(path) if path else tree.name
+            found.append(GanttSection(title, node.workflow_id, bars))
+    return found
 
 
 def gantt(tree: ExecutionNode, now_ms: int) -> str:
@@ -39,16 +73,11 @@ def gantt(tree: ExecutionNode, now_ms: int) -> str:
         "  todayMarker off",
     ]
     number = 0
-    for path, node in tree.walk():
-        bars = []
-        labels = node.child_labels()
-        for task in _timed_tasks(node.execution):
+    for section in sections(tree, now_ms):
+        lines.append(f"  section {_text(section.title)}")
+        for bar in section.bars:
             number += 1
-            bars.append(_bar(task, labels, f"t{number}", now_ms))
-        if bars:
-            section = " / ".join(path) if path else tree.name
-            lines.append(f"  section {_text(section)}")
-            lines.extend(bars)
+            lines.append(f"  {_text(bar.label)} :{bar.tag}, t{number}, {bar.start}, {bar.end}")
     return "\n".join(lines) + "\n"
 
 
@@ -68,7 +97,7 @@ def takes_time(task_type: str) -> bool:
     return kind is None or not kind.operator
 
 
-def _bar(task: Mapping[str, Any], labels: Mapping[str, str], bar_id: str, now_ms: int) -> str:
+def _bar(task: Mapping[str, Any], labels: Mapping[str, str], now_ms: int) -> GanttBar:
     start = int(task["startTime"])
     status = task.get("status")
     end = int(task.get("endTime") or 0)
@@ -84,7 +113,7 @@ def _bar(task: Mapping[str, Any], labels: Mapping[str, str], bar_id: str, now_ms
             label = f"{label} (wait)"
     if task.get("retryCount"):
         label = f"{label} (retry {task['retryCount']})"
-    return f"  {_text(label)} :{tag}, {bar_id}, {start}, {end}"
+    return GanttBar(label, tag, start, end, task)
 
 
 def _text(value: str) -> str:

@@ -4,7 +4,8 @@
 Every command that talks to a server, `server up`, the demo and the tests read these, so the URL
 a client uses and the port `server up` listens on cannot drift apart. Names are the seed's
 (CONDUCTOR_BASE_URL, ORKES_*, WORKER_BASE_URL) plus CONDUCTOR_PORT / WORKER_PORT for the local
-stack and CLUSTER_*_PORT for the local cluster (`server up --backend postgres`); the SDK's own
+stack, CLUSTER_*_PORT for the local cluster (`server up --backend postgres`) and DASHBOARD_* for
+the dashboard; the SDK's own
 CONDUCTOR_SERVER_URL / CONDUCTOR_AUTH_KEY / CONDUCTOR_AUTH_SECRET are honoured too. `build` never
 reads these: build/ must be the same on every machine.
 """
@@ -35,6 +36,8 @@ __all__ = [
     "DEFAULT_CLUSTER_POSTGRES_PORT",
     "DEFAULT_CLUSTER_WORKER_PORT",
     "DEFAULT_CONDUCTOR_PORT",
+    "DEFAULT_DASHBOARD_HOST",
+    "DEFAULT_DASHBOARD_PORT",
     "DEFAULT_WORKER_PORT",
     "Connection",
     "Settings",
@@ -51,7 +54,17 @@ DEFAULT_WORKER_PORT = urllib.parse.urlsplit(DEFAULT_WORKER_BASE_URL).port or 80
 DEFAULT_CLUSTER_CONDUCTOR_PORT = 8180
 DEFAULT_CLUSTER_WORKER_PORT = 3180
 DEFAULT_CLUSTER_POSTGRES_PORT = 15432
+# The dashboard (`deploy-dsl dashboard`, started by `server up`): loopback only unless told.
+DEFAULT_DASHBOARD_PORT = 7070
+DEFAULT_DASHBOARD_HOST = "127.0.0.1"
 _SDK_CREDENTIAL_NAMES = {"orkes_key": "CONDUCTOR_AUTH_KEY", "orkes_secret": "CONDUCTOR_AUTH_SECRET"}
+_BLANK_MESSAGES = {
+    **{
+        field: f"is set but empty (here or as {name})"
+        for field, name in _SDK_CREDENTIAL_NAMES.items()
+    },
+    "dashboard_token": "is set but empty: unset it to get a new token at each start",
+}
 LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 
 
@@ -93,7 +106,14 @@ class Settings(BaseSettings):
         validation_alias="CLUSTER_POSTGRES_PORT",
     )
 
-    @field_validator("orkes_key", "orkes_secret")
+    dashboard_port: int = Field(
+        default=DEFAULT_DASHBOARD_PORT, ge=1, le=65535, validation_alias="DASHBOARD_PORT"
+    )
+    dashboard_host: str = Field(default=DEFAULT_DASHBOARD_HOST, validation_alias="DASHBOARD_HOST")
+    # What the dashboard's approve, reject and terminate need; unset: a new one at each start.
+    dashboard_token: SecretStr | None = Field(default=None, validation_alias="DASHBOARD_TOKEN")
+
+    @field_validator("orkes_key", "orkes_secret", "dashboard_token")
     @classmethod
     def _credentials_not_blank(
         cls, value: SecretStr | None, info: ValidationInfo
@@ -101,8 +121,7 @@ class Settings(BaseSettings):
         # Set but empty (`ORKES_SECRET=` in a file, an unset CI secret) is a mistake, not a
         # request for no authentication: refused here, before any request goes out.
         if value is not None and not value.get_secret_value().strip():
-            sdk_name = _SDK_CREDENTIAL_NAMES[info.field_name or ""]
-            raise ValueError(f"is set but empty (here or as {sdk_name})")
+            raise ValueError(_BLANK_MESSAGES[info.field_name or ""])
         return value
 
     @model_validator(mode="after")

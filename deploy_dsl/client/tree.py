@@ -12,10 +12,11 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["ExecutionNode", "child_label", "load_tree"]
+__all__ = ["ExecutionNode", "Fetch", "Follow", "child_label", "load_tree"]
 
 Execution = Mapping[str, Any]
 Fetch = Callable[[str], Execution]
+Follow = Callable[[Execution, Mapping[str, Any]], bool]
 
 # The server's bookkeeping on a reference: `__<n>` for a DO_WHILE iteration.
 _ITERATION = re.compile(r"__\d+$")
@@ -67,34 +68,47 @@ def child_label(task: Mapping[str, Any], parent: str = "") -> str:
     return ref or str(data.get("subWorkflowName") or "sub-workflow")
 
 
-def load_tree(fetch: Fetch, workflow_id: str, *, running_only: bool = False) -> ExecutionNode:
+def load_tree(
+    fetch: Fetch,
+    workflow_id: str,
+    *,
+    running_only: bool = False,
+    follow: Follow | None = None,
+) -> ExecutionNode:
     """The execution `workflow_id` and its sub-workflows, followed down.
 
     `running_only` follows only SUB_WORKFLOW tasks still scheduled or in progress: what can
     hold a task that waits now, in a request or two instead of one per sub-workflow ever run.
+    `follow(execution, task)` narrows it further (the dashboard's execution page follows only
+    the sub-workflows its definition names, not the hundred a dynamic fork may start).
     """
-    return _node(fetch, fetch(workflow_id), "", running_only, 0)
+    return _node(fetch, fetch(workflow_id), "", _Walk(running_only, follow), 0)
 
 
-def _node(
-    fetch: Fetch, execution: Execution, label: str, running: bool, depth: int
-) -> ExecutionNode:
+@dataclass(frozen=True)
+class _Walk:
+    running: bool
+    follow: Follow | None
+
+
+def _node(fetch: Fetch, execution: Execution, label: str, walk: _Walk, depth: int) -> ExecutionNode:
     name = label or str(execution.get("workflowName", "?"))
     children = []
     if depth < _MAX_DEPTH:
-        for task in _sub_workflow_tasks(execution, running):
+        for task in _sub_workflow_tasks(execution, walk):
             child = fetch(str(task["subWorkflowId"]))
             label = child_label(task, name)
-            children.append((task, _node(fetch, child, label, running, depth + 1)))
+            children.append((task, _node(fetch, child, label, walk, depth + 1)))
     return ExecutionNode(execution, name, tuple(children))
 
 
-def _sub_workflow_tasks(execution: Execution, running: bool) -> list[Mapping[str, Any]]:
+def _sub_workflow_tasks(execution: Execution, walk: _Walk) -> list[Mapping[str, Any]]:
     tasks = [
         task
         for task in execution.get("tasks") or []
         if task.get("taskType") == "SUB_WORKFLOW"
         and task.get("subWorkflowId")
-        and (not running or task.get("status") in _RUNNING_TASK)
+        and (not walk.running or task.get("status") in _RUNNING_TASK)
+        and (walk.follow is None or walk.follow(execution, task))
     ]
     return sorted(tasks, key=lambda t: (t.get("startTime") or 0, t.get("seq") or 0))

@@ -38,5 +38,14 @@ class Layout:
         return self.conductor_dir / "conductor.properties"
 
     @property
+    def dashboard_dir(self) -> Path:
+        return self.state_dir / "dashboard"
+
+    @property
+    def build_dir(self) -> Path:
+        """The project's compiled output, which the dashboard reads."""
+        return self.root / "build"
+
+    @property
     def worker_config(self) -> Path:
         return self.root / "worker" / "gunicorn.conf.py"

@@ -1,4 +1,5 @@
-"""The local development stack: Conductor OSS from its boot jar (SQLite, no Docker) and the worker.
+"""The local development stack: Conductor OSS from its boot jar (SQLite, no Docker), the worker
+and the dashboard.
 
 Both processes run detached in their own sessions, so they outlive the command that started
 them; pid files in `.state/` are how `down` and `status` find them again, and when those are
@@ -12,12 +13,13 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import secrets
 import socket
 import sys
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from deploy_dsl.local.conductor import conductor_argv
@@ -35,6 +37,7 @@ from deploy_dsl.local.processes import (
 
 __all__ = [
     "CONDUCTOR_START_TIMEOUT",
+    "DASHBOARD_START_TIMEOUT",
     "STOP_TIMEOUT",
     "WORKER_APP",
     "WORKER_START_TIMEOUT",
@@ -44,6 +47,7 @@ __all__ = [
     "Service",
     "StartStep",
     "check_worker_sources",
+    "dashboard_link",
     "down",
     "forget_pid",
     "healthy",
@@ -67,6 +71,10 @@ WORKER_APP = "worker.app:create_app()"
 
 CONDUCTOR_START_TIMEOUT = 180.0
 WORKER_START_TIMEOUT = 30.0
+DASHBOARD_START_TIMEOUT = 30.0
+# Where `server up` keeps the dashboard's token when it made one (DASHBOARD_TOKEN unset), so
+# that a later `server up` prints the same link; readable by its owner only.
+TOKEN_FILE = "token"
 STOP_TIMEOUT = 20.0
 PROGRESS_EVERY = 5.0
 
@@ -79,12 +87,16 @@ def _quiet(_line: str) -> None:
 class Ports:
     conductor: int
     worker: int
+    dashboard: int | None = None  # None: no dashboard (a caller that needs none)
 
 
 @dataclass(frozen=True)
 class LocalUrls:
     conductor: str  # base URL, e.g. http://127.0.0.1:8080
     worker: str
+    dashboard: str | None = None
+    # The token `up` made for the dashboard (None when DASHBOARD_TOKEN is configured).
+    dashboard_token: str | None = field(default=None, repr=False)
 
     @property
     def conductor_api(self) -> str:
@@ -120,7 +132,7 @@ class Service:
         return self.pid_file.with_suffix(".port")
 
 
-def _services(layout: Layout) -> tuple[Service, Service]:
+def _services(layout: Layout) -> tuple[Service, Service, Service]:
     conductor = Service(
         "conductor",
         layout.conductor_dir / "server.pid",
@@ -135,7 +147,14 @@ def _services(layout: Layout) -> tuple[Service, Service]:
         marker=f"-c {layout.worker_config} {WORKER_APP}",
         port_env="WORKER_PORT",
     )
-    return conductor, worker
+    dashboard = Service(
+        "dashboard",
+        layout.dashboard_dir / "dashboard.pid",
+        layout.dashboard_dir / "dashboard.log",
+        marker=f"dashboard --build {layout.build_dir} --host",
+        port_env="DASHBOARD_PORT",
+    )
+    return conductor, worker, dashboard
 
 
 def local_url(port: int) -> str:
@@ -151,16 +170,20 @@ def up(
     progress: Progress = _quiet,
     timeout: float = CONDUCTOR_START_TIMEOUT,
     layout: Layout | None = None,
+    dashboard_token: str | None = None,
 ) -> LocalUrls:
-    """Start Conductor and the worker unless they already run and answer; return their URLs.
+    """Start Conductor, the worker and (with a dashboard port) the dashboard unless they
+    already run and answer; return their URLs.
 
-    Raises LocalServerError (or JavaNotFoundError), both DeployDslError; whatever this call
-    started is stopped again first.
+    The dashboard's token is `dashboard_token` (DASHBOARD_TOKEN), else one made here and kept
+    in `.state/dashboard/token` for the link. Raises LocalServerError (or JavaNotFoundError),
+    both DeployDslError; whatever this call started is stopped again first.
     """
     layout = layout or Layout()
-    conductor, worker = _services(layout)
+    conductor, worker, dashboard = _services(layout)
     check_worker_sources(layout)
-    steps = (
+    made_token = None if dashboard_token else secrets.token_urlsafe(24)
+    steps = [
         StartStep(
             conductor,
             ports.conductor,
@@ -177,7 +200,18 @@ def up(
             lambda: _launch_worker(layout, ports.worker, worker.log_file),
             WORKER_START_TIMEOUT,
         ),
-    )
+    ]
+    if ports.dashboard is not None:
+        port = ports.dashboard
+        token = dashboard_token or made_token or ""
+        steps.append(
+            StartStep(
+                dashboard,
+                port,
+                lambda: _launch_dashboard(layout, port, dashboard.log_file, token, made_token),
+                DASHBOARD_START_TIMEOUT,
+            )
+        )
     with locked(layout, progress):
         found = [running_port(step, progress) for step in steps]
         pending = [step for step, port in zip(steps, found, strict=True) if port is None]
@@ -193,20 +227,25 @@ def up(
                 stop_service(service, progress)
             raise
     final = [port or step.port for step, port in zip(steps, found, strict=True)]
-    return LocalUrls(local_url(final[0]), local_url(final[1]))
+    if ports.dashboard is None:
+        return LocalUrls(local_url(final[0]), local_url(final[1]))
+    kept = None if dashboard_token else _kept_token(layout)
+    return LocalUrls(local_url(final[0]), local_url(final[1]), local_url(final[2]), kept)
 
 
 def down(progress: Progress = _quiet, *, layout: Layout | None = None) -> None:
-    """Stop the worker and Conductor; say what was stopped."""
+    """Stop the dashboard, the worker and Conductor; say what was stopped."""
     layout = layout or Layout()
     with locked(layout, progress):
         stopped = [stop_service(service, progress) for service in reversed(_services(layout))]
+        (layout.dashboard_dir / TOKEN_FILE).unlink(missing_ok=True)
     if not any(stopped):
-        progress("nothing to stop: neither Conductor nor the worker is running")
+        progress("nothing to stop: neither Conductor, the worker nor the dashboard is running")
 
 
 def stop(name: str, progress: Progress = _quiet, *, layout: Layout | None = None) -> bool:
-    """Stop one of the stack's processes ("conductor" or "worker"); True if it was running."""
+    """Stop one of the stack's processes ("conductor", "worker" or "dashboard"); True if it
+    was running."""
     services = {service.name: service for service in _services(layout or Layout())}
     if name not in services:
         raise LocalServerError(f"no such process {name!r}: expected one of {sorted(services)}")
@@ -216,16 +255,20 @@ def stop(name: str, progress: Progress = _quiet, *, layout: Layout | None = None
 
 @contextlib.contextmanager
 def started_for(
-    ports: Ports, *, progress: Progress = _quiet, layout: Layout | None = None
+    ports: Ports,
+    *,
+    progress: Progress = _quiet,
+    layout: Layout | None = None,
+    dashboard_token: str | None = None,
 ) -> Iterator[LocalUrls]:
     """The stack for the length of a block (a test session, a benchmark): what already runs is
     used as it is, and only what this started is stopped at the end."""
     before = set(running(layout))
-    urls = up(ports, progress=progress, layout=layout)
+    urls = up(ports, progress=progress, layout=layout, dashboard_token=dashboard_token)
     try:
         yield urls
     finally:
-        for name in ("worker", "conductor"):
+        for name in ("dashboard", "worker", "conductor"):
             if name not in before:
                 stop(name, progress, layout=layout)
 
@@ -234,7 +277,10 @@ def status(ports: Ports, *, layout: Layout | None = None) -> list[ProcessStatus]
     """Each process: its pid if it runs, its URL (the recorded port if it runs) and health."""
     result = []
     services = _services(layout or Layout())
-    for service, port in zip(services, (ports.conductor, ports.worker), strict=True):
+    wanted = [(services[0], ports.conductor), (services[1], ports.worker)]
+    if ports.dashboard is not None:
+        wanted.append((services[2], ports.dashboard))
+    for service, port in wanted:
         pid = live_pid(service)
         recorded = read_number(service.port_file) if pid is not None else None
         url = local_url(recorded or port)
@@ -311,6 +357,36 @@ def _launch_worker(layout: Layout, port: int, log: Path) -> int:
     argv = [sys.executable, "-m", "gunicorn", "-c", str(layout.worker_config), WORKER_APP]
     env = {**os.environ, "WORKER_PORT": str(port)}
     return spawn(argv, cwd=layout.root, log=log, env=env)
+
+
+def _launch_dashboard(
+    layout: Layout, port: int, log: Path, token: str, made_token: str | None
+) -> int:
+    """`deploy-dsl dashboard` in the background, with the token in its environment (never on
+    its command line, which any local user can read)."""
+    if made_token is not None:
+        keep = layout.dashboard_dir / TOKEN_FILE
+        keep.parent.mkdir(parents=True, exist_ok=True)
+        keep.unlink(missing_ok=True)
+        with os.fdopen(os.open(keep, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as out:
+            out.write(made_token + "\n")
+    argv = [sys.executable, "-m", "deploy_dsl", "dashboard"]
+    argv += ["--build", str(layout.build_dir), "--host", HOST, "--port", str(port)]
+    env = {**os.environ, "DASHBOARD_TOKEN": token}
+    return spawn(argv, cwd=layout.root, log=log, env=env)
+
+
+def _kept_token(layout: Layout) -> str | None:
+    try:
+        return (layout.dashboard_dir / TOKEN_FILE).read_text(encoding="ascii").strip() or None
+    except OSError:
+        return None
+
+
+def dashboard_link(url: str, token: str | None) -> str:
+    """The dashboard's address to open: with the token in the fragment (`#token=`), which the
+    browser keeps and never sends, when there is one to show."""
+    return f"{url}/#token={token}" if token else f"{url}/"
 
 
 def check_worker_sources(layout: Layout) -> None:
