@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Literal
+from typing import Any, Literal, Unpack
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from deploy_dsl.dsl import WORKFLOW, Http, Ref, WorkerEndpoint, Workflow, workflow_input
+from deploy_dsl.dsl import (
+    WORKFLOW,
+    Http,
+    Ref,
+    TaskOptions,
+    WorkerEndpoint,
+    Workflow,
+    workflow_input,
+)
 from worker.contract import STEPS
 
 __all__ = [
@@ -57,14 +65,17 @@ def identity(inputs: Ref, deployment_id: Ref | None = None) -> dict[str, Any]:
     }
 
 
-def worker_step(step: str, body: dict[str, Any], *, ref: str | None = None) -> Http:
+def worker_step(
+    step: str, body: dict[str, Any], *, ref: str | None = None, **options: Unpack[TaskOptions]
+) -> Http:
     """POST `body` to the worker's `/<step>`, typed by the step's contract
     (worker/contract.py): the body is checked against its request model, and
-    `.output.response.body` reads its answer model. Retried per the TaskDef named `step`."""
+    `.output.response.body` reads its answer model. Retried per the TaskDef named `step`;
+    `options` are the task options every builder takes (`start_delay=`, `optional=`, ...)."""
     contract = STEPS[step]
+    options.setdefault("name", step)
     return Http(
         ref or step,
-        name=step,
         uri=WorkerEndpoint(step),
         method="POST",
         body=body,
@@ -74,6 +85,7 @@ def worker_step(step: str, body: dict[str, Any], *, ref: str | None = None) -> H
         read_timeout_ms=10000,
         request=contract.request,
         response=contract.answer,
+        **options,
     )
 
 
