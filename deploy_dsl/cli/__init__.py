@@ -24,6 +24,8 @@ class _LazyGroup(click.Group):
         "status": "deploy_dsl.cli.run:status",
         "terminate": "deploy_dsl.cli.executions:terminate",
         "retry": "deploy_dsl.cli.executions:retry",
+        "record": "deploy_dsl.cli.replay:record",
+        "replay": "deploy_dsl.cli.replay:replay",
         "approve": "deploy_dsl.cli.approvals:approve",
         "reject": "deploy_dsl.cli.approvals:reject",
         "import": "deploy_dsl.cli.importing:import_",

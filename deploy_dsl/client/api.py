@@ -287,7 +287,13 @@ class ConductorApi:
         return list(self._request("GET", path, query=query) or [])
 
     def search(
-        self, query: str, *, free_text: str = "*", size: int = 50, sort: str = "startTime:DESC"
+        self,
+        query: str,
+        *,
+        free_text: str = "*",
+        start: int = 0,
+        size: int = 50,
+        sort: str = "startTime:DESC",
     ) -> dict[str, Any]:
         """GET /workflow/search: summaries (`totalHits`, `results`) of the executions that
         match, without their tasks; `input` and `output` are the server's text of them.
@@ -296,7 +302,7 @@ class ConductorApi:
         joined by AND (`workflowType IN (a,b)`, `status IN (...)`, `startTime>ms`,
         `parentWorkflowId=""`) and `freeText` as a LIKE over the indexed summary.
         """
-        params = [("start", 0), ("size", size), ("sort", sort), ("freeText", free_text)]
+        params = [("start", start), ("size", size), ("sort", sort), ("freeText", free_text)]
         if query:
             params.append(("query", query))
         found = self._request("GET", "/workflow/search", query=params)

@@ -4,6 +4,10 @@
         result = flow.run(deploy_simple_v1, {...}, mocks={swap_traffic: responds({...}), ...})
         assert result.status == "COMPLETED"
 
+    def test_a_recorded_deploy_replays_the_same(flow: Flow) -> None:
+        replay = flow.replay("tests/recordings/deploy_finalized.json")
+        assert replay.matches, "\n".join(replay.explain())
+
 Tests that use `flow` are marked `flow` (`pytest -m flow`). `--flow-results FILE` writes what
 every flow test's runs did (ids replaced by what they stand for) to FILE, so that two sessions
 can be compared for determinism.
@@ -20,8 +24,14 @@ from typing import Any
 import pytest
 from pydantic import BaseModel
 
+from deploy_dsl.client.recording import parse_recording
+from deploy_dsl.project import Project
 from deploy_dsl.task import Task
+from deploy_dsl.testing.divergence import DEFAULT_OUTCOME_KEY
+from deploy_dsl.testing.errors import FlowTestError
 from deploy_dsl.testing.plan import Mocks, TaskDefs
+from deploy_dsl.testing.plan import project_taskdefs as taskdefs_of
+from deploy_dsl.testing.replay import Replay, replay
 from deploy_dsl.testing.result import FlowResult, TaskRun
 from deploy_dsl.testing.runner import FlowRunner
 from deploy_dsl.testing.server import flow_server
@@ -31,14 +41,17 @@ __all__ = ["Flow", "flow", "flow_runner"]
 
 _RESULTS = pytest.StashKey[dict[str, list[Any]]]()
 _RUNNER = pytest.StashKey[FlowRunner]()
+_PROJECT = pytest.StashKey[Project]()
 
 
 class Flow:
-    """What the `flow` fixture gives a test: FlowRunner's run and run_task, recorded."""
+    """What the `flow` fixture gives a test: FlowRunner's run and run_task, and replays of
+    recordings, recorded."""
 
-    def __init__(self, runner: FlowRunner, record: list[Any]) -> None:
+    def __init__(self, runner: FlowRunner, record: list[Any], project: Project) -> None:
         self.runner = runner
         self._record = record
+        self._project = project
 
     def run(
         self,
@@ -58,6 +71,28 @@ class Flow:
         run = self.runner.run_task(task, inputs)
         self._record.append({"task": run.ref, "status": run.status, "output": run.output})
         return run
+
+    def replay(
+        self,
+        path: str | Path,
+        workflow: Workflow | None = None,
+        *,
+        outcome_key: str = DEFAULT_OUTCOME_KEY,
+    ) -> Replay:
+        """Replays a recording file (`deploy-dsl record`) against the definition of its
+        workflow, the project's (`flow_definitions`) unless `workflow` is given: the same path
+        and outcome (`replay.matches`), or where the path diverges and the outcome each reaches
+        (`replay.explain()`). See deploy_dsl.testing.replay."""
+        source = Path(path)
+        try:
+            text = source.read_text(encoding="utf-8")
+        except OSError as error:
+            raise FlowTestError(f"cannot read recording {source}: {error.strerror}") from None
+        recording = parse_recording(text, str(source))
+        target = workflow or self._project.workflow(recording.workflow)
+        result = replay(self.runner, target, recording, outcome_key=outcome_key)
+        self._record.append({"replay": source.name, **result.to_json()})
+        return result
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -111,7 +146,12 @@ def pytest_terminal_summary(
 @pytest.fixture(scope="session")
 def flow_runner(pytestconfig: pytest.Config) -> Iterator[FlowRunner]:
     """One FlowRunner for the session, on the server of the project's settings."""
-    taskdefs = project_taskdefs(str(pytestconfig.getini("flow_definitions")))
+    from deploy_dsl.workspace.loader import load_project
+
+    project = pytestconfig.stash[_PROJECT] = load_project(
+        str(pytestconfig.getini("flow_definitions"))
+    )
+    taskdefs = taskdefs_of(project)
     with flow_server(lambda line: print(f"[flow] {line}", file=sys.stderr, flush=True)) as server:
         runner = pytestconfig.stash[_RUNNER] = FlowRunner(server, taskdefs)
         yield runner
@@ -121,12 +161,11 @@ def flow_runner(pytestconfig: pytest.Config) -> Iterator[FlowRunner]:
 def flow(flow_runner: FlowRunner, request: pytest.FixtureRequest) -> Flow:
     """Runs workflows on the real engine with mocked tasks; see deploy_dsl.testing."""
     record = request.config.stash[_RESULTS].setdefault(request.node.nodeid, [])
-    return Flow(flow_runner, record)
+    return Flow(flow_runner, record, request.config.stash[_PROJECT])
 
 
 def project_taskdefs(source: str) -> TaskDefs:
-    """The project's TaskDefs by name, as JSON: they pin each task's retries and timeouts."""
-    from deploy_dsl.wire import dump
+    """The TaskDefs of the project in `source` by name, as JSON."""
     from deploy_dsl.workspace.loader import load_project
 
-    return {taskdef.name: dump(taskdef.to_wire()) for taskdef in load_project(source).taskdefs}
+    return taskdefs_of(load_project(source))
