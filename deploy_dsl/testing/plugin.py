@@ -48,7 +48,9 @@ class Flow:
     """What the `flow` fixture gives a test: FlowRunner's run and run_task, and replays of
     recordings, recorded."""
 
-    def __init__(self, runner: FlowRunner, record: list[Any], project: Project) -> None:
+    def __init__(
+        self, runner: FlowRunner, record: list[Any], project: Project | None = None
+    ) -> None:
         self.runner = runner
         self._record = record
         self._project = project
@@ -89,8 +91,11 @@ class Flow:
         except OSError as error:
             raise FlowTestError(f"cannot read recording {source}: {error.strerror}") from None
         recording = parse_recording(text, str(source))
-        target = workflow or self._project.workflow(recording.workflow)
-        result = replay(self.runner, target, recording, outcome_key=outcome_key)
+        if workflow is None:
+            if self._project is None:
+                raise FlowTestError("replay(): give the workflow (this Flow has no project)")
+            workflow = self._project.workflow(recording.workflow)
+        result = replay(self.runner, workflow, recording, outcome_key=outcome_key)
         self._record.append({"replay": source.name, **result.to_json()})
         return result
 

@@ -17,7 +17,7 @@ where the path leaves the recorded one, and the outcome each reaches.
 
 from __future__ import annotations
 
-import threading
+import queue
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -194,29 +194,33 @@ def replay_many(
 ) -> list[Replay | ReplayFailed]:
     """Reads and replays each (label, load), `jobs` at a time, in the order given: each test
     request holds one of the server's request threads until its run ends, and the engine runs
-    several side by side. Each thread has a client and a runner of its own."""
-    local = threading.local()
+    several side by side. Each replay takes a client and a runner no other one uses at the
+    time; all are made here first (the SDK's first import is not safe from several threads)."""
+    count = max(1, min(jobs, len(loads)))
+    idle: queue.SimpleQueue[tuple[ConductorApi, FlowRunner]] = queue.SimpleQueue()
+    for _ in range(count):
+        idle.put((ConductorApi(connection), FlowRunner(connection, taskdefs)))
 
     def one(item: tuple[str, Load]) -> Replay | ReplayFailed:
         label, load = item
+        api, runner = idle.get()
         try:
-            if not hasattr(local, "runner"):
-                local.api = ConductorApi(connection)
-                local.runner = FlowRunner(connection, taskdefs)
             found: Replay | ReplayFailed = replay(
-                local.runner,
+                runner,
                 workflow,
-                load(local.api),
+                load(api),
                 outcome_key=outcome_key,
                 budget_seconds=budget_seconds,
             )
         except DeployDslError as error:
             found = ReplayFailed(label, " ".join(str(error).split()))
+        finally:
+            idle.put((api, runner))
         if done is not None:
             done(found)
         return found
 
-    with ThreadPoolExecutor(max(1, jobs), thread_name_prefix="replay") as pool:
+    with ThreadPoolExecutor(count, thread_name_prefix="replay") as pool:
         return list(pool.map(one, loads))
 
 
