@@ -137,3 +137,26 @@ def test_outcomes_compare_status_and_the_declared_output() -> None:
     assert not Outcome.of(done, "outcome").same(Outcome.of(done, "outcome", "stopped at x"))
     assert Outcome.of(done, "result").text() == "COMPLETED (no result output)"
     assert Outcome(None, stopped="stopped at x").text() == "did not finish: stopped at x"
+
+
+def test_a_task_canceled_by_what_happened_inside_it_is_not_where_it_diverges() -> None:
+    """A loop ends CANCELED when the runner stops the replay at a task with no recorded answer
+    deep inside it; the change is where the path inside turned."""
+    inside = execution(task("decide", type="SWITCH", branch="success"), workflow="deploy")
+    turned = execution(task("decide", type="SWITCH", branch="default"), workflow="deploy")
+    recorded = execution(
+        task("waves", type="DO_WHILE"),
+        task("_wave_0__1", type="SUB_WORKFLOW", iteration=1, execution=inside),
+    )
+    replayed = execution(
+        task("waves", "CANCELED", type="DO_WHILE"),
+        task("_wave_0__1", "CANCELED", type="SUB_WORKFLOW", iteration=1, execution=turned),
+    )
+
+    found = first_divergence(recorded, replayed, {})
+
+    assert found is not None and found.where == "forking > _wave_0__1 > decide"
+    # With nothing else to tell them apart, the canceled task is the difference.
+    only_canceled = execution(task("waves", "CANCELED", type="DO_WHILE"), *recorded.tasks[1:])
+    found = first_divergence(recorded, only_canceled, {})
+    assert found is not None and found.where == "forking > waves"

@@ -31,7 +31,15 @@ if TYPE_CHECKING:
     from deploy_dsl.testing.replay import Load, Replay, ReplayFailed
     from deploy_dsl.workflow import Workflow
 
-__all__ = ["Replayed", "echo_replays", "record", "replay", "replay_last", "replays_json"]
+__all__ = [
+    "Replayed",
+    "counts",
+    "echo_replays",
+    "record",
+    "replay",
+    "replay_last",
+    "replays_json",
+]
 
 _EXIT_ERROR, _EXIT_DIVERGED = 1, 2
 _DEFAULT_LAST = 10
@@ -321,7 +329,7 @@ def _label(inputs: dict[str, Any]) -> str:
 
 
 def _summary(results: Sequence[Replay | ReplayFailed], seconds: float) -> str:
-    same, diverged, errors = _counts(results)
+    same, diverged, errors = counts(results)
     if not results:
         return "replay: no finished executions to replay"
     return (
@@ -330,7 +338,8 @@ def _summary(results: Sequence[Replay | ReplayFailed], seconds: float) -> str:
     )
 
 
-def _counts(results: Sequence[Replay | ReplayFailed]) -> tuple[int, int, int]:
+def counts(results: Sequence[Replay | ReplayFailed]) -> tuple[int, int, int]:
+    """How many replayed the same, diverged, and could not be replayed."""
     from deploy_dsl.testing.replay import ReplayFailed
 
     errors = sum(1 for r in results if isinstance(r, ReplayFailed))
@@ -339,7 +348,7 @@ def _counts(results: Sequence[Replay | ReplayFailed]) -> tuple[int, int, int]:
 
 
 def _exit_code(results: Sequence[Replay | ReplayFailed]) -> int:
-    _, diverged, errors = _counts(results)
+    _, diverged, errors = counts(results)
     return _EXIT_ERROR if errors else _EXIT_DIVERGED if diverged else 0
 
 
@@ -348,7 +357,7 @@ def replays_json(
 ) -> dict[str, Any]:
     from deploy_dsl.testing.replay import ReplayFailed
 
-    same, diverged, errors = _counts(results)
+    same, diverged, errors = counts(results)
     document: dict[str, Any] = {
         "workflow": workflow.name,
         "version": workflow.version,

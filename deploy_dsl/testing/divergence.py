@@ -124,35 +124,41 @@ def first_divergence(
     recorded: RecordedExecution, replayed: RecordedExecution, lanes: Lanes
 ) -> Divergence | None:
     """The first place where `replayed` leaves `recorded`'s path, or None if it never does."""
-    return _compare(recorded, replayed, recorded.workflow, lanes)
+    found = _compare(recorded, replayed, recorded.workflow, lanes)
+    return found[0] if found is not None else None
 
 
 _Step = tuple[int, RecordedTask]
+# A divergence, and whether it is weak: a task the replay CANCELED where the recording's ended
+# otherwise. That follows from something else (the runner stopped the replay at a task it had
+# no answer for, or the workflow failed around it): a loop or a sub-workflow task is CANCELED
+# long before the change inside it that made it so. A weak one is reported only when the
+# executions differ in nothing else.
+_Found = tuple[Divergence, bool]
 
 
 def _compare(
     recorded: RecordedExecution, replayed: RecordedExecution, where: str, lanes: Lanes
-) -> Divergence | None:
+) -> _Found | None:
     lane_of = lanes.get(recorded.workflow, {})
     known = {task.ref for task in recorded.tasks}
     ours, theirs = _by_lane(recorded.tasks, lane_of), _by_lane(replayed.tasks, lane_of)
-    found: list[tuple[int, Divergence]] = []
+    found: list[tuple[bool, int, Divergence]] = []
     for lane in {**ours, **theirs}:
         steps, other = ours.get(lane, []), theirs.get(lane, [])
         for index in range(max(len(steps), len(other))):
             mine = steps[index] if index < len(steps) else None
             new = other[index] if index < len(other) else None
-            divergence = _step(
-                mine, new, (_after(steps, index), _after(other, index)), where, known
-            )
-            if divergence is None and mine is not None and new is not None:
-                divergence = _child(mine[1], new[1], where, lanes)
-            if divergence is not None:
+            following = (_after(steps, index), _after(other, index))
+            step = _step(mine, new, following, where, known, lanes)
+            if step is not None:
                 position = mine[0] if mine is not None else len(recorded.tasks) + index
-                found.append((position, divergence))
-                break
+                found.append((step[1], position, step[0]))
+                if not step[1]:
+                    break
     if found:
-        return min(found, key=lambda item: item[0])[1]
+        weak, _, divergence = min(found, key=lambda item: (item[0], item[1]))
+        return divergence, weak
     return _failure_workflows(recorded, replayed, where, lanes)
 
 
@@ -181,7 +187,8 @@ def _step(
     following: tuple[RecordedTask | None, RecordedTask | None],
     where: str,
     known: set[str],
-) -> Divergence | None:
+    lanes: Lanes,
+) -> _Found | None:
     """How one task differs, said of each side (the recording in the past, the new definition
     in the present); `following` is the task after it on each side, `known` the references
     the recorded execution ran."""
@@ -190,19 +197,20 @@ def _step(
     if mine is None:
         assert new is not None
         task = new[1]
+        unrecorded = None if task.ref in known else task.ref
         return Divergence(
             f"{where} > {task.ref}",
             "ran nothing more on this path",
             f"goes on to {_run(task)}",
-            None if task.ref in known else task.ref,
-        )
+            unrecorded,
+        ), False
     recorded = mine[1]
     if new is None:
         return Divergence(
             f"{where} > {recorded.ref}",
             f"went on to {_ran(recorded)}",
             "runs nothing more on this path",
-        )
+        ), False
     task = new[1]
     if (recorded.ref, recorded.retry_count) != (task.ref, task.retry_count):
         return Divergence(
@@ -210,25 +218,28 @@ def _step(
             f"ran {_ran(recorded)} next",
             f"runs {_run(task)} next",
             None if task.ref in known else task.ref,
-        )
-    if recorded.status != task.status:
-        return Divergence(
-            f"{where} > {recorded.ref}",
-            f"{_attempt(recorded)} ended {recorded.status}",
-            f"{_attempt(task)} ends {task.status}",
-        )
+        ), False
+    inside = _child(recorded, task, where, lanes)
+    if inside is not None and not inside[1]:
+        return inside
     if recorded.branch != task.branch:
         return Divergence(
             f"{where} > {recorded.ref}",
             f"{recorded.ref} took {_case(recorded.branch)}{_then(following[0])}",
             f"{task.ref} takes {_case(task.branch)}{_then(following[1])}",
-        )
-    return None
+        ), False
+    if recorded.status != task.status:
+        return Divergence(
+            f"{where} > {recorded.ref}",
+            f"{_attempt(recorded)} ended {recorded.status}",
+            f"{_attempt(task)} ends {task.status}",
+        ), task.status == "CANCELED"
+    return inside
 
 
 def _child(
     recorded: RecordedTask, replayed: RecordedTask, where: str, lanes: Lanes
-) -> Divergence | None:
+) -> _Found | None:
     here = f"{where} > {recorded.ref}"
     if recorded.execution is not None and replayed.execution is not None:
         return _compare(recorded.execution, replayed.execution, here, lanes)
@@ -237,13 +248,13 @@ def _child(
             here,
             "started a sub-workflow" if recorded.execution is not None else "started none",
             "starts a sub-workflow" if replayed.execution is not None else "starts none",
-        )
+        ), replayed.status == "CANCELED"
     return None
 
 
 def _failure_workflows(
     recorded: RecordedExecution, replayed: RecordedExecution, where: str, lanes: Lanes
-) -> Divergence | None:
+) -> _Found | None:
     ours, theirs = recorded.failure_workflow, replayed.failure_workflow
     if ours is None and theirs is None:
         return None
@@ -255,7 +266,7 @@ def _failure_workflows(
         here,
         f"the server started {name}" if ours is not None else "no failure workflow ran",
         f"the server starts {name}" if theirs is not None else "no failure workflow runs",
-    )
+    ), False
 
 
 def _ran(task: RecordedTask) -> str:

@@ -70,6 +70,10 @@ _AS_MOCK = {
 }
 
 
+# Inputs the server gives an execution besides its caller's.
+_SERVER_INPUTS = frozenset({"__index"})
+
+
 @dataclass(frozen=True)
 class Replay:
     """One recorded execution replayed against the current definition."""
@@ -147,7 +151,7 @@ def replay(
         )
     recorded_outcome = Outcome.of(recording, outcome_key)
     try:
-        inputs = checked_input(workflow, recording.input)
+        checked_input(workflow, _own_input(recording.input))
     except InputRefused as error:
         return Replay(
             recording,
@@ -158,7 +162,7 @@ def replay(
             str(error),
         )
     level = recorded_level(workflow, recording, runner.taskdefs, workflow.name)
-    result = runner.run_planned(workflow, inputs, level, budget_seconds=budget_seconds)
+    result = runner.run_planned(workflow, recording.input, level, budget_seconds=budget_seconds)
     replayed = replayed_execution(result, workflow)
     return Replay(
         recording,
@@ -222,6 +226,12 @@ def replay_many(
 
     with ThreadPoolExecutor(count, thread_name_prefix="replay") as pool:
         return list(pool.map(one, loads))
+
+
+def _own_input(inputs: Mapping[str, Any]) -> dict[str, Any]:
+    """The input as the workflow's input model sees it: without what the server adds to a
+    dynamic fork's children (`__index`, ForkJoinDynamicTaskMapper.getDynamicTasksSimple)."""
+    return {key: value for key, value in inputs.items() if key not in _SERVER_INPUTS}
 
 
 def _stopped(result: FlowResult) -> str | None:
