@@ -43,6 +43,8 @@ __all__ = [
 
 _EXIT_ERROR, _EXIT_DIVERGED = 1, 2
 _DEFAULT_LAST = 10
+# A line on stderr at most this often while replays run.
+_PROGRESS_SECONDS = 3.0
 
 
 @click.command()
@@ -161,7 +163,7 @@ def replay(
     Exit 0 when every execution replays the same, 2 when any diverges, 1 on an error.
     """
     if files and (last is not None or since is not None):
-        raise click.UsageError("give recording FILES, or --last / --since, not both")
+        raise click.ClickException("give recording FILES, or --last / --since, not both")
     active = settings(env_file)
     project = load_definitions(definitions)
     workflow = _workflow(project, workflow_name)
@@ -279,11 +281,13 @@ def _run(
     if not loads:
         return []
     finished = [0]
+    last_note = [time.monotonic()]
 
     def done(_: object) -> None:
         finished[0] += 1
-        if not quiet and len(loads) > 1:
-            click.echo(f"  ... {finished[0]}/{len(loads)} replayed", err=True)
+        if not quiet and time.monotonic() - last_note[0] >= _PROGRESS_SECONDS:
+            last_note[0] = time.monotonic()
+            click.echo(f"  ... {finished[0]} of {len(loads)} replayed", err=True)
 
     try:
         connection = active.connection()
