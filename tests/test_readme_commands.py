@@ -13,7 +13,8 @@ from tests.conftest import REPO_ROOT
 
 _ROW = re.compile(r"^\| `deploy-dsl ([^`]+)` \|", re.MULTILINE)
 SERVER_COMMANDS = (
-    "plan", "register", "run", "status", "approve", "reject", "terminate", "retry", "dashboard",
+    "plan", "register", "run", "status", "approve", "reject", "terminate", "retry", "record",
+    "replay", "dashboard",
 )  # fmt: skip
 
 

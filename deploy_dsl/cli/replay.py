@@ -103,6 +103,7 @@ def record(workflow_id: str, out: Path | None, env_file: Path | None) -> None:
     "--last",
     type=click.IntRange(min=1),
     default=None,
+    metavar="N",
     help=f"Replay the N newest finished executions on the server (default {_DEFAULT_LAST}, "
     "when no FILES and no --since are given).",
 )
@@ -118,6 +119,7 @@ def record(workflow_id: str, out: Path | None, env_file: Path | None) -> None:
     "--jobs",
     type=click.IntRange(min=1, max=32),
     default=None,
+    metavar="N",
     help="Replays at a time (default 4).",
 )
 @click.option(
@@ -132,6 +134,7 @@ def record(workflow_id: str, out: Path | None, env_file: Path | None) -> None:
     "--budget",
     type=click.FloatRange(min=1),
     default=60.0,
+    metavar="SECONDS",
     show_default=True,
     help="Seconds one replay may run before it is stopped.",
 )
@@ -150,7 +153,8 @@ def replay(
     env_file: Path | None,
 ) -> None:
     """Run WORKFLOW as the definitions have it now on real executions: recorded ones (FILES,
-    from `deploy-dsl record`) or the server's newest finished ones (--last, --since).
+    from `deploy-dsl record`) or the server's newest finished ones (--last, --since: any
+    version, those a pipeline started included; TERMINATED ones and flow-test runs left out).
 
     Each execution runs again on the engine (Conductor's POST /api/workflow/test, as flow tests
     do: nothing reaches a worker or any other system), every task that waited on a worker, an
