@@ -10,18 +10,22 @@ from pathlib import Path
 import pytest
 
 from definitions.common import worker_step
+from definitions.deploy_failed import deploy_failed_v1
 from definitions.deploy_simple import (
     decide_outcome,
     deploy_simple_v1,
     effective_status,
     step_body,
     swap_traffic,
+    wait_infrastructure_created,
 )
+from definitions.taskdefs import PROVISIONING_WAIT
 from deploy_dsl.client.recording import parse_recording
 from deploy_dsl.dsl import Switch, Workflow
-from deploy_dsl.testing import Flow, FlowRunner, replay
+from deploy_dsl.testing import Flow, FlowRunner, in_progress, replay, times_out
+from deploy_dsl.testing.replay import replayed_execution
 from tests.conftest import REPO_ROOT
-from tests.flows.deployments import FINALIZE, ROLLBACK
+from tests.flows.deployments import FINALIZE, ROLLBACK, Deployment
 
 RECORDINGS = REPO_ROOT / "tests" / "recordings"
 FINALIZED = RECORDINGS / "deploy_finalized.json"
@@ -159,3 +163,32 @@ def test_the_replay_answers_what_the_worker_answered_then(flow: Flow) -> None:
     assert result.replayed is not None
     replayed = [t.output for t in result.replayed.tasks if t.ref == swap_traffic.ref]
     assert replayed == level_answers
+
+
+def test_attempts_that_timed_out_replay_as_timeouts(flow: Flow) -> None:
+    """A run whose provisioning wait times out on every attempt, then fails the deploy (a flow
+    test's run, in the recording's form): its replay times out the same attempts."""
+    service = Deployment("svc-slow")
+    assert PROVISIONING_WAIT.name == wait_infrastructure_created.name
+    retry = PROVISIONING_WAIT.retry
+    assert retry is not None and retry.count is not None
+    attempts = retry.count + 1
+    mocks = service.deploy_mocks("success")
+    mocks[wait_infrastructure_created] = [
+        in_progress(body=service.not_ready()),
+        times_out(),
+    ] * attempts
+    mocks[deploy_failed_v1] = service.failure_mocks(traffic_moved=False)
+    ran = flow.run(deploy_simple_v1, service.input, mocks)
+    assert ran.status == "TIMED_OUT", ran.reason
+    recording = replayed_execution(ran, deploy_simple_v1).model_copy(
+        update={"input": service.input.model_dump(mode="json")}
+    )
+    assert [t.status for t in recording.tasks if t.ref == wait_infrastructure_created.ref] == [
+        "TIMED_OUT"
+    ] * attempts
+
+    result = replay(flow.runner, deploy_simple_v1, recording)
+
+    assert result.matches, "\n".join(result.explain())
+    assert result.replayed_outcome.status == "TIMED_OUT"
