@@ -160,3 +160,28 @@ def test_a_task_canceled_by_what_happened_inside_it_is_not_where_it_diverges() -
     only_canceled = execution(task("waves", "CANCELED", type="DO_WHILE"), *recorded.tasks[1:])
     found = first_divergence(recorded, only_canceled, {})
     assert found is not None and found.where == "forking > waves"
+
+
+def test_a_switch_and_a_decision_name_the_case_they_ran() -> None:
+    """SwitchTaskMapper runs the default only when no case has the key; DecisionTaskMapper
+    also when that case is empty. Both output the value, not the case."""
+    from deploy_dsl.kinds import KINDS
+    from deploy_dsl.wire import WorkflowTask
+
+    noop = {"name": "n", "taskReferenceName": "n", "type": "NOOP"}
+    cases = {"go": [noop], "empty": [], "true": [noop]}
+    switch = WorkflowTask.model_validate(
+        {"name": "s", "taskReferenceName": "s", "type": "SWITCH", "decisionCases": cases}
+    )
+    decision = WorkflowTask.model_validate(
+        {"name": "d", "taskReferenceName": "d", "type": "DECISION", "decisionCases": cases}
+    )
+    by_switch, by_decision = KINDS["SWITCH"].branch, KINDS["DECISION"].branch
+    assert by_switch is not None and by_decision is not None
+
+    assert by_switch(switch, {"selectedCase": "go"}) == "go"
+    assert by_switch(switch, {"selectedCase": "other"}) == "default"
+    assert by_switch(switch, {"selectedCase": "empty"}) == "empty"
+    assert by_decision(decision, {"caseOutput": ["go"]}) == "go"
+    assert by_decision(decision, {"caseOutput": ["empty"]}) == "default"
+    assert by_decision(decision, {"caseOutput": [True]}) == "true"

@@ -150,6 +150,10 @@ def test_a_recording_file_replays_and_bad_input_is_one_line(
     assert again.returncode == 0, str(again)
     assert f"  same      {workflow_id}  v{deploy.version}  svc-record-{unique}  " in again.stdout
 
+    newest = replayed(run_cli("replay", DEPLOY, "--since", "10m", "--last", "1", "--json"))
+    assert [e["workflowId"] for e in newest["executions"]] == [workflow_id]
+    assert newest["summary"] == {"same": 1, "diverged": 0, "errors": 0}
+
     other = run_cli("replay", PIPELINE, str(out))
     assert other.returncode == 1, str(other)
     assert f"recording {workflow_id} is of {DEPLOY}, not {PIPELINE}" in other.stdout
