@@ -102,7 +102,8 @@ class Http(Task):
         require(owner, "app_name", app_name, str, optional=True)
         self.uri = uri
         self.method = method or "GET"
-        self.request: dict[str, Any] = {
+        self.body = body
+        stated = {
             "method": self.method,
             "headers": dict(headers) if headers is not None else None,
             "body": body,
@@ -113,7 +114,9 @@ class Http(Task):
             "vipAddress": vip_address,
             "appName": app_name,
         }
-        if uri is None and any(v is not None for k, v in self.request.items() if k != "method"):
+        # http_request's fields but the uri, as written (the uri is joined when compiling).
+        self.request: dict[str, Any] = {k: v for k, v in stated.items() if v is not None}
+        if uri is None and len(self.request) > 1:
             raise DefinitionError(
                 f"{owner}: the request's fields need uri=; without it the inputs carry the "
                 "whole request"
@@ -127,7 +130,7 @@ class Http(Task):
         return _http_output(model_schema(self.response_model))
 
     def problems(self) -> Iterator[tuple[Code, str]]:
-        body = self.request["body"]
+        body = self.body
         if self.request_model is None:
             return
         if not isinstance(body, Mapping):
@@ -143,9 +146,7 @@ class Http(Task):
     def wire_inputs(self, options: CompileOptions) -> dict[str, Any]:
         if self.uri is None:
             return self.inputs
-        request = {"uri": self.url(options)}
-        request.update((k, v) for k, v in self.request.items() if v is not None)
-        return {"http_request": request, **self.inputs}
+        return {"http_request": {"uri": self.url(options), **self.request}, **self.inputs}
 
 
 def _http_output(body: Schema) -> Schema:
