@@ -21,7 +21,11 @@ def test_import_writes_a_package_and_refuses_to_overwrite_it(tmp_path: Path) -> 
     first = runner.invoke(import_, [str(BUILD / "finalize_deployment_v1.json"), "--out", str(out)])
     assert first.exit_code == 0, first.output
     assert "imported 1 workflow(s) and 0 task definition(s)" in first.output
-    assert sorted(p.name for p in out.iterdir()) == ["__init__.py", "finalize_deployment_v1.py"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        ".deploy-dsl-import",
+        "__init__.py",
+        "finalize_deployment_v1.py",
+    ]
     again = runner.invoke(import_, [str(BUILD / "finalize_deployment_v1.json"), "--out", str(out)])
     assert again.exit_code == 1
     assert "use --force" in again.output
