@@ -229,3 +229,36 @@ def test_every_message_of_the_import_is_one_line(tmp_path: Path) -> None:
     )
     assert error.startswith("error: messages.json#/0: workflow 'bad_template' cannot be built: ")
     assert "inputTemplate" in error and "valid dictionary" in error
+
+
+# Issue 26, item 8: keys kept exactly, and import errors that name their file and workflow.
+
+
+def test_keys_python_would_fold_are_kept_exactly(tmp_path: Path) -> None:
+    """Python reads identifiers in NFKC form: `\\ufb01le` came back as `file`, `\\u210cost` as
+    `Host` (and `\\ufb01le` and `file` merged), and `\\uff4dodel_config` made the module fail
+    to load."""
+    definition = _workflow("folded_keys", [_simple("t")])
+    definition["inputParameters"] = ["\ufb01le", "file", "fi", "\u210cost"]
+    definition["variables"] = {"\uff4dodel_config": 1, "\u210cost": 2, "Host": 3, "\ufb01": 4}
+    definition["outputParameters"] = {"\ufb01le": "${workflow.input.\ufb01le}", "Host": "x"}
+    definition["tasks"][0]["inputParameters"] = {"\u210cost": "${workflow.input.\u210cost}"}
+    source = tmp_path / "folded.json"
+    source.write_text(json.dumps(definition))
+    imported = import_package([source], package_dir(tmp_path))
+    assert imported.result.errors == []
+    built = imported.built("folded.json")
+    for field in ("inputParameters", "variables", "outputParameters", "tasks"):
+        assert canonical(built[field]) == canonical(definition[field]), field
+
+
+def test_an_import_error_names_the_file_and_the_workflow(tmp_path: Path) -> None:
+    source = tmp_path / "named.json"
+    source.write_text(
+        json.dumps([_workflow("ok", [_simple("t")]), _workflow("bad", [_simple("a:b")])])
+    )
+    done = _run_import(source, tmp_path / "out")
+    assert done.returncode == 1
+    assert done.stderr.splitlines()[-1] == (
+        "error: named.json#/1: workflow 'bad': task 'a:b' cannot be written with any builder"
+    )

@@ -47,5 +47,8 @@ def test_a_definition_that_cannot_be_imported_fails_the_command(tmp_path: Path) 
     empty.write_text(json.dumps({"name": "empty", "version": 1, "tasks": []}))
     result = CliRunner().invoke(import_, [str(empty), "--out", str(tmp_path / "imported")])
     assert result.exit_code == 1
-    assert "Error: empty.json: the workflow has no tasks; nothing was written" in result.output
+    assert (
+        "Error: empty.json: workflow 'empty': the workflow has no tasks; nothing was written"
+        in result.output
+    )
     assert not (tmp_path / "imported").exists()
