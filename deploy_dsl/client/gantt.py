@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from deploy_dsl.client.tree import ExecutionNode, child_label
+from deploy_dsl.docs.escape import gantt_text
 
 __all__ = ["OPERATORS", "gantt"]
 
@@ -28,9 +29,6 @@ OPERATORS = frozenset(
 _FAILED = frozenset({"FAILED", "FAILED_WITH_TERMINAL_ERROR", "TIMED_OUT", "CANCELED"})
 _RUNNING = frozenset({"SCHEDULED", "IN_PROGRESS"})
 _ITERATION = re.compile(r"__\d+$")
-# Mermaid's gantt grammar ends a task's text at `:` and a section's at `#`, `:` or `;`, and
-# `%%` starts a comment: they are replaced by what means nothing to it.
-_UNSAFE = str.maketrans({":": ".", "#": "", ";": ",", "%": " pct", "\n": " ", "\r": " "})
 
 
 def gantt(tree: ExecutionNode, now_ms: int) -> str:
@@ -39,7 +37,7 @@ def gantt(tree: ExecutionNode, now_ms: int) -> str:
     status = root.get("status", "?")
     lines = [
         "gantt",
-        f"  title {_text(f'{tree.name} {tree.workflow_id} ({status})')}",
+        f"  title {gantt_text(f'{tree.name} {tree.workflow_id} ({status})')}",
         "  dateFormat x",
         "  axisFormat %H:%M:%S",
         "  todayMarker off",
@@ -53,7 +51,7 @@ def gantt(tree: ExecutionNode, now_ms: int) -> str:
             bars.append(_bar(task, labels, f"t{number}", now_ms))
         if bars:
             section = " / ".join(path) if path else tree.name
-            lines.append(f"  section {_text(section)}")
+            lines.append(f"  section {gantt_text(section)}")
             lines.extend(bars)
     return "\n".join(lines) + "\n"
 
@@ -83,8 +81,4 @@ def _bar(task: Mapping[str, Any], labels: Mapping[str, str], bar_id: str, now_ms
             label = f"{label} (wait)"
     if task.get("retryCount"):
         label = f"{label} (retry {task['retryCount']})"
-    return f"  {_text(label)} :{tag}, {bar_id}, {start}, {end}"
-
-
-def _text(value: str) -> str:
-    return " ".join(value.translate(_UNSAFE).split()) or "?"
+    return f"  {gantt_text(label)} :{tag}, {bar_id}, {start}, {end}"
