@@ -31,9 +31,12 @@ class WorkerSettings(BaseSettings):
     # `deploy-dsl server up` passes the port of the project's settings; this is for bare runs.
     port: int = Field(default=DEFAULT_WORKER_PORT, ge=1, le=65535)
     processes: int = Field(default=2, ge=1, le=64)
-    # gthread: each process serves this many requests at once, so a few slow clients hold a
-    # few threads, not the whole worker. The step path is quick; threads are for waiting.
-    threads: int = Field(default=8, ge=1, le=256)
+    # Connections each process holds at once (one greenlet each, worker/serving.py): slow and
+    # idle clients take one each, so this is what a crowd of them must exhaust.
+    connections: int = Field(default=2000, ge=10, le=20000)
+    # The longest wait for a request's line and headers (an idle keep-alive connection waits
+    # as long), then a 408 (see worker/serving.py). Whole seconds: gunicorn's `keepalive`.
+    header_timeout_seconds: int = Field(default=10, ge=1, le=300)
     # The longest wait for more of a request body before a 408 (see worker/body.py).
     body_timeout_seconds: float = Field(default=5.0, gt=0, le=300)
     state_dir: Path = REPO_ROOT / ".state" / "worker"

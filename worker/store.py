@@ -11,12 +11,13 @@ from __future__ import annotations
 import fcntl
 import os
 import sqlite3
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import fields
 from pathlib import Path
 from typing import Any, TextIO
+
+from gevent import monkey
 
 from worker.contract import StepRequest
 from worker.models import Deployment, HistoryEntry
@@ -145,8 +146,11 @@ class Store:
     def __init__(self, db_path: Path) -> None:
         self._path = db_path
         self._lock_path = db_path.with_name(db_path.name + ".lock")
-        # sqlite3 connections must stay in their thread; one per thread is reused across requests.
-        self._local = threading.local()
+        # sqlite3 connections must stay in their thread; one per thread is reused across
+        # requests. Per OS thread even under gevent's patching (worker/serving.py): the
+        # greenlets of a process share its thread and connection, which is safe because a
+        # transaction never yields (SQLite and flock block the thread, they do not switch).
+        self._local = monkey.get_original("threading", "local")()
 
     def initialize(self) -> None:
         """Create the file and schema; safe when every gunicorn process does it at once."""

@@ -52,4 +52,8 @@ class _LazyGroup(click.Group):
 @click.pass_context
 def main(ctx: click.Context, traceback: bool) -> None:
     """Typed Python deployment workflows for Conductor: build, validate, plan, register, run."""
+    from deploy_dsl.cli.redaction import redact_standard_streams
+
+    # Before anything can print: whatever a server sends back, no credential is shown.
+    redact_standard_streams()
     ctx.obj = {"traceback": traceback}

@@ -19,6 +19,7 @@ from deploy_dsl.cli.common import (
     settings,
 )
 from deploy_dsl.errors import DeployDslError
+from deploy_dsl.findings import printable
 
 if TYPE_CHECKING:
     from deploy_dsl.client.api import ConductorApi
@@ -34,21 +35,34 @@ _GATE_CHECK_SECONDS = 2.0
 
 
 def _read_input(source: str | None) -> dict[str, Any]:
+    from deploy_dsl.limits import MAX_INPUT_FILE_BYTES
+    from deploy_dsl.workspace.files import decode_utf8, read_text
+
     if source is None:
         return {}
     try:
-        text = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")
-    except OSError as error:
-        message = f"cannot read {source}: {error.strerror}"
-        raise click.BadParameter(message, param_hint="--input") from error
+        if source == "-":
+            raw = sys.stdin.buffer.read(MAX_INPUT_FILE_BYTES + 1)
+            if len(raw) > MAX_INPUT_FILE_BYTES:
+                raise DeployDslError(
+                    f"stdin: the input is larger than {MAX_INPUT_FILE_BYTES // 1024} KB, more "
+                    "than the server accepts for a workflow's input"
+                )
+            text = decode_utf8(raw, "stdin", "input")
+        else:
+            text = read_text(Path(source), limit=MAX_INPUT_FILE_BYTES, what="input")
+    except DeployDslError as error:
+        raise click.ClickException(f"--input: {printable(str(error))}") from None
+    # One line and exit 1 like every error (a usage error would exit 2, which `run` documents
+    # for nothing).
     try:
         data = json.loads(text)
     except json.JSONDecodeError as error:
-        raise click.BadParameter(
-            f"{source}:{error.lineno}: not JSON: {error.msg}", param_hint="--input"
+        raise click.ClickException(
+            f"--input: {source}:{error.lineno}: not JSON: {error.msg}"
         ) from error
     if not isinstance(data, dict):
-        raise click.BadParameter(f"{source}: must be a JSON object", param_hint="--input")
+        raise click.ClickException(f"--input: {source}: must be a JSON object")
     return data
 
 
