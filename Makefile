@@ -35,10 +35,10 @@ test: $(STAMP) ## the whole suite: unit, snapshot, worker (gunicorn), flow, end 
 worker: $(STAMP) ## run the mock worker in the foreground (port WORKER_PORT, default 3000)
 	$(DSL) server worker
 
-up: $(STAMP) ## start the local Conductor server and the worker
+up: $(STAMP) ## start the local Conductor server, the worker and Prometheus
 	$(DSL) server up
 
-down: $(STAMP) ## stop the local Conductor server and the worker (and the cluster, if it runs)
+down: $(STAMP) ## stop the local Conductor server, the worker, Prometheus (and the cluster, if it runs)
 	$(DSL) server down
 
 up-cluster: $(STAMP) ## start the local cluster: PostgreSQL, 2 Conductor nodes, its worker

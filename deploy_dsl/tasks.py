@@ -31,6 +31,7 @@ from deploy_dsl.schemas import (
 from deploy_dsl.wire import WorkflowTask
 
 __all__ = [
+    "DEFAULT_PROMETHEUS_URL",
     "DEFAULT_WORKER_BASE_URL",
     "CompileOptions",
     "GenericTask",
@@ -38,6 +39,7 @@ __all__ = [
     "Inline",
     "JsonJq",
     "LocatedError",
+    "PrometheusEndpoint",
     "SetVariable",
     "Simple",
     "Task",
@@ -47,6 +49,8 @@ __all__ = [
 ]
 
 DEFAULT_WORKER_BASE_URL = "http://localhost:3000"
+# Prometheus's own default port.
+DEFAULT_PROMETHEUS_URL = "http://localhost:9090"
 # A task class's `type` attribute hides the builtin inside its body.
 ModelClass = type[BaseModel]
 _REFERENCE_NAME = re.compile(r"[A-Za-z0-9_.\-]+\Z")
@@ -54,9 +58,11 @@ _REFERENCE_NAME = re.compile(r"[A-Za-z0-9_.\-]+\Z")
 
 @dataclass(frozen=True)
 class CompileOptions:
-    """What may differ between the committed build/ and a registration: only the worker URL."""
+    """What may differ between the committed build/ and a registration: the URLs of the
+    worker and of Prometheus."""
 
     worker_base_url: str = DEFAULT_WORKER_BASE_URL
+    prometheus_url: str = DEFAULT_PROMETHEUS_URL
 
 
 @dataclass(frozen=True)
@@ -74,6 +80,21 @@ class WorkerEndpoint:
 
     def url(self, options: CompileOptions) -> str:
         return f"{options.worker_base_url.rstrip('/')}/{self.path.lstrip('/')}"
+
+
+@dataclass(frozen=True)
+class PrometheusEndpoint:
+    """A path of Prometheus's HTTP API, joined to the Prometheus URL when the workflow is
+    compiled: the default URL by `build`, PROMETHEUS_URL by `register`.
+
+    Args:
+        path: the path, e.g. `"api/v1/query"` (instant queries).
+    """
+
+    path: str = "api/v1/query"
+
+    def url(self, options: CompileOptions) -> str:
+        return f"{options.prometheus_url.rstrip('/')}/{self.path.lstrip('/')}"
 
 
 class Task:
@@ -231,7 +252,8 @@ class Http(Task):
 
     Args:
         ref: see Task.
-        uri: the URL, a WorkerEndpoint, or a reference that holds the URL.
+        uri: the URL, a WorkerEndpoint or PrometheusEndpoint, or a reference that holds the
+            URL.
         method: the HTTP method.
         body: the request body (JSON; may hold references).
         headers: request headers.
@@ -251,7 +273,7 @@ class Http(Task):
         self,
         ref: str,
         *,
-        uri: str | WorkerEndpoint | Ref,
+        uri: str | WorkerEndpoint | PrometheusEndpoint | Ref,
         method: HttpMethod = "GET",
         body: Any = None,
         headers: Mapping[str, Any] | None = None,
@@ -271,7 +293,7 @@ class Http(Task):
             raise DefinitionError(f"{owner}: response must be a pydantic model class")
         self.request_model = request
         self.response_model = response
-        require(owner, "uri", uri, str, WorkerEndpoint, Ref)
+        require(owner, "uri", uri, str, WorkerEndpoint, PrometheusEndpoint, Ref)
         if method not in HTTP_METHODS:
             raise DefinitionError(f"{owner}: method {method!r} is not one of {HTTP_METHODS}")
         require(owner, "headers", headers, Mapping, optional=True)
@@ -306,7 +328,9 @@ class Http(Task):
 
     def url(self, options: CompileOptions) -> str:
         uri = self.uri
-        return uri.url(options) if isinstance(uri, WorkerEndpoint) else str(uri)
+        return (
+            uri.url(options) if isinstance(uri, WorkerEndpoint | PrometheusEndpoint) else str(uri)
+        )
 
     def wire_inputs(self, options: CompileOptions) -> dict[str, Any]:
         request = {"uri": self.url(options)}

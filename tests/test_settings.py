@@ -30,6 +30,8 @@ def _clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: object) -> Non
         "CLUSTER_CONDUCTOR_PORT",
         "CLUSTER_WORKER_PORT",
         "CLUSTER_POSTGRES_PORT",
+        "PROMETHEUS_PORT",
+        "PROMETHEUS_URL",
     ):
         monkeypatch.delenv(name, raising=False)  # fmt: skip
     monkeypatch.chdir(str(tmp_path))  # no stray .env
@@ -174,4 +176,32 @@ def test_cluster_ports_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> 
     assert (settings.cluster_conductor_port, settings.cluster_postgres_port) == (18904, 18950)
     monkeypatch.setenv("CLUSTER_POSTGRES_PORT", "99999")
     with pytest.raises(SettingsError, match="CLUSTER_POSTGRES_PORT"):
+        load_settings()
+
+
+def test_prometheus_defaults_to_its_own_port_and_build_s_url() -> None:
+    settings = Settings()
+    assert (settings.local_prometheus_port, settings.prometheus_url) == (
+        9090,
+        "http://localhost:9090",
+    )
+    assert settings.compile_options().prometheus_url == "http://localhost:9090"
+
+
+def test_prometheus_port_and_url(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PROMETHEUS_PORT", "9690")
+    settings = Settings()
+    assert settings.prometheus_url == "http://localhost:9690"
+    assert settings.compile_options().prometheus_url == "http://localhost:9690"
+    monkeypatch.delenv("PROMETHEUS_PORT")
+    monkeypatch.setenv("PROMETHEUS_URL", "http://localhost:9191/")
+    assert (Settings().local_prometheus_port, Settings().prometheus_url) == (
+        9191,
+        "http://localhost:9191",
+    )
+    monkeypatch.setenv("PROMETHEUS_PORT", "9690")
+    with pytest.raises(
+        SettingsError,
+        match="PROMETHEUS_URL=http://localhost:9191/ is on port 9191 but PROMETHEUS_PORT=9690",
+    ):
         load_settings()

