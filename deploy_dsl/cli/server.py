@@ -144,7 +144,8 @@ def up(timeout: float | None, backend: str, nodes: int | None) -> None:
 @_backend_option(None)
 def down(backend: str | None) -> None:
     """Stop what `server up` started (SIGTERM, then SIGKILL): the single node, its worker and
-    Prometheus, and the cluster (keeper, worker, nodes, then PostgreSQL with `pg_ctl stop -m fast`)."""
+    Prometheus, and the cluster (keeper, worker, nodes, then PostgreSQL with `pg_ctl stop -m
+    fast`)."""
     if backend in (None, SQLITE):
         _run(lambda: stack.down(progress=click.echo))
     if backend in (None, POSTGRES):
