@@ -1,5 +1,14 @@
 """The public surface for definition modules: `from deploy_dsl.dsl import ...`."""
 
+from deploy_dsl.canary import (
+    MANUAL,
+    Abort,
+    Analysis,
+    AnalysisResult,
+    CanaryStep,
+    CanarySteps,
+    Metric,
+)
 from deploy_dsl.controls import (
     ApprovalGate,
     ApprovalVerdict,
@@ -15,6 +24,7 @@ from deploy_dsl.tasks import (
     Http,
     Inline,
     JsonJq,
+    PrometheusEndpoint,
     SetVariable,
     Simple,
     Task,
@@ -25,10 +35,16 @@ from deploy_dsl.tasks import (
 from deploy_dsl.workflow import ExternalWorkflow, Workflow
 
 __all__ = [
+    "MANUAL",
     "WORKFLOW",
+    "Abort",
+    "Analysis",
+    "AnalysisResult",
     "ApprovalGate",
     "ApprovalVerdict",
     "BatchedFanOut",
+    "CanaryStep",
+    "CanarySteps",
     "Decision",
     "DoWhile",
     "DynamicFork",
@@ -40,6 +56,8 @@ __all__ = [
     "Inline",
     "Join",
     "JsonJq",
+    "Metric",
+    "PrometheusEndpoint",
     "Ref",
     "RetryPolicy",
     "SetVariable",
@@ -61,4 +79,5 @@ __all__ = [
 CONSTANTS = {
     "WORKFLOW": "The running workflow: `WORKFLOW.workflowId`, `WORKFLOW.input`, "
     "`WORKFLOW.variables` and the other fields of `${workflow.*}`.",
+    "MANUAL": "A CanaryStep's pause that waits for `deploy-dsl promote` or `deploy-dsl abort`.",
 }

@@ -60,6 +60,8 @@ class Plan:
     default_name: str | None = None
     # the wire fields the bodies become: checked task by task, never carried in extra=
     nested: frozenset[str] = frozenset()
+    # a classmethod of the builder to call instead of the builder itself (`Wait.for_signal`)
+    constructor: str | None = None
 
 
 PlanResult = tuple[Plan | None, str | None]
@@ -156,7 +158,8 @@ class Planner:
         for key in ("duration", "until"):  # the builder takes one of them, not both
             if isinstance(inputs.get(key), str):
                 return Plan(Wait, [(key, Str(inputs[key]))], owned_inputs=frozenset({key})), None
-        return Plan(Wait), None
+        # Neither: completed from outside (an approval gate, a canary's manual pause).
+        return Plan(Wait, constructor="for_signal"), None
 
     def _join(self, raw: dict[str, Any], inputs: dict[str, Any]) -> PlanResult:
         join_on = raw.get("joinOn")

@@ -128,12 +128,14 @@ class TaskImporter:
         return final
 
     def _call(self, ref: str, plan: Plan, kwargs: list[tuple[str, Node]]) -> _Built | None:
+        make = getattr(plan.builder, plan.constructor) if plan.constructor else plan.builder
         try:
-            task = plan.builder(ref, **{key: node.value for key, node in kwargs})
+            task = make(ref, **{key: node.value for key, node in kwargs})
             wire = dump(task.to_wire(OPTIONS))
         except (DefinitionError, ValidationError, TypeError):
             return None
-        call = Call(plan.builder.__name__, [Str(ref)], kwargs, task)
+        name = plan.builder.__name__ + (f".{plan.constructor}" if plan.constructor else "")
+        call = Call(name, [Str(ref)], kwargs, task)
         return _Built(call, wire, plan.nested)
 
     def _report_residue(self, raw: dict[str, Any], built: _Built) -> None:
