@@ -21,8 +21,8 @@ from definitions.common import (
     worker_step,
 )
 from definitions.deploy_failed import deploy_failed_v1
-from definitions.finalize_deployment import finalize_deployment_v1
 from definitions.rollback_deployment import roll_back
+from definitions.settle import health_check
 from deploy_dsl.canary import NO_PAUSE
 from deploy_dsl.dsl import (
     MANUAL,
@@ -33,8 +33,6 @@ from deploy_dsl.dsl import (
     CanarySteps,
     Metric,
     SetVariable,
-    SubWorkflow,
-    Switch,
     Task,
     Workflow,
     workflow_input,
@@ -156,20 +154,7 @@ def _abort(at: Abort) -> list[Task]:
     return roll_back(follow_up, step_body, prefix=at.ref)
 
 
-effective_status = worker_step("effective_status", step_body)
-decide_outcome = Switch(
-    "decide_outcome",
-    value=effective_status.output.response.body.status,
-    cases={
-        "success": [
-            SubWorkflow("finalize", workflow=finalize_deployment_v1, inputs=follow_up),
-            worker_step("finalize_deployment", step_body),
-            SetVariable("record_finalized", inputs={"outcome": "finalized"}),
-        ],
-    },
-    # The worker's own check, as in deploy_simple_v1: anything but a clear success rolls back.
-    default=roll_back(follow_up, step_body),
-)
+effective_status, decide_outcome = health_check(follow_up, step_body)
 
 # Every default, for a start through the API that leaves some out (the CLI sends them all).
 _DEFAULTS = {
