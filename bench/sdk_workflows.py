@@ -39,7 +39,11 @@ __all__ = ["main"]
 BUILD = Path(__file__).resolve().parent.parent / "build"
 OWNER = "platform-team@example.com"
 WORKER = "http://localhost:3000"
+PROMETHEUS_QUERY = "http://localhost:9090/api/v1/query"
 DEPLOY_VERSION = 8
+CANARY_INPUTS = ("scope", "version", "env", "interval", "count", "window", "max_error_rate",
+                 "max_latency_p99", "on_inconclusive", "pause_before_full")  # fmt: skip
+CANARY_WEIGHTS = (10, 25, 50, 100)
 # rollout_wave_v1's inputs, which rollout_v1 passes from its prepare_wave result
 WAVE_INPUTS = ("name", "services", "max_parallel", "max_failures",
                "approval", "wave", "label", "canary")  # fmt: skip
@@ -91,7 +95,7 @@ def _walk(tasks: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
             yield from _walk(task.get(key) or [])
 
 
-def step(name: str, body: dict[str, Any]) -> HttpTask:
+def step(name: str, body: dict[str, Any], ref: str | None = None) -> HttpTask:
     request = {
         "uri": f"{WORKER}/{name}",
         "method": "POST",
@@ -101,7 +105,9 @@ def step(name: str, body: dict[str, Any]) -> HttpTask:
         "connectionTimeOut": 2000,
         "readTimeOut": 10000,
     }
-    return HttpTask(name, request)
+    task = HttpTask(ref or name, request)
+    task.name = name
+    return task
 
 
 def identity(deployment_id: str = "${workflow.workflowId}") -> dict[str, Any]:
@@ -178,15 +184,15 @@ def follow_up(texts: Texts, name: str, steps: list[str]) -> ConductorWorkflow:
     return built
 
 
-def deploy(texts: Texts) -> ConductorWorkflow:
-    built = workflow(texts, "deploy_simple_v1", DEPLOY_VERSION, ["scope", "version", "env"], 900)
-    infra = "${create_infrastructure.output.response.body.infrastructureId}"
-    body = {**identity(), "infrastructureId": infra}
-    built.add(step("create_infrastructure", identity()))
-    built.add(step("wait_infrastructure_created", body))
-    built.add(set_outcome("traffic_at_risk", "rolled_back"))
-    built.add(step("swap_traffic", body))
-    built.add(step("effective_status", body))
+def rolled_back(body: dict[str, Any], prefix: str = "") -> list[Any]:
+    return [
+        sub_workflow(f"{prefix}rollback", "rollback_deployment_v1", body),
+        step("rollback_deployment", body, f"{prefix}rollback_deployment"),
+        set_outcome(f"{prefix}record_rolled_back", "rolled_back"),
+    ]
+
+
+def health_check(body: dict[str, Any]) -> list[Any]:
     decide = value_switch("decide_outcome", "${effective_status.output.response.body.status}")
     decide.switch_case(
         "success",
@@ -196,14 +202,20 @@ def deploy(texts: Texts) -> ConductorWorkflow:
             set_outcome("record_finalized", "finalized"),
         ],
     )
-    decide.default_case(
-        [
-            sub_workflow("rollback", "rollback_deployment_v1", body),
-            step("rollback_deployment", body),
-            set_outcome("record_rolled_back", "rolled_back"),
-        ]
-    )
-    built.add(decide)
+    decide.default_case(rolled_back(body))
+    return [step("effective_status", body), decide]
+
+
+def deploy(texts: Texts) -> ConductorWorkflow:
+    built = workflow(texts, "deploy_simple_v1", DEPLOY_VERSION, ["scope", "version", "env"], 900)
+    infra = "${create_infrastructure.output.response.body.infrastructureId}"
+    body = {**identity(), "infrastructureId": infra}
+    built.add(step("create_infrastructure", identity()))
+    built.add(step("wait_infrastructure_created", body))
+    built.add(set_outcome("traffic_at_risk", "rolled_back"))
+    built.add(step("swap_traffic", body))
+    for task in health_check(body):
+        built.add(task)
     built.variables({"outcome": None})
     built.failure_workflow("deploy_failed_v1")
     built.output_parameters(
@@ -228,14 +240,7 @@ def deploy_failed(texts: Texts) -> ConductorWorkflow:
     decide = value_switch(
         "roll_back_if_traffic_moved", "${deployment_status.output.response.body.needsRollback}"
     )
-    decide.switch_case(
-        "true",
-        [
-            sub_workflow("rollback", "rollback_deployment_v1", body),
-            step("rollback_deployment", body),
-            set_outcome("record_rolled_back", "rolled_back"),
-        ],
-    )
+    decide.switch_case("true", rolled_back(body))
     built.add(decide)
     built.variables({"outcome": None})
     built.output_parameters(
@@ -391,7 +396,138 @@ def rollout(texts: Texts) -> ConductorWorkflow:
     return built
 
 
+class Canary:
+    """canary_v1's tasks, step by step; the scripts, the markers and the aborted output are
+    text, read from build/ like every script here."""
+
+    name = "canary_v1"
+
+    def __init__(self, texts: Texts, body: dict[str, Any]) -> None:
+        self.texts = texts
+        self.body = body
+
+    def given(self, ref: str) -> dict[str, Any]:
+        found: dict[str, Any] = self.texts.tasks[(self.name, ref)]["inputParameters"]
+        return found
+
+    def described(self, task: Any, ref: str) -> Any:
+        task.description = self.texts.description(self.name, ref)
+        return task
+
+    def inline(self, ref: str) -> InlineTask:
+        return inline(self.texts, self.name, ref, self.given(ref))
+
+    def abort(self, prefix: str) -> list[Any]:
+        end = TerminateTask(
+            f"{prefix}_end", WorkflowStatus.FAILED, self.given(f"{prefix}_end")["terminationReason"]
+        )
+        end.input_parameters.update(
+            {"workflowOutput": self.given(f"{prefix}_end")["workflowOutput"]}
+        )
+        return [*rolled_back(self.body, f"{prefix}_"), self.described(end, f"{prefix}_end")]
+
+    def manual(self, ref: str) -> list[Any]:
+        wait = self.described(WaitTask(ref), ref)
+        wait.input_parameters.update(self.given(ref))
+        go = value_switch(f"{ref}_go", f"${{{ref}_decision.output.result.promoted}}")
+        go.switch_case("false", self.abort(f"{ref}_abort"))
+        return [wait, self.inline(f"{ref}_decision"), self.described(go, f"{ref}_go")]
+
+    def analysis(self, ref: str) -> list[Any]:
+        wait = self.described(WaitTask(f"{ref}_wait"), f"{ref}_wait")
+        wait.input_parameters.update({"duration": "${workflow.input.interval}"})
+        queries = []
+        for metric in ("error_rate", "latency_p99"):
+            query = HttpTask(
+                f"{ref}_{metric}",
+                {
+                    "uri": PROMETHEUS_QUERY,
+                    "method": "POST",
+                    "body": f"${{{ref}_queries.output.result.{metric}}}",
+                    "contentType": "application/x-www-form-urlencoded",
+                    "accept": "application/json",
+                    "connectionTimeOut": 2000,
+                    "readTimeOut": 5000,
+                },
+            )
+            query.name = "prometheus_query"
+            query.optional = True
+            queries.append(self.described(query, f"{ref}_{metric}"))
+        loop = DoWhileTask(
+            ref,
+            f"$.{ref}_measure['result']['done'] == false",
+            [wait, *queries, self.inline(f"{ref}_measure")],
+        )
+        return [self.inline(f"{ref}_queries"), self.described(loop, ref)]
+
+    def step(self, number: int, weight: int) -> list[Any]:
+        prefix = f"canary_{number}"
+        tasks: list[Any] = [
+            step("swap_traffic", {**self.body, "weight": weight}, f"{prefix}_traffic"),
+            *self.analysis(f"{prefix}_analysis"),
+        ]
+        rule = value_switch(f"{prefix}_rule", "${workflow.input.on_inconclusive}")
+        rule.switch_case("abort", self.abort(f"{prefix}_inconclusive"))
+        rule.default_case(self.manual(f"{prefix}_held"))
+        verdict = value_switch(
+            f"{prefix}_verdict", f"${{{prefix}_analysis_measure.output.result.verdict}}"
+        )
+        verdict.switch_case("failed", self.abort(f"{prefix}_failed"))
+        verdict.switch_case("inconclusive", [self.described(rule, f"{prefix}_rule")])
+        tasks.append(self.described(verdict, f"{prefix}_verdict"))
+        if weight == 50:
+            kind_ref = f"{prefix}_pause_kind"
+            expression = self.texts.tasks[(self.name, kind_ref)]["expression"]
+            kind = SwitchTask(kind_ref, expression, use_javascript=True)
+            kind.input_parameters.update(self.given(kind_ref))
+            timed = self.described(WaitTask(f"{prefix}_pause_timed"), f"{prefix}_pause_timed")
+            timed.input_parameters.update({"duration": "${workflow.input.pause_before_full}"})
+            kind.switch_case("manual", self.manual(f"{prefix}_pause"))
+            kind.switch_case("timed", [timed])
+            tasks.append(self.described(kind, kind_ref))
+        return tasks
+
+
+def canary(texts: Texts) -> ConductorWorkflow:
+    built = workflow(texts, Canary.name, 1, list(CANARY_INPUTS), 604800)
+    infra = "${create_infrastructure.output.response.body.infrastructureId}"
+    body = {**identity(), "infrastructureId": infra}
+    steps = Canary(texts, body)
+    built.add(step("create_infrastructure", identity()))
+    built.add(step("wait_infrastructure_created", body))
+    built.add(set_outcome("traffic_at_risk", "rolled_back"))
+    for number, weight in enumerate(CANARY_WEIGHTS, start=1):
+        for task in steps.step(number, weight):
+            built.add(task)
+    for task in health_check(body):
+        built.add(task)
+    built.variables({"outcome": None})
+    built.failure_workflow("deploy_failed_v1")
+    release = {
+        **{key: f"${{workflow.input.{key}}}" for key in ("scope", "version", "env")},
+        "deploymentId": "${workflow.workflowId}",
+        "infrastructureId": infra,
+    }
+    built.output_parameters(
+        {
+            **release,
+            "outcome": "${workflow.variables.outcome}",
+            "status": "${effective_status.output.response.body.status}",
+            "analyses": [
+                f"${{canary_{n}_analysis_measure.output.result}}"
+                for n in range(1, len(CANARY_WEIGHTS) + 1)
+            ],
+        }
+    )
+    return built
+
+
 def taskdefs() -> list[TaskDef]:
+    """By name, as build/taskdefs.json holds them."""
+    return sorted(_taskdefs(), key=lambda taskdef: str(taskdef.name))
+
+
+def _taskdefs() -> list[TaskDef]:
     return [
         TaskDef(
             name=name,
@@ -408,6 +544,18 @@ def taskdefs() -> list[TaskDef]:
             poll_timeout_seconds=15,
         )
         for name, (logic, timeout) in STEPS.items()
+    ] + [
+        TaskDef(
+            name="prometheus_query",
+            description="POST /api/v1/query on Prometheus, for a canary analysis",
+            owner_email=OWNER,
+            retry_count=0,
+            retry_logic="FIXED",
+            retry_delay_seconds=1,
+            timeout_seconds=30,
+            response_timeout_seconds=15,
+            timeout_policy="RETRY",
+        )
     ]
 
 
@@ -417,6 +565,7 @@ def main() -> None:
     texts = Texts()
     client = ApiClient()
     workflows = [
+        canary(texts),
         deploy(texts),
         deploy_failed(texts),
         follow_up(
