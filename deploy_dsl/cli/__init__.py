@@ -26,6 +26,8 @@ class _LazyGroup(click.Group):
         "retry": "deploy_dsl.cli.executions:retry",
         "approve": "deploy_dsl.cli.approvals:approve",
         "reject": "deploy_dsl.cli.approvals:reject",
+        "promote": "deploy_dsl.cli.canary:promote",
+        "abort": "deploy_dsl.cli.canary:abort",
         "import": "deploy_dsl.cli.importing:import_",
         "server": "deploy_dsl.cli.server:server",
         "dashboard": "deploy_dsl.cli.dashboard:dashboard",

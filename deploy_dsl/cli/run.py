@@ -162,9 +162,10 @@ def _registered_differs(api: ConductorApi, definition: WorkflowDef) -> str | Non
 
 
 def follow(api: ConductorApi, workflow_id: str, timeout: float, progress: TextIO) -> dict[str, Any]:
-    """Prints each task as it finishes, each approval gate it comes to wait on (with the
-    commands that decide it), and a progress line while waiting; returns the execution once
-    it has ended."""
+    """Prints each task as it finishes (an analysis's measurement with its readings), each
+    approval gate or canary pause it comes to wait on (with the commands that decide it), and
+    a progress line while waiting; returns the execution once it has ended."""
+    from deploy_dsl.client.canary import measurement_lines
     from deploy_dsl.client.timeline import (
         TERMINAL_STATUSES,
         finished_tasks,
@@ -192,6 +193,8 @@ def follow(api: ConductorApi, workflow_id: str, timeout: float, progress: TextIO
             if task_key(task) not in shown:
                 shown.add(task_key(task))
                 click.echo(task_line(task))
+                for line in measurement_lines(task):
+                    click.echo(line)
                 last_note = time.monotonic()
         if execution.get("status") in TERMINAL_STATUSES:
             return execution
@@ -208,9 +211,10 @@ def follow(api: ConductorApi, workflow_id: str, timeout: float, progress: TextIO
 
 
 def _new_gates(api: ConductorApi, execution: dict[str, Any], shown: set[str]) -> list[str]:
-    """The lines for approval gates that began waiting since the last look (none unless the
-    execution runs a WAIT or a sub-workflow, where a gate can be)."""
+    """The lines for approval gates and canary pauses that began waiting since the last look
+    (none unless the execution runs a WAIT or a sub-workflow, where one can be)."""
     from deploy_dsl.client.approvals import gates_in
+    from deploy_dsl.client.canary import pause_lines, pauses_in
     from deploy_dsl.client.timeline import approval_lines
     from deploy_dsl.client.tree import load_tree
 
@@ -225,8 +229,9 @@ def _new_gates(api: ConductorApi, execution: dict[str, Any], shown: set[str]) ->
         lambda id_: execution if id_ == root else api.execution(id_), root, running_only=True
     )
     fresh = [gate for gate in gates_in(tree) if gate.task_id not in shown]
-    shown.update(gate.task_id for gate in fresh)
-    return approval_lines(fresh, root, _now_ms()) if fresh else []
+    paused = [pause for pause in pauses_in(tree) if pause.task_id not in shown]
+    shown.update(gate.task_id for gate in [*fresh, *paused])
+    return [*approval_lines(fresh, root, _now_ms()), *pause_lines(paused, root, _now_ms())]
 
 
 def _now_ms() -> int:
@@ -254,10 +259,12 @@ def _finish(execution: dict[str, Any]) -> None:
 def status(workflow_id: str, gantt: bool, env_file: Path | None) -> None:
     """Print the timeline and outcome of the execution WORKFLOW_ID (exit 1 unless COMPLETED).
 
-    While it runs, an approval gate it waits on (in it or in a sub-workflow it runs) is shown
-    with the commands that approve or reject it.
+    A canary analysis's measurements are shown under their tasks: each metric's value, its
+    condition and its verdict, per interval. While it runs, an approval gate or a canary pause
+    it waits on (in it or in a sub-workflow it runs) is shown with the commands that decide it.
     """
-    from deploy_dsl.client.approvals import waiting_gates
+    from deploy_dsl.client.approvals import gates_in
+    from deploy_dsl.client.canary import measurement_lines, pause_lines, pauses_in
     from deploy_dsl.client.timeline import (
         TERMINAL_STATUSES,
         approval_lines,
@@ -270,15 +277,22 @@ def status(workflow_id: str, gantt: bool, env_file: Path | None) -> None:
     if gantt:
         _print_gantt(api, workflow_id)
         return
+    from deploy_dsl.client.tree import load_tree
+
     try:
-        execution, gates = waiting_gates(api, workflow_id)
+        tree = load_tree(api.execution, workflow_id, running_only=True)
     except DeployDslError as error:
         raise click.ClickException(str(error)) from None
+    execution = tree.execution
     for task in finished_tasks(execution):
         click.echo(task_line(task))
+        for line in measurement_lines(task):
+            click.echo(line)
     if execution.get("status") not in TERMINAL_STATUSES:
         click.echo(progress_line(execution, 0).replace(" after 0.0s", ""))
-        for line in approval_lines(gates, workflow_id, _now_ms()):
+        for line in approval_lines(gates_in(tree), workflow_id, _now_ms()):
+            click.echo(line)
+        for line in pause_lines(pauses_in(tree), workflow_id, _now_ms()):
             click.echo(line)
         return
     _finish(dict(execution))
