@@ -1,5 +1,14 @@
 """The public surface for definition modules: `from deploy_dsl.dsl import ...`."""
 
+from deploy_dsl.canary import (
+    MANUAL,
+    Abort,
+    Analysis,
+    AnalysisResult,
+    CanaryStep,
+    CanarySteps,
+    Metric,
+)
 from deploy_dsl.controls import (
     ApprovalGate,
     ApprovalVerdict,
@@ -16,7 +25,7 @@ from deploy_dsl.kinds.exclusive_join import ExclusiveJoin
 from deploy_dsl.kinds.fork_join import Fork
 from deploy_dsl.kinds.fork_join_dynamic import DynamicFork
 from deploy_dsl.kinds.generic import GenericTask
-from deploy_dsl.kinds.http import Http, WorkerEndpoint
+from deploy_dsl.kinds.http import Http, PrometheusEndpoint, WorkerEndpoint
 from deploy_dsl.kinds.human import Human
 from deploy_dsl.kinds.inline import Inline
 from deploy_dsl.kinds.join import Join
@@ -37,11 +46,17 @@ from deploy_dsl.taskdef import RateLimit, RetryPolicy, TaskDef
 from deploy_dsl.workflow import ExternalWorkflow, Workflow, WorkflowExportedFields
 
 __all__ = [
+    "MANUAL",
     "WORKFLOW",
+    "Abort",
+    "Analysis",
+    "AnalysisResult",
     "ApprovalGate",
     "ApprovalVerdict",
     "BatchedFanOut",
     "CacheConfig",
+    "CanaryStep",
+    "CanarySteps",
     "Decision",
     "DoWhile",
     "Dynamic",
@@ -60,7 +75,9 @@ __all__ = [
     "JsonJq",
     "KafkaPublish",
     "Lambda",
+    "Metric",
     "Noop",
+    "PrometheusEndpoint",
     "RateLimit",
     "RateLimitConfig",
     "Ref",
@@ -89,4 +106,5 @@ __all__ = [
 CONSTANTS = {
     "WORKFLOW": "The running workflow: `WORKFLOW.workflowId`, `WORKFLOW.input`, "
     "`WORKFLOW.variables` and the other fields of `${workflow.*}`.",
+    "MANUAL": "A CanaryStep's pause that waits for `deploy-dsl promote` or `deploy-dsl abort`.",
 }

@@ -174,7 +174,9 @@ def test_garbage_in_a_pid_file_reads_as_stopped(tmp_path: Path) -> None:
 def test_down_with_nothing_recorded(tmp_path: Path) -> None:
     lines: list[str] = []
     stack.down(lines.append, layout=Layout(tmp_path))
-    assert lines == ["nothing to stop: neither Conductor, the worker nor the dashboard is running"]
+    assert lines == [
+        "nothing to stop: neither Conductor, the worker, the dashboard nor Prometheus is running"
+    ]
 
 
 def test_jar_from_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

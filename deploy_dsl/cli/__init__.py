@@ -28,6 +28,8 @@ class _LazyGroup(click.Group):
         "replay": "deploy_dsl.cli.replay:replay",
         "approve": "deploy_dsl.cli.approvals:approve",
         "reject": "deploy_dsl.cli.approvals:reject",
+        "promote": "deploy_dsl.cli.canary:promote",
+        "abort": "deploy_dsl.cli.canary:abort",
         "import": "deploy_dsl.cli.importing:import_",
         "server": "deploy_dsl.cli.server:server",
         "dashboard": "deploy_dsl.cli.dashboard:dashboard",
@@ -54,4 +56,8 @@ class _LazyGroup(click.Group):
 @click.pass_context
 def main(ctx: click.Context, traceback: bool) -> None:
     """Typed Python deployment workflows for Conductor: build, validate, plan, register, run."""
+    from deploy_dsl.cli.redaction import redact_standard_streams
+
+    # Before anything can print: whatever a server sends back, no credential is shown.
+    redact_standard_streams()
     ctx.obj = {"traceback": traceback}

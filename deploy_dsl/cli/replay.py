@@ -68,6 +68,7 @@ def record(workflow_id: str, out: Path | None, env_file: Path | None) -> None:
     replaced by "(hidden)"; HTTP response headers are left out. Canonical JSON, small enough
     to commit. A running or TERMINATED execution is refused (exit 1).
     """
+    from deploy_dsl.client.credentials import redact as hide_credentials
     from deploy_dsl.client.recording import record as read_recording
 
     active = settings(env_file)
@@ -89,7 +90,8 @@ def record(workflow_id: str, out: Path | None, env_file: Path | None) -> None:
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         temporary = out.with_name(out.name + ".tmp")
-        temporary.write_text(text, encoding="utf-8")
+        # What the CLI prints passes through this on its way out; a file must too.
+        temporary.write_text(hide_credentials(text), encoding="utf-8")
         temporary.replace(out)
     except OSError as error:
         raise click.ClickException(f"cannot write {out}: {error.strerror}") from None

@@ -19,6 +19,7 @@ from deploy_dsl.cli.common import (
     settings,
 )
 from deploy_dsl.errors import DeployDslError
+from deploy_dsl.findings import printable
 
 if TYPE_CHECKING:
     from deploy_dsl.client.api import ConductorApi
@@ -34,21 +35,34 @@ _GATE_CHECK_SECONDS = 2.0
 
 
 def _read_input(source: str | None) -> dict[str, Any]:
+    from deploy_dsl.limits import MAX_INPUT_FILE_BYTES
+    from deploy_dsl.workspace.files import decode_utf8, read_text
+
     if source is None:
         return {}
     try:
-        text = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")
-    except OSError as error:
-        message = f"cannot read {source}: {error.strerror}"
-        raise click.BadParameter(message, param_hint="--input") from error
+        if source == "-":
+            raw = sys.stdin.buffer.read(MAX_INPUT_FILE_BYTES + 1)
+            if len(raw) > MAX_INPUT_FILE_BYTES:
+                raise DeployDslError(
+                    f"stdin: the input is larger than {MAX_INPUT_FILE_BYTES // 1024} KB, more "
+                    "than the server accepts for a workflow's input"
+                )
+            text = decode_utf8(raw, "stdin", "input")
+        else:
+            text = read_text(Path(source), limit=MAX_INPUT_FILE_BYTES, what="input")
+    except DeployDslError as error:
+        raise click.ClickException(f"--input: {printable(str(error))}") from None
+    # One line and exit 1 like every error (a usage error would exit 2, which `run` documents
+    # for nothing).
     try:
         data = json.loads(text)
     except json.JSONDecodeError as error:
-        raise click.BadParameter(
-            f"{source}:{error.lineno}: not JSON: {error.msg}", param_hint="--input"
+        raise click.ClickException(
+            f"--input: {source}:{error.lineno}: not JSON: {error.msg}"
         ) from error
     if not isinstance(data, dict):
-        raise click.BadParameter(f"{source}: must be a JSON object", param_hint="--input")
+        raise click.ClickException(f"--input: {source}: must be a JSON object")
     return data
 
 
@@ -148,9 +162,10 @@ def _registered_differs(api: ConductorApi, definition: WorkflowDef) -> str | Non
 
 
 def follow(api: ConductorApi, workflow_id: str, timeout: float, progress: TextIO) -> dict[str, Any]:
-    """Prints each task as it finishes, each approval gate it comes to wait on (with the
-    commands that decide it), and a progress line while waiting; returns the execution once
-    it has ended."""
+    """Prints each task as it finishes (an analysis's measurement with its readings), each
+    approval gate or canary pause it comes to wait on (with the commands that decide it), and
+    a progress line while waiting; returns the execution once it has ended."""
+    from deploy_dsl.client.canary import measurement_lines
     from deploy_dsl.client.timeline import (
         TERMINAL_STATUSES,
         finished_tasks,
@@ -178,6 +193,8 @@ def follow(api: ConductorApi, workflow_id: str, timeout: float, progress: TextIO
             if task_key(task) not in shown:
                 shown.add(task_key(task))
                 click.echo(task_line(task))
+                for line in measurement_lines(task):
+                    click.echo(line)
                 last_note = time.monotonic()
         if execution.get("status") in TERMINAL_STATUSES:
             return execution
@@ -194,9 +211,10 @@ def follow(api: ConductorApi, workflow_id: str, timeout: float, progress: TextIO
 
 
 def _new_gates(api: ConductorApi, execution: dict[str, Any], shown: set[str]) -> list[str]:
-    """The lines for approval gates that began waiting since the last look (none unless the
-    execution runs a WAIT or a sub-workflow, where a gate can be)."""
+    """The lines for approval gates and canary pauses that began waiting since the last look
+    (none unless the execution runs a WAIT or a sub-workflow, where one can be)."""
     from deploy_dsl.client.approvals import gates_in
+    from deploy_dsl.client.canary import pause_lines, pauses_in
     from deploy_dsl.client.timeline import approval_lines
     from deploy_dsl.client.tree import load_tree
 
@@ -211,8 +229,9 @@ def _new_gates(api: ConductorApi, execution: dict[str, Any], shown: set[str]) ->
         lambda id_: execution if id_ == root else api.execution(id_), root, running_only=True
     )
     fresh = [gate for gate in gates_in(tree) if gate.task_id not in shown]
-    shown.update(gate.task_id for gate in fresh)
-    return approval_lines(fresh, root, _now_ms()) if fresh else []
+    paused = [pause for pause in pauses_in(tree) if pause.task_id not in shown]
+    shown.update(gate.task_id for gate in [*fresh, *paused])
+    return [*approval_lines(fresh, root, _now_ms()), *pause_lines(paused, root, _now_ms())]
 
 
 def _now_ms() -> int:
@@ -240,10 +259,12 @@ def _finish(execution: dict[str, Any]) -> None:
 def status(workflow_id: str, gantt: bool, env_file: Path | None) -> None:
     """Print the timeline and outcome of the execution WORKFLOW_ID (exit 1 unless COMPLETED).
 
-    While it runs, an approval gate it waits on (in it or in a sub-workflow it runs) is shown
-    with the commands that approve or reject it.
+    A canary analysis's measurements are shown under their tasks: each metric's value, its
+    condition and its verdict, per interval. While it runs, an approval gate or a canary pause
+    it waits on (in it or in a sub-workflow it runs) is shown with the commands that decide it.
     """
-    from deploy_dsl.client.approvals import waiting_gates
+    from deploy_dsl.client.approvals import gates_in
+    from deploy_dsl.client.canary import measurement_lines, pause_lines, pauses_in
     from deploy_dsl.client.timeline import (
         TERMINAL_STATUSES,
         approval_lines,
@@ -256,15 +277,22 @@ def status(workflow_id: str, gantt: bool, env_file: Path | None) -> None:
     if gantt:
         _print_gantt(api, workflow_id)
         return
+    from deploy_dsl.client.tree import load_tree
+
     try:
-        execution, gates = waiting_gates(api, workflow_id)
+        tree = load_tree(api.execution, workflow_id, running_only=True)
     except DeployDslError as error:
         raise click.ClickException(str(error)) from None
+    execution = tree.execution
     for task in finished_tasks(execution):
         click.echo(task_line(task))
+        for line in measurement_lines(task):
+            click.echo(line)
     if execution.get("status") not in TERMINAL_STATUSES:
         click.echo(progress_line(execution, 0).replace(" after 0.0s", ""))
-        for line in approval_lines(gates, workflow_id, _now_ms()):
+        for line in approval_lines(gates_in(tree), workflow_id, _now_ms()):
+            click.echo(line)
+        for line in pause_lines(pauses_in(tree), workflow_id, _now_ms()):
             click.echo(line)
         return
     _finish(dict(execution))

@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
+from deploy_dsl.client.credentials import hold, hold_current
 from deploy_dsl.client.settings import Connection
 from deploy_dsl.errors import DeployDslError
 
@@ -100,6 +101,10 @@ class ConductorApi:
         self.requests = 0
         self._credentials = auth is not None
         configuration = Configuration(server_api_url=self.url, authentication_settings=auth)
+        if auth is not None:
+            # From here on nothing shown can hold them, nor the token the SDK renews.
+            hold(auth.key_id, auth.key_secret)
+            hold_current(lambda: configuration.AUTH_TOKEN)
         if auth is not None:
             self._first_token(configuration, {"keyId": auth.key_id, "keySecret": auth.key_secret})
         # With the token already on the configuration, ApiClient's constructor mints none.

@@ -2,7 +2,8 @@
 
 A gate's WAIT carries the `approval` input (deploy_dsl.controls.APPROVAL_INPUT); it may sit in
 the execution itself or in any sub-workflow still running below it (rollout_v1's gates are in
-its waves), so the search follows the running SUB_WORKFLOW tasks down.
+its waves), so the search follows the running SUB_WORKFLOW tasks down. A canary's manual pause
+is found and completed the same way, by its own input (client/canary.py).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from deploy_dsl.client.tree import ExecutionNode, load_tree
 from deploy_dsl.controls import APPROVAL_INPUT
 from deploy_dsl.errors import DeployDslError
 
-__all__ = ["NoGateWaiting", "WaitingGate", "decide", "gates_in", "waiting_gates"]
+__all__ = ["NoGateWaiting", "WaitingGate", "complete", "decide", "gates_in", "waiting_gates"]
 
 
 class _Api(Protocol):
@@ -40,6 +41,7 @@ class WaitingGate:
     path: tuple[str, ...]  # the sub-workflows' labels from the root to that execution
     since_ms: int  # when it started waiting
     timeout: str | None  # the WAIT's duration, when it has one
+    why: str | None = None  # why it waits, when the marker says (a canary's pause)
 
     @property
     def title(self) -> str:
@@ -47,23 +49,26 @@ class WaitingGate:
         return self.subject or " / ".join((*self.path, self.gate))
 
 
-def gates_in(tree: ExecutionNode) -> list[WaitingGate]:
-    """Every gate waiting in the tree, in the order the executions are walked."""
+def gates_in(tree: ExecutionNode, marker: str = APPROVAL_INPUT) -> list[WaitingGate]:
+    """Every gate waiting in the tree (a WAIT in progress whose input `marker` is a mapping),
+    in the order the executions are walked."""
     found = []
     for path, node in tree.walk():
         if node.execution.get("status") != "RUNNING":
             continue
         for task in node.execution.get("tasks") or []:
-            gate = _gate(task, node, path)
+            gate = _gate(task, node, path, marker)
             if gate is not None:
                 found.append(gate)
     return found
 
 
-def waiting_gates(api: _Api, workflow_id: str) -> tuple[Mapping[str, Any], list[WaitingGate]]:
+def waiting_gates(
+    api: _Api, workflow_id: str, marker: str = APPROVAL_INPUT
+) -> tuple[Mapping[str, Any], list[WaitingGate]]:
     """The execution (as the server has it now) and the gates waiting in it or below it."""
     tree = load_tree(api.execution, workflow_id, running_only=True)
-    return tree.execution, gates_in(tree)
+    return tree.execution, gates_in(tree, marker)
 
 
 def decide(
@@ -77,23 +82,36 @@ def decide(
 ) -> WaitingGate:
     """Completes the one gate waiting in `workflow_id` (or the one named `gate`) with the
     decision; returns it. Raises NoGateWaiting when there is none, or several to choose from."""
-    execution, gates = waiting_gates(api, workflow_id)
+    output: dict[str, Any] = {"approved": approved, "by": by, "reason": reason}
+    return complete(api, workflow_id, output, gate=gate)
+
+
+def complete(
+    api: _Api,
+    workflow_id: str,
+    output: dict[str, Any],
+    *,
+    gate: str | None = None,
+    marker: str = APPROVAL_INPUT,
+    what: str = "approval gate",
+) -> WaitingGate:
+    """Completes the one WAIT marked `marker` waiting in `workflow_id` or below it (or the one
+    named `gate`) with `output`, and checks that the server took it; returns it. Raises
+    NoGateWaiting when there is none, or several to choose from."""
+    execution, gates = waiting_gates(api, workflow_id, marker)
     chosen = [g for g in gates if gate is None or g.gate == gate]
     name = execution.get("workflowName", "?")
     if not chosen:
         status = execution.get("status", "?")
         which = f"named {gate!r} " if gate is not None and gates else ""
-        raise NoGateWaiting(
-            f"no approval gate {which}is waiting in {name} {workflow_id} (it is {status})"
-        )
+        raise NoGateWaiting(f"no {what} {which}is waiting in {name} {workflow_id} (it is {status})")
     if len(chosen) > 1:
         names = ", ".join(sorted({g.gate for g in chosen}))
         raise NoGateWaiting(
-            f"{len(chosen)} approval gates are waiting in {name} {workflow_id} ({names}): "
+            f"{len(chosen)} {what}s are waiting in {name} {workflow_id} ({names}): "
             "pick one with --gate"
         )
     (waiting,) = chosen
-    output: dict[str, Any] = {"approved": approved, "by": by, "reason": reason}
     api.complete_task(waiting.workflow_id, waiting.task_id, output)
     _check_taken(api, waiting, output)
     return waiting
@@ -104,7 +122,8 @@ def _check_taken(api: _Api, gate: WaitingGate, output: Mapping[str, Any]) -> Non
     completed it a moment before): read it back rather than report a decision it dropped."""
     tasks: Sequence[Mapping[str, Any]] = api.execution(gate.workflow_id).get("tasks") or []
     task = next((t for t in tasks if t.get("taskId") == gate.task_id), None)
-    if task is None or (task.get("outputData") or {}).get("approved") != output["approved"]:
+    taken = (task.get("outputData") or {}) if task is not None else {}
+    if task is None or any(taken.get(key) != value for key, value in output.items()):
         raise NoGateWaiting(
             f"{gate.title}: the gate ended before the decision reached it (its timeout "
             "passed); nothing was decided"
@@ -112,10 +131,10 @@ def _check_taken(api: _Api, gate: WaitingGate, output: Mapping[str, Any]) -> Non
 
 
 def _gate(
-    task: Mapping[str, Any], node: ExecutionNode, path: tuple[str, ...]
+    task: Mapping[str, Any], node: ExecutionNode, path: tuple[str, ...], name: str
 ) -> WaitingGate | None:
     data = task.get("inputData") or {}
-    marker = data.get(APPROVAL_INPUT)
+    marker = data.get(name)
     if task.get("taskType") != "WAIT" or task.get("status") != "IN_PROGRESS":
         return None
     if not isinstance(marker, Mapping):
@@ -131,4 +150,5 @@ def _gate(
         path=path,
         since_ms=int(task.get("startTime") or task.get("scheduledTime") or 0),
         timeout=str(duration) if duration else None,
+        why=str(marker["why"]) if marker.get("why") else None,
     )

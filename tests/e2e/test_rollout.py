@@ -22,6 +22,7 @@ from typing import Any
 
 import pytest
 
+from definitions.rollout import rollout_v1
 from deploy_dsl.client.approvals import gates_in
 from deploy_dsl.client.tree import ExecutionNode, load_tree
 from tests.docs.mermaid_check import parse_with_node, render_in_chromium
@@ -466,7 +467,7 @@ def test_a_gate_approved_through_the_cli_lets_the_wave_deploy(
     followed.append(run)
     assert run.stdout is not None
     first = run.stdout.readline()
-    assert first.startswith(f"started {ROLLOUT} v1: "), first
+    assert first.startswith(f"started {ROLLOUT} v{rollout_v1.version}: "), first
     workflow_id = first.split()[-1]
     (gate,) = wait_until(
         lambda: gate_waits(conductor, workflow_id), timeout=120, what="the gate of wave 2"
