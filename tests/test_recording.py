@@ -213,6 +213,8 @@ def test_the_committed_recordings_cover_each_seed_workflows_outcomes() -> None:
         ("pipeline_simple_v1", "FAILED", None),
         ("rollout_v1", "COMPLETED", None),
         ("rollout_v1", "FAILED", None),
+        ("canary_v1", "COMPLETED", "finalized"),
+        ("canary_v1", "FAILED", "rolled_back"),
     }
 
 

@@ -32,16 +32,17 @@ def service(scope: str) -> dict[str, str]:
 
 def changed_definitions(root: Path) -> Path:
     """definitions/ copied, with the deploy's success case keyed `healthy` (the worker says
-    `success`) and the changed workflows' versions bumped, built to check it compiles."""
+    `success`) and the deploy's version bumped, built to check it compiles."""
     copy = root / "definitions"
     shutil.copytree(REPO_ROOT / "definitions", copy, ignore=shutil.ignore_patterns("__pycache__"))
-    module = copy / "deploy_simple.py"
-    source = module.read_text(encoding="utf-8")
-    assert source.count('"success": [') == 1 and source.count("version=8,") == 1
-    module.write_text(
-        source.replace('"success": [', '"healthy": [').replace("version=8,", "version=9,"),
-        encoding="utf-8",
-    )
+    (switch,) = [m for m in copy.glob("*.py") if '"success": [' in m.read_text(encoding="utf-8")]
+    source = switch.read_text(encoding="utf-8")
+    assert source.count('"success": [') == 1 and '"decide_outcome"' in source
+    switch.write_text(source.replace('"success": [', '"healthy": ['), encoding="utf-8")
+    deploy = copy / "deploy_simple.py"
+    source = deploy.read_text(encoding="utf-8")
+    assert source.count("version=8,") == 1
+    deploy.write_text(source.replace("version=8,", "version=9,"), encoding="utf-8")
     build = run_cli("build", "--definitions", str(copy), "--out", str(root / "build"))
     assert build.returncode == 0, str(build)
     return copy

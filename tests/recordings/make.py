@@ -34,6 +34,10 @@ _TIMEOUT_S = 300.0
 _FAILING_STEP = "effective_status"
 
 
+# Two measurements 2 s apart per step, over 10 s of traffic, no pause before the full step.
+_QUICK_CANARY = {"interval": "2s", "count": 2, "window": "10s", "pause_before_full": "none"}
+
+
 def _service(scope: str, env: str = "recorded") -> dict[str, str]:
     return {"scope": scope, "version": "2.0.0", "env": env}
 
@@ -45,6 +49,7 @@ class Scenario:
     input: dict[str, Any]
     expected: str  # the execution's final status
     faulty: tuple[str, ...] = ()  # scopes whose _FAILING_STEP always fails
+    error_rate: float | None = None  # the share of the new version's traffic that fails
     approve: bool = False  # approve each gate it waits at
     outcome: Mapping[str, Any] = field(default_factory=dict)  # output values it must reach
 
@@ -70,6 +75,21 @@ SCENARIOS = (
         _service("svc-recorded-failing"),
         "FAILED",
         faulty=("svc-recorded-failing",),
+    ),
+    Scenario(
+        "canary_finalized.json",
+        "canary_v1",
+        {**_service("svc-recorded-canary"), **_QUICK_CANARY},
+        "COMPLETED",
+        outcome={"outcome": "finalized"},
+    ),
+    Scenario(
+        "canary_aborted.json",
+        "canary_v1",
+        {**_service("svc-recorded-bad-canary"), **_QUICK_CANARY},
+        "FAILED",
+        error_rate=0.2,
+        outcome={"outcome": "rolled_back"},
     ),
     Scenario(
         "pipeline_two_waves.json",
@@ -139,12 +159,10 @@ SCENARIOS = (
 )
 
 
-def _fault(worker: str, scope: str, method: str) -> None:
-    quoted = urllib.parse.quote(scope, safe="")
-    path = f"/faults/{quoted}/{_FAILING_STEP}" if method == "PUT" else f"/faults/{quoted}"
-    body = json.dumps({"fail": 1000}).encode() if method == "PUT" else None
+def _worker(worker: str, method: str, path: str, body: object = None) -> None:
+    data = json.dumps(body).encode() if body is not None else None
     request = urllib.request.Request(
-        worker + path, data=body, method=method, headers={"Content-Type": "application/json"}
+        worker + path, data=data, method=method, headers={"Content-Type": "application/json"}
     )
     urllib.request.urlopen(request, timeout=10).close()
 
@@ -172,15 +190,31 @@ def _failure_done(api: ConductorApi, execution: Mapping[str, Any]) -> None:
 
 def run(scenario: Scenario, api: ConductorApi, worker: str) -> str:
     """Runs the scenario for real and writes its recording; returns a line about it."""
-    for scope in scenario.faulty:
-        _fault(worker, scope, "PUT")
+    scope = str(scenario.input.get("scope", ""))
+    quoted = urllib.parse.quote(scope, safe="")
+    for faulty in scenario.faulty:
+        _worker(
+            worker,
+            "PUT",
+            f"/faults/{urllib.parse.quote(faulty, safe='')}/{_FAILING_STEP}",
+            {"fail": 1000},
+        )
+    if scenario.error_rate is not None:
+        fault = {
+            "scope": scope,
+            "version": scenario.input["version"],
+            "errorRate": scenario.error_rate,
+        }
+        _worker(worker, "PUT", "/faults/traffic", fault)
     try:
         workflow_id = api.start(scenario.workflow, _version(api, scenario.workflow), scenario.input)
         execution = _finished(api, workflow_id, scenario.approve)
         _failure_done(api, execution)
     finally:
-        for scope in scenario.faulty:
-            _fault(worker, scope, "DELETE")
+        for faulty in scenario.faulty:
+            _worker(worker, "DELETE", f"/faults/{urllib.parse.quote(faulty, safe='')}")
+        if scenario.error_rate is not None:
+            _worker(worker, "DELETE", f"/faults/{quoted}")
     if execution["status"] != scenario.expected:
         raise SystemExit(
             f"{scenario.file}: {workflow_id} ended {execution['status']}, expected "
