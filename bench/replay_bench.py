@@ -9,7 +9,8 @@ recorded as `deploy-dsl record` records them. Then, on the same server:
 (b) one recording replayed alone, RUNS times, the same way;
 (c) 100 recordings (the ten, ten times each: every replay is a whole run on the engine)
     replayed `jobs` at a time, as `deploy-dsl replay --jobs N` does, beside 100 x (a).
-    Target: under 100 x one flow test; every replay must match its recording.
+    Target, at the default jobs (4): under 100 x one flow test, every replay matching its
+    recording.
 
 Uses the running local stack at the settings' URLs, or starts it and stops what it started.
 """
@@ -31,7 +32,7 @@ from deploy_dsl.client.recording import Recording, record
 from deploy_dsl.client.settings import Connection
 from deploy_dsl.client.timeline import TERMINAL_STATUSES
 from deploy_dsl.testing.plan import TaskDefs, project_taskdefs
-from deploy_dsl.testing.replay import Load, Replay, replay, replay_many
+from deploy_dsl.testing.replay import DEFAULT_JOBS, Load, Replay, replay, replay_many
 from deploy_dsl.testing.runner import FlowRunner
 from deploy_dsl.workflow import Workflow
 from deploy_dsl.workspace.loader import load_project
@@ -145,14 +146,17 @@ def main(argv: list[str] | None = None) -> None:
         print(f"    (c) {REPLAYS} recordings replayed, beside {REPLAYS} x (a) = {limit:.1f} s:")
         for jobs in options.jobs:
             seconds, matched = _many(connection, taskdefs, workflow, recordings, jobs)
-            met = report.at_most(
-                f"{REPLAYS} recordings replayed, {jobs} at a time", seconds, "s", limit
-            )
+            name = f"{REPLAYS} recordings replayed, {jobs} at a time"
             report.record(f"replays that matched, {jobs} at a time", matched, "replays")
-            verdict = "met" if met and matched == REPLAYS else "MISSED"
+            verdict = ""
+            if jobs == DEFAULT_JOBS:  # what `deploy-dsl replay` does: the target's figure
+                met = report.at_most(name, seconds, "s", limit) and matched == REPLAYS
+                verdict = " (the default: target met)" if met else " (the default: MISSED)"
+            else:
+                report.record(name, seconds, "s")
             print(
                 f"        {jobs} at a time: {seconds:6.1f} s, {seconds / REPLAYS:.2f} s each, "
-                f"{ratio(limit, seconds)} under 100 x (a) ({verdict}); "
+                f"{ratio(limit, seconds)} under 100 x (a){verdict}; "
                 f"{matched} of {REPLAYS} matched"
             )
 
