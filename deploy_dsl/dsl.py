@@ -7,8 +7,18 @@ from deploy_dsl.controls import (
     FailureThreshold,
     previous_result,
 )
+from deploy_dsl.event_handler import (
+    CompleteTask,
+    EventHandler,
+    FailTask,
+    StartWorkflow,
+    TerminateWorkflow,
+    UpdateVariables,
+    payload,
+)
 from deploy_dsl.expressions import WORKFLOW, Ref, workflow_input, workflow_variables
 from deploy_dsl.flow import Decision, DoWhile, DynamicFork, Fork, Join, SubWorkflow, Switch
+from deploy_dsl.schedule import Schedule
 from deploy_dsl.taskdef import RetryPolicy, TaskDef
 from deploy_dsl.tasks import (
     GenericTask,
@@ -29,10 +39,13 @@ __all__ = [
     "ApprovalGate",
     "ApprovalVerdict",
     "BatchedFanOut",
+    "CompleteTask",
     "Decision",
     "DoWhile",
     "DynamicFork",
+    "EventHandler",
     "ExternalWorkflow",
+    "FailTask",
     "FailureThreshold",
     "Fork",
     "GenericTask",
@@ -42,16 +55,21 @@ __all__ = [
     "JsonJq",
     "Ref",
     "RetryPolicy",
+    "Schedule",
     "SetVariable",
     "Simple",
+    "StartWorkflow",
     "SubWorkflow",
     "Switch",
     "Task",
     "TaskDef",
     "Terminate",
+    "TerminateWorkflow",
+    "UpdateVariables",
     "Wait",
     "WorkerEndpoint",
     "Workflow",
+    "payload",
     "previous_result",
     "workflow_input",
     "workflow_variables",

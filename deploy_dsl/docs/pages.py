@@ -101,6 +101,7 @@ class _Site:
         self.workflows = compiled.workflows
         self.names = {workflow.name for workflow in compiled.workflows}
         self.taskdefs: Mapping[str, TaskDef] = {t.name: t for t in compiled.taskdefs}
+        self.triggers = sorted(compiled.triggers, key=lambda t: (t.kind, t.name, t.workflow))
 
     def workflow(self, name: str) -> WorkflowDef:
         for workflow in self.workflows:
@@ -128,6 +129,7 @@ class _Site:
                 diagram=mermaid(flowchart(workflow)),
                 calls=self.calls(workflow),
                 callers=self.callers(workflow.name),
+                triggers=[t for t in self.triggers if t.workflow == workflow.name],
                 tasks=[self.row(placed) for placed in walk(workflow.tasks)],
                 page_path=page_path,
             )

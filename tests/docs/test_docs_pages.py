@@ -32,7 +32,14 @@ def test_build_docs_is_what_the_definitions_render(project: Project) -> None:
 
 def test_rendering_is_deterministic(project: Project) -> None:
     compiled, _ = project
-    shuffled = Compiled(compiled.workflows[::-1], compiled.taskdefs[::-1], [])
+    shuffled = Compiled(
+        compiled.workflows[::-1],
+        compiled.taskdefs[::-1],
+        [],
+        compiled.schedules[::-1],
+        compiled.event_handlers[::-1],
+        compiled.triggers[::-1],
+    )
     assert render_docs(compiled) == render_docs(compiled) == render_docs(shuffled)
 
 
