@@ -17,7 +17,8 @@ def test_registering_again_sends_nothing(registered: CliResult, conductor: Condu
     project = load_project()
     versions = [(w.name, w.version) for w in project.workflows]
     taskdefs = [t.name for t in project.taskdefs]
-    names = [name for name, _ in versions] + taskdefs
+    triggers = [s.name for s in project.schedules] + [h.name for h in project.event_handlers]
+    names = [name for name, _ in versions] + taskdefs + triggers
     before = conductor.metadata_times(versions, taskdefs)
     assert len(before) == len(names), before
 
@@ -26,8 +27,8 @@ def test_registering_again_sends_nothing(registered: CliResult, conductor: Condu
     rows = [line.split() for line in result.stdout.splitlines() if line.startswith("  ")]
     assert len(rows) == len(names)
     assert {row[-1] for row in rows} == {"unchanged"}, result.stdout
-    # Two reads (workflows, task definitions) and no write ...
-    summary = f"registered (0 created, 0 updated, {len(names)} unchanged) in 2 request(s)"
+    # Four reads (workflows, task definitions, schedules, event handlers) and no write ...
+    summary = f"registered (0 created, 0 updated, {len(names)} unchanged) in 4 request(s)"
     assert summary in result.stdout
     # ... which the server confirms: any write would have moved a createTime or updateTime.
     assert conductor.metadata_times(versions, taskdefs) == before
