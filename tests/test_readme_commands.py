@@ -12,7 +12,10 @@ from deploy_dsl.cli import main
 from tests.conftest import REPO_ROOT
 
 _ROW = re.compile(r"^\| `deploy-dsl ([^`]+)` \|", re.MULTILINE)
-SERVER_COMMANDS = ("plan", "register", "run", "status", "approve", "reject", "terminate", "retry")
+SERVER_COMMANDS = (
+    "plan", "register", "run", "status", "approve", "reject", "terminate", "retry", "pause",
+    "resume", "restart", "rerun", "history", "list", "show", "diff", "delete",
+)  # fmt: skip
 
 
 def _rows() -> dict[str, set[str]]:
