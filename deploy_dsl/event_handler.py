@@ -67,6 +67,13 @@ class Action:
         self.workflow = workflow
         self.location = caller_location()
 
+    @property
+    def target(self) -> Target:
+        """The workflow the action acts on (every action but TerminateWorkflow has one)."""
+        if self.workflow is None:
+            raise DefinitionError(f"{type(self).__name__} acts on no workflow of its own")
+        return self.workflow
+
     def describe(self) -> str:
         """What it does to its workflow, for that workflow's docs page."""
         raise NotImplementedError
@@ -103,10 +110,9 @@ class StartWorkflow(Action):
         return "starts it"
 
     def to_wire(self) -> EventAction:
-        assert self.workflow is not None
         details = StartWorkflowDetails(
-            name=self.workflow.name,
-            version=self.workflow.version,
+            name=self.target.name,
+            version=self.target.version,
             correlation_id=self.correlation_id,
             input=start_input(self.input),
         )

@@ -141,21 +141,21 @@ def _schedule(schedule: Schedule, known: _Known) -> Iterator[Finding]:
             "end is not after start: the schedule never fires",
             where,
         )
-    yield from _start(subject, schedule.workflow, schedule.input, known, where)
+    missing = known.missing(schedule.workflow)
+    if missing is not None:
+        yield _finding(subject, Code.TRIGGER_TARGET, missing, where)
+    else:
+        yield from _start(subject, schedule.workflow, schedule.input, where)
 
 
 def _start(
     subject: str,
     target: Target,
     given: BaseModel | Mapping[str, Any] | None,
-    known: _Known,
     where: Location | None,
 ) -> Iterator[Finding]:
-    """A workflow to start (a schedule's, a start_workflow action's) and its input."""
-    missing = known.missing(target)
-    if missing is not None:
-        yield _finding(subject, Code.TRIGGER_TARGET, missing, where)
-        return
+    """The input of a workflow to start (a schedule's, a start_workflow action's) against
+    its input model."""
     model = target.input_model
     what = f"the input of {target.name} v{target.version}"
     if model is None or given is None:
@@ -188,13 +188,16 @@ def _handler(handler: EventHandler, known: _Known) -> Iterator[Finding]:
         yield _finding(subject, Code.EVENT_QUEUE, problem, handler.location, severity)
     for action in handler.actions:
         where = action.location or handler.location
-        if isinstance(action, StartWorkflow):
-            assert action.workflow is not None
-            yield from _start(subject, action.workflow, action.input, known, where)
+        target = action.workflow
+        missing = None if target is None else known.missing(target)
+        if missing is not None:
+            yield _finding(subject, Code.TRIGGER_TARGET, missing, where)
+        elif isinstance(action, StartWorkflow):
+            yield from _start(subject, action.target, action.input, where)
         elif isinstance(action, CompleteTask):
-            yield from _task_action(subject, action, known, where)
+            yield from _task_action(subject, action, known.definition(action.target), where)
         elif isinstance(action, UpdateVariables):
-            yield from _variables(subject, action, known, where)
+            yield from _variables(subject, action, where)
 
 
 def _event_problem(event: str) -> tuple[str | None, Severity]:
@@ -223,19 +226,13 @@ def _event_problem(event: str) -> tuple[str | None, Severity]:
 
 
 def _task_action(
-    subject: str, action: CompleteTask, known: _Known, where: Location | None
+    subject: str, action: CompleteTask, definition: WorkflowDef | None, where: Location | None
 ) -> Iterator[Finding]:
-    assert action.workflow is not None
-    missing = known.missing(action.workflow)
-    if missing is not None:
-        yield _finding(subject, Code.TRIGGER_TARGET, missing, where)
-        return
-    definition = known.definition(action.workflow)
     if definition is None:  # an external workflow: its tasks are not known here
         return
-    label = f"{action.workflow.name} v{action.workflow.version}"
+    label = f"{action.target.name} v{action.target.version}"
     task = _find(definition.tasks, action.ref)
-    if isinstance(action.task, Task) and _placed_elsewhere(action.task, action.workflow):
+    if isinstance(action.task, Task) and _placed_elsewhere(action.task, action.target):
         task = None  # a task of another workflow that happens to share the reference
     if task is None:
         yield _finding(
@@ -280,17 +277,11 @@ def _output(subject: str, action: CompleteTask, where: Location | None) -> Itera
             )
 
 
-def _variables(
-    subject: str, action: UpdateVariables, known: _Known, where: Location | None
-) -> Iterator[Finding]:
-    assert action.workflow is not None
-    missing = known.missing(action.workflow)
-    if missing is not None:
-        yield _finding(subject, Code.TRIGGER_TARGET, missing, where)
-        return
-    model = action.workflow.variables_model if isinstance(action.workflow, Workflow) else None
+def _variables(subject: str, action: UpdateVariables, where: Location | None) -> Iterator[Finding]:
+    target = action.target
+    model = target.variables_model if isinstance(target, Workflow) else None
     if model is not None:
-        what = f"the variables of {action.workflow.name}"
+        what = f"the variables of {target.name}"
         problems = body_problems(model, action.variables, what, partial=True)
         yield from _as_findings(subject, problems, where)
 

@@ -46,15 +46,23 @@ def _report(verb: str, workflow_id: str, done: tuple[str, str], as_json: bool) -
         click.echo(f"{verb} {name} {workflow_id}: now {status}")
 
 
-def _require(api: ConductorApi, workflow_id: str, allowed: frozenset[str], verb: str) -> None:
-    """The server's own refusals are terse (a 409 with a Java message) or absent (some of
-    these answer 200 and change nothing): say in one line why, before asking."""
-    status = api.execution(workflow_id).get("status")
-    if status not in allowed:
-        wanted = " or ".join(sorted(allowed))
-        raise click.ClickException(
-            f"{workflow_id} is {status}: only a {wanted} execution can be {verb}"
-        )
+def _guarded(
+    workflow_id: str, allowed: frozenset[str], verb: str, call: Callable[[ConductorApi], None]
+) -> Callable[[ConductorApi], None]:
+    """`call`, once the execution is in one of the `allowed` states. The server's own
+    refusals are terse (a 409 with a Java message) or absent (some of these answer 200 and
+    change nothing): say in one line why, before asking."""
+
+    def act(api: ConductorApi) -> None:
+        status = api.execution(workflow_id).get("status")
+        if status not in allowed:
+            wanted = " or ".join(sorted(allowed))
+            raise click.ClickException(
+                f"{workflow_id} is {status}: only a {wanted} execution can be {verb}"
+            )
+        call(api)
+
+    return act
 
 
 def _stop(api: ConductorApi, workflow_id: str, reason: str | None) -> None:
@@ -109,12 +117,8 @@ _ENDED = frozenset({"COMPLETED", "FAILED", "TERMINATED", "TIMED_OUT"})
 def pause(workflow_id: str, as_json: bool, env_file: Path | None) -> None:
     """Pause the running execution WORKFLOW_ID: the server schedules no further task until
     it is resumed (tasks already running finish). Exit 1 unless it is RUNNING."""
-
-    def act(api: ConductorApi) -> None:
-        _require(api, workflow_id, _RUNNING, "paused")
-        api.pause(workflow_id)
-
-    _report("paused", workflow_id, _act(env_file, workflow_id, act), as_json)
+    call = _guarded(workflow_id, _RUNNING, "paused", lambda api: api.pause(workflow_id))
+    _report("paused", workflow_id, _act(env_file, workflow_id, call), as_json)
 
 
 @click.command()
@@ -124,12 +128,8 @@ def pause(workflow_id: str, as_json: bool, env_file: Path | None) -> None:
 def resume(workflow_id: str, as_json: bool, env_file: Path | None) -> None:
     """Resume the paused execution WORKFLOW_ID where it stopped. Exit 1 unless it is
     PAUSED."""
-
-    def act(api: ConductorApi) -> None:
-        _require(api, workflow_id, _PAUSED, "resumed")
-        api.resume(workflow_id)
-
-    _report("resumed", workflow_id, _act(env_file, workflow_id, act), as_json)
+    call = _guarded(workflow_id, _PAUSED, "resumed", lambda api: api.resume(workflow_id))
+    _report("resumed", workflow_id, _act(env_file, workflow_id, call), as_json)
 
 
 @click.command()
@@ -147,11 +147,11 @@ def restart(
     """Run the ended execution WORKFLOW_ID again from its start, with the same input and
     under the same id (its earlier tasks are replaced). Exit 1 unless it has ended."""
 
-    def act(api: ConductorApi) -> None:
-        _require(api, workflow_id, _ENDED, "restarted")
+    def restart_it(api: ConductorApi) -> None:
         api.restart(workflow_id, latest_definition=latest_definition)
 
-    _report("restarted", workflow_id, _act(env_file, workflow_id, act), as_json)
+    call = _guarded(workflow_id, _ENDED, "restarted", restart_it)
+    _report("restarted", workflow_id, _act(env_file, workflow_id, call), as_json)
 
 
 @click.command()
@@ -169,12 +169,11 @@ def rerun(workflow_id: str, from_task: str | None, as_json: bool, env_file: Path
     """Run the ended execution WORKFLOW_ID again under the same id, from its start or from
     one task (--from-task). Exit 1 unless it has ended, or if it has no such task."""
 
-    def act(api: ConductorApi) -> None:
-        _require(api, workflow_id, _ENDED, "rerun")
-        task_id = None if from_task is None else _task_id(api, workflow_id, from_task)
-        api.rerun(workflow_id, task_id)
+    def rerun_it(api: ConductorApi) -> None:
+        api.rerun(workflow_id, None if from_task is None else _task_id(api, workflow_id, from_task))
 
-    _report("rerun", workflow_id, _act(env_file, workflow_id, act), as_json)
+    call = _guarded(workflow_id, _ENDED, "rerun", rerun_it)
+    _report("rerun", workflow_id, _act(env_file, workflow_id, call), as_json)
 
 
 def _task_id(api: ConductorApi, workflow_id: str, ref: str) -> str:

@@ -25,17 +25,14 @@ other = Workflow(
     "other", version=1, owner_email=OWNER, tasks=[stray, SetVariable("s", inputs={"a": 1})]
 )
 wid = payload("workflowId")
+typo, wrong = {"aproved": True}, {"approved": [1]}
 decide = EventHandler(
     "decide",
     event="conductor:bot:decide",
     actions=[
         CompleteTask(workflow=gated, task=gate, workflow_id=wid, output={"approved": True}),
-        CompleteTask(
-            workflow=gated, task=gate, workflow_id=wid, output={"aproved": True}
-        ),  # expect: DSL083
-        CompleteTask(
-            workflow=gated, task=gate, workflow_id=wid, output={"approved": [1]}
-        ),  # expect: DSL083
+        CompleteTask(workflow=gated, task=gate, workflow_id=wid, output=typo),  # expect: DSL083
+        CompleteTask(workflow=gated, task=gate, workflow_id=wid, output=wrong),  # expect: DSL083
         CompleteTask(workflow=gated, task="nowhere", workflow_id=wid),  # expect: DSL085
         CompleteTask(workflow=gated, task=stray, workflow_id=wid),  # expect: DSL085
         FailTask(workflow=gated, task=signal, workflow_id=wid, reason=payload("why")),
