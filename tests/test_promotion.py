@@ -1,6 +1,7 @@
 """Promotion and comparison between two servers (pure: `Registry` below stands in for a 3.32.3
 server, storing what it is sent as the server does, its defaults and bookkeeping added);
-tests/e2e/cluster/test_promote.py promotes from the local server to the local cluster."""
+tests/e2e/cluster/test_between_environments.py promotes from the local server to the local
+cluster."""
 
 from __future__ import annotations
 

@@ -1,6 +1,7 @@
 """`promote` between two environments: the single local server (staging) and the local
-cluster (production). Scratch definitions, not the project's, so the cluster's own registered
-definitions stay as its other tests left them; node 2, which the other tests leave running."""
+cluster (production). Scratch definitions, not the project's, so the cluster's registered
+definitions stay as its other tests want them. This module runs before test_cluster.py (file
+order), whose last tests kill node 1 and stop the cluster."""
 
 from __future__ import annotations
 
