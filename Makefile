@@ -51,7 +51,7 @@ register: $(STAMP) ## register task definitions and workflows with the active se
 	$(DSL) register
 
 deploy: $(STAMP) ## the seed's rollback scenario
-	$(DSL) run deploy_simple_v1 --input samples/deploy_input.json --wait
+	$(DSL) run deploy_simple_v1 --input samples/deploy_input.json --wait --rolled-back-ok
 
 deploy-success: $(STAMP) ## a deploy that finalizes (scope svc-success)
 	$(DSL) run deploy_simple_v1 --input samples/deploy_success_input.json --wait

@@ -47,7 +47,9 @@ _OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 def main() -> None:
     settings = load_settings()
     ports = stack.Ports(
-        settings.local_conductor_port, settings.local_worker_port, settings.local_prometheus_port
+        settings.local_conductor_port,
+        settings.local_worker_port,
+        prometheus=settings.local_prometheus_port,
     )
     with stack.started_for(ports, progress=lambda line: print(f"    {line}", flush=True)):
         if not stack.healthy(settings.prometheus_url, "/-/ready"):

@@ -16,6 +16,15 @@ from deploy_dsl.controls import (
     FailureThreshold,
     previous_result,
 )
+from deploy_dsl.event_handler import (
+    CompleteTask,
+    EventHandler,
+    FailTask,
+    StartWorkflowAction,
+    TerminateWorkflow,
+    UpdateVariables,
+    payload,
+)
 from deploy_dsl.expressions import WORKFLOW, Ref, workflow_input, workflow_variables
 from deploy_dsl.kinds.decision import Decision
 from deploy_dsl.kinds.do_while import DoWhile
@@ -41,6 +50,7 @@ from deploy_dsl.kinds.switch import Switch
 from deploy_dsl.kinds.terminate import Terminate
 from deploy_dsl.kinds.wait import Wait
 from deploy_dsl.options import CacheConfig, RateLimitConfig, SchemaDef, StateChangeEvent
+from deploy_dsl.schedule import Schedule
 from deploy_dsl.task import ExportedFields, Task, TaskOptions
 from deploy_dsl.taskdef import RateLimit, RetryPolicy, TaskDef
 from deploy_dsl.workflow import ExternalWorkflow, Workflow, WorkflowExportedFields
@@ -57,14 +67,17 @@ __all__ = [
     "CacheConfig",
     "CanaryStep",
     "CanarySteps",
+    "CompleteTask",
     "Decision",
     "DoWhile",
     "Dynamic",
     "DynamicFork",
     "Event",
+    "EventHandler",
     "ExclusiveJoin",
     "ExportedFields",
     "ExternalWorkflow",
+    "FailTask",
     "FailureThreshold",
     "Fork",
     "GenericTask",
@@ -82,10 +95,12 @@ __all__ = [
     "RateLimitConfig",
     "Ref",
     "RetryPolicy",
+    "Schedule",
     "SchemaDef",
     "SetVariable",
     "Simple",
     "StartWorkflow",
+    "StartWorkflowAction",
     "StateChangeEvent",
     "SubWorkflow",
     "Switch",
@@ -93,10 +108,13 @@ __all__ = [
     "TaskDef",
     "TaskOptions",
     "Terminate",
+    "TerminateWorkflow",
+    "UpdateVariables",
     "Wait",
     "WorkerEndpoint",
     "Workflow",
     "WorkflowExportedFields",
+    "payload",
     "previous_result",
     "workflow_input",
     "workflow_variables",

@@ -41,7 +41,7 @@ def test_status_lists_prometheus_when_its_port_is_given_and_it_is_installed(
 ) -> None:
     layout = Layout(tmp_path)
     monkeypatch.setattr(stack, "find_prometheus", lambda: "/usr/bin/prometheus")
-    listed = stack.status(stack.Ports(1, 2, 3), layout=layout)
+    listed = stack.status(stack.Ports(1, 2, prometheus=3), layout=layout)
     assert [(p.name, p.running, p.url) for p in listed] == [
         ("conductor", False, "http://127.0.0.1:1"),
         ("worker", False, "http://127.0.0.1:2"),
@@ -51,7 +51,7 @@ def test_status_lists_prometheus_when_its_port_is_given_and_it_is_installed(
     # Not asked for, or not installed: not listed (it is optional unless it runs).
     assert len(stack.status(stack.Ports(1, 2), layout=layout)) == 2
     monkeypatch.setattr(stack, "find_prometheus", lambda: None)
-    assert len(stack.status(stack.Ports(1, 2, 3), layout=layout)) == 2
+    assert len(stack.status(stack.Ports(1, 2, prometheus=3), layout=layout)) == 2
 
 
 def test_down_forgets_a_dead_prometheus(tmp_path: Path) -> None:

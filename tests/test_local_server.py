@@ -100,7 +100,7 @@ def test_render_properties() -> None:
     for store in ("db", "queue", "indexing"):
         assert properties[f"conductor.{store}.type"] == "sqlite"
     assert properties["conductor.integrations.ai.enabled"] == "false"
-    assert properties["conductor.scheduler.enabled"] == "false"
+    assert properties["conductor.scheduler.enabled"] == "true"
     assert properties["conductor.app.systemTaskWorkerPollInterval"] == "10ms"
     assert properties["spring.datasource.hikari.maximum-pool-size"] == "1"
     assert properties["conductor.app.maxPostponeDurationSeconds"] == "15"

@@ -1,6 +1,6 @@
-"""`deploy-dsl promote ID` and `deploy-dsl abort ID`: end the manual pause a canary waits at.
-
-The commands are thin; client/canary.py finds the pause and completes it.
+"""`deploy-dsl abort ID` (and the canary form of `promote`, in cli/promote.py): end the manual
+pause a canary waits at. The commands are thin; client/canary.py finds the pause and completes
+it.
 """
 
 from __future__ import annotations
@@ -13,14 +13,14 @@ from deploy_dsl.cli.approvals import login_name
 from deploy_dsl.cli.common import ENV_FILE_OPTION, connect, settings
 from deploy_dsl.errors import DeployDslError
 
-__all__ = ["abort", "promote"]
+__all__ = ["BY_OPTION", "abort", "decide_pause"]
 
-_BY = click.option(
+BY_OPTION = click.option(
     "--by", metavar="NAME", help="Who decides, as the pause records it (default: your login name)."
 )
 
 
-def _decide(
+def decide_pause(
     workflow_id: str, *, promoted: bool, by: str | None, reason: str | None, env_file: Path | None
 ) -> None:
     from deploy_dsl.client import canary
@@ -42,22 +42,8 @@ def _decide(
 
 @click.command()
 @click.argument("workflow_id")
-@click.option("--reason", metavar="TEXT", help="Why; the pause records it with the decision.")
-@_BY
-@ENV_FILE_OPTION
-def promote(workflow_id: str, reason: str | None, by: str | None, env_file: Path | None) -> None:
-    """Promote the canary WORKFLOW_ID past the manual pause it waits at (in it or in a
-    sub-workflow it runs): it goes on to its next step.
-
-    With no pause waiting it says so and exits 1.
-    """
-    _decide(workflow_id, promoted=True, by=by, reason=reason, env_file=env_file)
-
-
-@click.command()
-@click.argument("workflow_id")
 @click.option("--reason", metavar="TEXT", required=True, help="Why; it ends up in the reason.")
-@_BY
+@BY_OPTION
 @ENV_FILE_OPTION
 def abort(workflow_id: str, reason: str, by: str | None, env_file: Path | None) -> None:
     """Abort the canary WORKFLOW_ID at the manual pause it waits at: its traffic goes back to
@@ -67,4 +53,4 @@ def abort(workflow_id: str, reason: str, by: str | None, env_file: Path | None) 
     anywhere, but rolls nothing back: the server starts no failure workflow for a terminate,
     WorkflowExecutorOps.terminateWorkflow(id, reason).)
     """
-    _decide(workflow_id, promoted=False, by=by, reason=reason, env_file=env_file)
+    decide_pause(workflow_id, promoted=False, by=by, reason=reason, env_file=env_file)

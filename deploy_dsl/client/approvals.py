@@ -8,6 +8,7 @@ is found and completed the same way, by its own input (client/canary.py).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -16,7 +17,18 @@ from deploy_dsl.client.tree import ExecutionNode, load_tree
 from deploy_dsl.controls import APPROVAL_INPUT
 from deploy_dsl.errors import DeployDslError
 
-__all__ = ["NoGateWaiting", "WaitingGate", "complete", "decide", "gates_in", "waiting_gates"]
+__all__ = [
+    "NoGateWaiting",
+    "WaitingGate",
+    "complete",
+    "decide",
+    "gates_in",
+    "matching",
+    "waiting_gates",
+]
+
+# The server's suffix on a task in a DO_WHILE's body: `<ref>__<iteration>`.
+_ITERATION = re.compile(r"__\d+$")
 
 
 class _Api(Protocol):
@@ -47,6 +59,22 @@ class WaitingGate:
     def title(self) -> str:
         """`wave 2 (eu)` if the definition gave a subject, else where the gate is."""
         return self.subject or " / ".join((*self.path, self.gate))
+
+    @property
+    def described(self) -> str:
+        """`approve_wave (wave 2 (production)) in rollout_wave_v1 5c1e...`."""
+        return f"{self.gate} ({self.title}) in {self.workflow_name} {self.workflow_id}"
+
+    def answers_to(self, name: str) -> bool:
+        """Whether `--gate NAME` means this gate: its reference (with or without a loop's
+        `__N`), its subject, or a label on the way to it (a wave's, a service's), whole or
+        as a word in it (`production` and `wave 2` both name `wave 2 (production)`)."""
+        wanted = name.strip().lower()
+        if wanted in (self.gate.lower(), _ITERATION.sub("", self.gate).lower()):
+            return True
+        pattern = re.compile(rf"(?<![\w-]){re.escape(wanted)}(?![\w-])")
+        labels = [*self.path, *([self.subject] if self.subject else [])]
+        return any(pattern.search(label.lower()) for label in labels)
 
 
 def gates_in(tree: ExecutionNode, marker: str = APPROVAL_INPUT) -> list[WaitingGate]:
@@ -80,8 +108,9 @@ def decide(
     reason: str | None,
     gate: str | None = None,
 ) -> WaitingGate:
-    """Completes the one gate waiting in `workflow_id` (or the one named `gate`) with the
-    decision; returns it. Raises NoGateWaiting when there is none, or several to choose from."""
+    """Completes the one gate waiting in `workflow_id` (or the one `gate` names: its reference,
+    subject or a wave's or service's label) with the decision; returns it. Raises
+    NoGateWaiting when there is none, or several to choose from, naming those waiting."""
     output: dict[str, Any] = {"approved": approved, "by": by, "reason": reason}
     return complete(api, workflow_id, output, gate=gate)
 
@@ -96,25 +125,37 @@ def complete(
     what: str = "approval gate",
 ) -> WaitingGate:
     """Completes the one WAIT marked `marker` waiting in `workflow_id` or below it (or the one
-    named `gate`) with `output`, and checks that the server took it; returns it. Raises
-    NoGateWaiting when there is none, or several to choose from."""
+    `gate` names) with `output`, and checks that the server took it; returns it. Raises
+    NoGateWaiting when there is none, or several to choose from, naming those waiting."""
     execution, gates = waiting_gates(api, workflow_id, marker)
-    chosen = [g for g in gates if gate is None or g.gate == gate]
-    name = execution.get("workflowName", "?")
-    if not chosen:
+    where = f"{execution.get('workflowName', '?')} {workflow_id}"
+    waiting = matching(gates, gate, where, what)
+    if waiting is None:
         status = execution.get("status", "?")
-        which = f"named {gate!r} " if gate is not None and gates else ""
-        raise NoGateWaiting(f"no {what} {which}is waiting in {name} {workflow_id} (it is {status})")
-    if len(chosen) > 1:
-        names = ", ".join(sorted({g.gate for g in chosen}))
-        raise NoGateWaiting(
-            f"{len(chosen)} {what}s are waiting in {name} {workflow_id} ({names}): "
-            "pick one with --gate"
-        )
-    (waiting,) = chosen
+        raise NoGateWaiting(f"no {what} is waiting in {where} (it is {status})")
     api.complete_task(waiting.workflow_id, waiting.task_id, output)
     _check_taken(api, waiting, output)
     return waiting
+
+
+def matching(
+    gates: Sequence[WaitingGate], name: str | None, where: str, what: str = "approval gate"
+) -> WaitingGate | None:
+    """The one gate `name` means (any one gate when None); None when no gate waits at all.
+    Raises NoGateWaiting when `name` matches none of those waiting, or several."""
+    if not gates:
+        return None
+    chosen = [g for g in gates if name is None or g.answers_to(name)]
+    waiting = "; ".join(g.described for g in gates)
+    if not chosen:
+        raise NoGateWaiting(f"no {what} named {name!r} is waiting in {where}; waiting: {waiting}")
+    if len(chosen) > 1:
+        names = ", ".join(sorted({g.gate for g in chosen}))
+        raise NoGateWaiting(
+            f"{len(chosen)} {what}s are waiting in {where} ({names}): pick one with "
+            f"--gate (a reference, a wave or a service); waiting: {waiting}"
+        )
+    return chosen[0]
 
 
 def _check_taken(api: _Api, gate: WaitingGate, output: Mapping[str, Any]) -> None:

@@ -68,7 +68,7 @@ def prometheus(stack: Stack) -> Iterator[str]:
         yield url
         return
     ports = local_stack.Ports(
-        stack.conductor_port, stack.worker_port, settings.local_prometheus_port
+        stack.conductor_port, stack.worker_port, prometheus=settings.local_prometheus_port
     )
     with local_stack.started_for(ports, progress=progress):
         assert local_stack.healthy(url, PROMETHEUS_HEALTH), (

@@ -203,7 +203,7 @@ def prometheus_down(stack: Stack, prometheus: str) -> Iterator[None]:
     finally:
         settings = load_settings()
         ports = local_stack.Ports(
-            stack.conductor_port, stack.worker_port, settings.local_prometheus_port
+            stack.conductor_port, stack.worker_port, prometheus=settings.local_prometheus_port
         )
         local_stack.up(ports, progress=progress)
 

@@ -65,9 +65,9 @@ def test_plan_right_after_register_has_no_changes(scratch: Scratch, conductor: C
     assert result.returncode == 0, str(result)
     assert result.stdout.splitlines()[0] == f"plan against {conductor.url}"
     assert "plan: 0 to create, 0 to update, 3 unchanged" in result.stdout
-    assert "(2 request(s))" in result.stdout
+    assert "(4 request(s))" in result.stdout
     plan = _plan_json(scratch)
-    assert plan["changes"] is False and plan["requests"] == 2
+    assert plan["changes"] is False and plan["requests"] == 4
     assert plan["server"] == conductor.url
 
 

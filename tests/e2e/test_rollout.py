@@ -478,13 +478,22 @@ def test_a_gate_approved_through_the_cli_lets_the_wave_deploy(
     assert worker.scope_history(f"svc-ap2-{unique}") == []
 
     status = run_cli("status", workflow_id)
-    assert status.returncode == 0, str(status)
+    assert status.returncode == 2, str(status)  # still running
     assert "waiting for approval: wave 2 (prod) (for " in status.stdout
     assert f"  approve: deploy-dsl approve {workflow_id}\n" in status.stdout
     assert f"  reject:  deploy-dsl reject {workflow_id} --reason TEXT\n" in status.stdout
 
+    # A gate is named by its wave: a wave that is not waiting lists those that are.
+    wrong = run_cli("approve", workflow_id, "--gate", "staging")
+    assert wrong.returncode == 1, str(wrong)
+    assert wrong.stderr.startswith(
+        f"Error: no approval gate named 'staging' is waiting in {ROLLOUT} {workflow_id}; "
+        "waiting: approve_wave (wave 2 (prod)) in rollout_wave_v1 "
+    ), str(wrong)
     decided_at = time.time()
-    approve = run_cli("approve", workflow_id, "--by", "e2e", "--reason", "checked")
+    approve = run_cli(
+        "approve", workflow_id, "--gate", "prod", "--by", "e2e", "--reason", "checked"
+    )
     assert approve.returncode == 0, str(approve)
     assert approve.stdout.startswith("approved wave 2 (prod) as e2e (gate approve_wave in ")
 
