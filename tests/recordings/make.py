@@ -2,7 +2,7 @@
 recordings`, on the running local stack: `make up` first).
 
 Each scenario runs for real, through Conductor and the mock worker, then is saved as
-`deploy-dsl record` saves it. tests/flows/test_recordings.py replays every file here in
+`deploy-dsl record` saves it. tests/flows/test_replay.py replays every file here in
 `make test`: when a definition changes what these executions would do, that test fails, and
 running this again (and reviewing the diff) records the new behaviour.
 """
