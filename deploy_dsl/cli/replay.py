@@ -21,6 +21,7 @@ from deploy_dsl.cli.common import (
     one_line,
     settings,
 )
+from deploy_dsl.client.outcome import OUTCOME_FIELD
 from deploy_dsl.errors import DeployDslError
 
 if TYPE_CHECKING:
@@ -127,7 +128,7 @@ def record(workflow_id: str, out: Path | None, env_file: Path | None) -> None:
 @click.option(
     "--outcome",
     "outcome_key",
-    default="outcome",
+    default=OUTCOME_FIELD,
     show_default=True,
     metavar="KEY",
     help="The workflow output that is its outcome (a deploy's finalized or rolled_back).",
@@ -217,7 +218,7 @@ def replay_last(
         loads = _server_loads(api, active, workflow.name, last, None)
     except click.ClickException as error:
         return Replayed(workflow.name, [], error.message)
-    results = _run(active, project, workflow, loads, None, "outcome", 60.0, quiet=True)
+    results = _run(active, project, workflow, loads, None, OUTCOME_FIELD, 60.0, quiet=True)
     return Replayed(workflow.name, results)
 
 

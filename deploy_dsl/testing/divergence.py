@@ -19,15 +19,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from deploy_dsl.client.outcome import OUTCOME_FIELD
 from deploy_dsl.client.recording import RecordedExecution, RecordedTask
 from deploy_dsl.kinds.fork_join import Fork
 from deploy_dsl.kinds.switch import DEFAULT_CASE
 from deploy_dsl.task import Task
 from deploy_dsl.workflow import Workflow
 
-__all__ = ["DEFAULT_OUTCOME_KEY", "Divergence", "Lanes", "Outcome", "first_divergence", "lanes"]
+__all__ = ["Divergence", "Lanes", "Outcome", "first_divergence", "lanes"]
 
-DEFAULT_OUTCOME_KEY = "outcome"
 # workflow name -> task reference -> the FORK_JOIN branches it sits in (outermost first).
 Lanes = Mapping[str, Mapping[str, tuple[tuple[str, int], ...]]]
 
@@ -39,7 +39,7 @@ class Outcome:
 
     status: str | None
     value: Any = None
-    key: str = DEFAULT_OUTCOME_KEY
+    key: str = OUTCOME_FIELD
     stopped: str | None = None
 
     @classmethod

@@ -24,10 +24,10 @@ from typing import Any
 import pytest
 from pydantic import BaseModel
 
+from deploy_dsl.client.outcome import OUTCOME_FIELD
 from deploy_dsl.client.recording import parse_recording
 from deploy_dsl.project import Project
 from deploy_dsl.task import Task
-from deploy_dsl.testing.divergence import DEFAULT_OUTCOME_KEY
 from deploy_dsl.testing.errors import FlowTestError
 from deploy_dsl.testing.plan import Mocks, TaskDefs
 from deploy_dsl.testing.plan import project_taskdefs as taskdefs_of
@@ -79,7 +79,7 @@ class Flow:
         path: str | Path,
         workflow: Workflow | None = None,
         *,
-        outcome_key: str = DEFAULT_OUTCOME_KEY,
+        outcome_key: str = OUTCOME_FIELD,
     ) -> Replay:
         """Replays a recording file (`deploy-dsl record`) against the definition of its
         workflow, the project's (`flow_definitions`) unless `workflow` is given: the same path

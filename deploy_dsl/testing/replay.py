@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from deploy_dsl.client.api import ConductorApi
+from deploy_dsl.client.outcome import OUTCOME_FIELD
 from deploy_dsl.client.recording import RecordedExecution, RecordedTask
 from deploy_dsl.client.settings import Connection
 from deploy_dsl.errors import DeployDslError
@@ -31,7 +32,6 @@ from deploy_dsl.kinds import kind_at_run_time
 from deploy_dsl.kinds.fork_join_dynamic import DynamicFork
 from deploy_dsl.task import CompileOptions, Task
 from deploy_dsl.testing.divergence import (
-    DEFAULT_OUTCOME_KEY,
     Divergence,
     Outcome,
     first_divergence,
@@ -141,7 +141,7 @@ def replay(
     workflow: Workflow,
     recording: RecordedExecution,
     *,
-    outcome_key: str = DEFAULT_OUTCOME_KEY,
+    outcome_key: str = OUTCOME_FIELD,
     budget_seconds: float | None = None,
 ) -> Replay:
     """Runs `workflow` on the engine with `recording`'s answers and compares the two."""
@@ -192,7 +192,7 @@ def replay_many(
     loads: Sequence[tuple[str, Load]],
     *,
     jobs: int = DEFAULT_JOBS,
-    outcome_key: str = DEFAULT_OUTCOME_KEY,
+    outcome_key: str = OUTCOME_FIELD,
     budget_seconds: float | None = None,
     done: Callable[[Replay | ReplayFailed], None] | None = None,
 ) -> list[Replay | ReplayFailed]:
