@@ -30,9 +30,9 @@ def service(scope: str) -> dict[str, str]:
     return {"scope": scope, "version": "2.0.0", "env": "e2e"}
 
 
-def changed_definitions(root: Path) -> Path:
+def changed_definitions(root: Path, version: int) -> Path:
     """definitions/ copied, with the deploy's success case keyed `healthy` (the worker says
-    `success`) and the deploy's version bumped, built to check it compiles."""
+    `success`) and the deploy's version (`version` now) bumped, built to check it compiles."""
     copy = root / "definitions"
     shutil.copytree(REPO_ROOT / "definitions", copy, ignore=shutil.ignore_patterns("__pycache__"))
     (switch,) = [m for m in copy.glob("*.py") if '"success": [' in m.read_text(encoding="utf-8")]
@@ -41,8 +41,9 @@ def changed_definitions(root: Path) -> Path:
     switch.write_text(source.replace('"success": [', '"healthy": ['), encoding="utf-8")
     deploy = copy / "deploy_simple.py"
     source = deploy.read_text(encoding="utf-8")
-    assert source.count("version=8,") == 1
-    deploy.write_text(source.replace("version=8,", "version=9,"), encoding="utf-8")
+    assert source.count(f"version={version},") == 1
+    bumped = source.replace(f"version={version},", f"version={version + 1},")
+    deploy.write_text(bumped, encoding="utf-8")
     build = run_cli("build", "--definitions", str(copy), "--out", str(root / "build"))
     assert build.returncode == 0, str(build)
     return copy
@@ -83,7 +84,7 @@ def test_real_deploys_replay_the_same_until_the_switch_changes(
     assert {e["workflowId"] for e in same["executions"]} <= ours
     assert {outcomes[e["workflowId"]] for e in same["executions"]} == {"finalized", "rolled_back"}
 
-    definitions = changed_definitions(tmp_path)
+    definitions = changed_definitions(tmp_path, deploy.version)
     text = run_cli("replay", DEPLOY, "--last", "10", "--definitions", str(definitions), timeout=300)
     assert text.returncode == 2, str(text)
     assert "decide_outcome took case 'success', then finalize" in text.stdout
@@ -122,7 +123,7 @@ def test_real_deploys_replay_the_same_until_the_switch_changes(
     plan = run_cli("plan", "--definitions", str(definitions), "--replay", "3", "--json")
     assert plan.returncode == 0, str(plan)
     entries = {(d["name"], d["version"]): d for d in json.loads(plan.stdout)["definitions"]}
-    new_deploy = entries[(DEPLOY, 9)]
+    new_deploy = entries[(DEPLOY, deploy.version + 1)]
     assert new_deploy["action"] == "create"
     assert len(new_deploy["replay"]["executions"]) == 3
     assert "replay" not in entries[("finalize_deployment_v1", 1)], "unchanged: not replayed"
