@@ -170,6 +170,8 @@ def _canary(
 ) -> Canary:
     status = str(execution.get("status", "?"))
     output = execution.get("output") or {}
+    # A workflow may hold two canaries: each shows only its own pauses.
+    pauses = [p for p in pauses if any(p.gate in spec.pauses for spec in specs.values())]
     tasks: Sequence[Mapping[str, Any]] = sorted(
         execution.get("tasks") or [], key=lambda t: t.get("seq") or 0
     )

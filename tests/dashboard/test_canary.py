@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from deploy_dsl.client.approvals import WaitingGate
 from deploy_dsl.client.canary import measurement_lines, pauses_in
 from deploy_dsl.client.tree import ExecutionNode, load_tree
 from deploy_dsl.dashboard.build_dir import BuildDir
@@ -147,3 +148,24 @@ def test_any_canary_steps_are_read_from_the_definition() -> None:
 
 def tree_of_one(execution: dict[str, Any]) -> ExecutionNode:
     return load_tree({execution["workflowId"]: execution}.__getitem__, execution["workflowId"])
+
+
+def test_two_canaries_in_one_workflow_each_show_their_own_pause() -> None:
+    def swap(ref: str, weight: int) -> Task:
+        return Http(ref, uri="http://w/swap", method="POST", body={"weight": weight})
+
+    blue, green = (
+        CanarySteps(ref, steps=[CanaryStep(50, None, "manual")], set_weight=swap)
+        for ref in ("blue", "green")
+    )
+    tasks = [*blue.tasks(on_abort=lambda at: []), *green.tasks(on_abort=lambda at: [])]
+    workflow = Workflow("two", version=1, owner_email="o@example.com", tasks=tasks)
+    execution: dict[str, Any] = {
+        "workflowId": "w2", "workflowName": "two", "status": "RUNNING", "tasks": [],
+        "workflowDefinition": dump(workflow.compile().definition),
+    }  # fmt: skip
+    waiting = WaitingGate("green_1_pause", None, "t1", "w2", "two", (), 0, None)
+    found = panels(tree_of_one(execution), [waiting])
+    assert [(len(c.steps), c.state, c.pauses) for c in found] == [
+        (1, "running", ()), (1, "waiting", (waiting,))
+    ]  # fmt: skip
