@@ -267,7 +267,7 @@ def test_a_canary_shows_its_measurements_and_is_promoted_from_the_page(
     started.append(canary_id)
     page.goto(f"{dashboard.url}/executions/{canary_id}")
     # The panel updates itself until the canary pauses at 50 %, before the full step.
-    promote = page.locator("#canary .pause button.promote")
+    promote = page.locator("#canary .pause button[data-action='promote']")
     expect(promote).to_be_visible(timeout=SLOW)
     expect(page.locator("#canary .canary-state .badge")).to_have_text("waiting")
     expect(page.locator("#canary .canary-traffic")).to_have_text("50% to the new version")
@@ -305,7 +305,7 @@ def test_a_canary_shows_its_measurements_and_is_promoted_from_the_page(
     page.goto(f"{dashboard.url}/executions/{canary_id}#token={dashboard.token}")
     expect(page.locator("#token-state")).to_have_text("token set: decisions allowed")
     page.fill("#by-input", "e2e-promoter")
-    page.locator("#canary .pause button.promote").click()
+    page.locator("#canary .pause button[data-action='promote']").click()
     expect(page.locator("#notice")).to_contain_text(
         f"promoted {scope} 2.4.0 in e2e as e2e-promoter"
     )
