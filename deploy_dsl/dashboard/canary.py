@@ -95,7 +95,9 @@ class Canary:
     def traffic(self) -> str:
         """The new version's share of the traffic now, in words."""
         if self.state == "aborted" and self.current is not None:
-            return f"back on the previous version (aborted at {self.current.weight}%)"
+            weight = self.current.weight
+            where = f"{weight}%" if weight is not None else f"step {self.current.number}"
+            return f"back on the previous version (aborted at {where})"
         if self.weight_now is None:
             return "none moved yet" if self.current is None else "unknown"
         return f"{self.weight_now}% to the new version"
@@ -124,8 +126,8 @@ def panels(tree: ExecutionNode, pauses: Sequence[WaitingGate]) -> list[Canary]:
         definition = server_definition(node.execution.get("workflowDefinition"))
         if definition is None:
             continue
+        waiting = [p for p in pauses if p.workflow_id == node.workflow_id]
         for ref, specs in _specs(definition).items():
-            waiting = [p for p in pauses if p.workflow_id == node.workflow_id]
             found.append(_canary(node.execution, ref, specs, waiting))
     return found
 
