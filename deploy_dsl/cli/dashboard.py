@@ -36,16 +36,18 @@ __all__ = ["dashboard"]
 @ENV_FILE_OPTION
 def dashboard(host: str | None, port: int | None, build_dir: Path, env_file: Path | None) -> None:
     """Serve the deployments dashboard: running and recent executions of the project's
-    workflows, each rollout's waves with its waiting gate (Approve, Reject), each
-    execution's flowchart with the path taken and every task's input and output, and the
-    definitions with the differences between registered versions.
+    workflows, each rollout's waves with its waiting gate (Approve, Reject), each canary's
+    steps and measurements with its waiting pause (Promote, Abort), each execution's
+    flowchart with the path taken and every task's input and output, and the definitions
+    with the differences between registered versions.
 
     \b
     It reads the Conductor server of the settings (CONDUCTOR_BASE_URL, or Orkes with
     ORKES_KEY/ORKES_SECRET), caching each answer for a second. It listens on 127.0.0.1 unless
-    told otherwise. Approve, reject and terminate need a token: DASHBOARD_TOKEN if set, else
-    a new one printed here, in the URL's #token= part (which the browser keeps and never sends
-    to a server). `server up` starts it in the background beside Conductor and the worker.
+    told otherwise. Approve, reject, promote, abort and terminate need a token:
+    DASHBOARD_TOKEN if set, else a new one printed here, in the URL's #token= part (which the
+    browser keeps and never sends to a server). `server up` starts it in the background
+    beside Conductor and the worker.
     """
     from deploy_dsl.client.api import ConductorApi
     from deploy_dsl.dashboard.app import DashboardConfig, create_app

@@ -81,7 +81,7 @@ def server() -> None:
       state  .state/conductor/ (database, server.log, server.pid)
     The worker runs under gunicorn; its log and pid are .state/worker.log and .state/worker.pid.
     The dashboard (`deploy-dsl dashboard`) on 127.0.0.1: state in .state/dashboard/; its link
-    carries the token that approve/reject/terminate need (DASHBOARD_TOKEN, or a new one).
+    carries the token its decisions and terminate need (DASHBOARD_TOKEN, or a new one).
 
     Prometheus (Debian's package, when installed) scrapes the worker's /metrics every second
     for the canary analyses; config, data, log and pid in .state/prometheus/.
