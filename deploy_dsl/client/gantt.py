@@ -112,4 +112,3 @@ def _bar(task: Mapping[str, Any], labels: Mapping[str, str], now_ms: int) -> Gan
     if task.get("retryCount"):
         label = f"{label} (retry {task['retryCount']})"
     return GanttBar(label, tag, start, end, task)
-
