@@ -20,8 +20,8 @@ from deploy_dsl.cli.common import (
     compile_definitions,
     connect,
     load_definitions,
-    one_line,
     print_findings,
+    project,
     settings,
 )
 from deploy_dsl.errors import DeployDslError
@@ -61,25 +61,21 @@ def planned(definitions: str, env_file: Path | None, lenient: bool) -> Planned:
     compares with what the server holds."""
     from deploy_dsl.client.ownership import Ownership
     from deploy_dsl.client.registration import read_plan
-    from deploy_dsl.workspace.config import load_config
 
     active = settings(env_file)
-    project = load_definitions(definitions)
-    compiled = compile_definitions(project, active.compile_options(), strict=not lenient)
+    loaded = load_definitions(definitions)
+    compiled = compile_definitions(loaded, active.compile_options(), strict=not lenient)
     if compiled.errors:
         print_findings(compiled.findings)
         raise click.ClickException(f"{len(compiled.errors)} validation error(s); nothing sent")
-    try:
-        config = load_config(definitions)
-    except DeployDslError as error:
-        raise one_line(error) from None
+    config = project(definitions)
     ownership = (
         Ownership(frozenset(config.owner_emails), config.name_prefixes)
         if config.states_ownership
         else None
     )
     api = connect(active)
-    externals = [(e.name, e.version) for e in project.externals]
+    externals = [(e.name, e.version) for e in loaded.externals]
     try:
         current = read_plan(api, compiled, externals=externals, ownership=ownership)
     except DeployDslError as error:

@@ -1,7 +1,10 @@
 """The local development stack: Conductor OSS from its boot jar (SQLite, no Docker), the worker
 and the dashboard.
 
-Both processes run detached in their own sessions, so they outlive the command that started
+The worker is the WSGI app the project configures (`worker` in `[tool.deploy-dsl]`), served
+by gunicorn; a project without one runs Conductor and the dashboard only.
+
+The processes run detached in their own sessions, so they outlive the command that started
 them; pid files in `.state/` are how `down` and `status` find them again, and when those are
 gone (`rm -rf .state`) the processes are found by their command lines (see `processes`).
 
@@ -39,14 +42,13 @@ __all__ = [
     "CONDUCTOR_START_TIMEOUT",
     "DASHBOARD_START_TIMEOUT",
     "STOP_TIMEOUT",
-    "WORKER_APP",
     "WORKER_START_TIMEOUT",
     "LocalUrls",
     "Ports",
     "ProcessStatus",
     "Service",
     "StartStep",
-    "check_worker_sources",
+    "check_worker",
     "dashboard_link",
     "down",
     "forget_pid",
@@ -65,9 +67,8 @@ __all__ = [
     "stop_service",
     "up",
     "wait_healthy",
+    "worker_argv",
 ]
-
-WORKER_APP = "worker.app:create_app()"
 
 CONDUCTOR_START_TIMEOUT = 180.0
 WORKER_START_TIMEOUT = 30.0
@@ -86,14 +87,14 @@ def _quiet(_line: str) -> None:
 @dataclass(frozen=True)
 class Ports:
     conductor: int
-    worker: int
+    worker: int | None  # None: no worker, even if the project has one (flow tests)
     dashboard: int | None = None  # None: no dashboard (a caller that needs none)
 
 
 @dataclass(frozen=True)
 class LocalUrls:
     conductor: str  # base URL, e.g. http://127.0.0.1:8080
-    worker: str
+    worker: str | None  # None: the project has no worker, or none was asked for
     dashboard: str | None = None
     # The token `up` made for the dashboard (None when DASHBOARD_TOKEN is configured).
     dashboard_token: str | None = field(default=None, repr=False)
@@ -144,7 +145,7 @@ def _services(layout: Layout) -> tuple[Service, Service, Service]:
         "worker",
         layout.state_dir / "worker.pid",
         layout.state_dir / "worker.log",
-        marker=f"-c {layout.worker_config} {WORKER_APP}",
+        marker=_worker_marker(layout),
         port_env="WORKER_PORT",
     )
     dashboard = Service(
@@ -172,19 +173,19 @@ def up(
     layout: Layout | None = None,
     dashboard_token: str | None = None,
 ) -> LocalUrls:
-    """Start Conductor, the worker and (with a dashboard port) the dashboard unless they
-    already run and answer; return their URLs.
+    """Start Conductor, the project's worker (if it has one and `ports.worker` is given) and
+    (with a dashboard port) the dashboard unless they already run and answer; return their
+    URLs.
 
     The dashboard's token is `dashboard_token` (DASHBOARD_TOKEN), else one made here and kept
     in `.state/dashboard/token` for the link. Raises LocalServerError (or JavaNotFoundError),
     both DeployDslError; whatever this call started is stopped again first.
     """
-    layout = layout or Layout()
+    layout = layout or Layout.of_project()
     conductor, worker, dashboard = _services(layout)
-    check_worker_sources(layout)
     made_token = None if dashboard_token else secrets.token_urlsafe(24)
-    steps = [
-        StartStep(
+    steps = {
+        "conductor": StartStep(
             conductor,
             ports.conductor,
             lambda: spawn(
@@ -193,28 +194,29 @@ def up(
                 log=conductor.log_file,
             ),
             timeout,
-        ),
-        StartStep(
+        )
+    }
+    if layout.worker is not None and ports.worker is not None:
+        check_worker(layout)
+        worker_port = ports.worker
+        steps["worker"] = StartStep(
             worker,
-            ports.worker,
-            lambda: _launch_worker(layout, ports.worker, worker.log_file),
+            worker_port,
+            lambda: _launch_worker(layout, worker_port, worker.log_file),
             WORKER_START_TIMEOUT,
-        ),
-    ]
+        )
     if ports.dashboard is not None:
         port = ports.dashboard
         token = dashboard_token or made_token or ""
-        steps.append(
-            StartStep(
-                dashboard,
-                port,
-                lambda: _launch_dashboard(layout, port, dashboard.log_file, token, made_token),
-                DASHBOARD_START_TIMEOUT,
-            )
+        steps["dashboard"] = StartStep(
+            dashboard,
+            port,
+            lambda: _launch_dashboard(layout, port, dashboard.log_file, token, made_token),
+            DASHBOARD_START_TIMEOUT,
         )
     with locked(layout, progress):
-        found = [running_port(step, progress) for step in steps]
-        pending = [step for step, port in zip(steps, found, strict=True) if port is None]
+        found = {name: running_port(step, progress) for name, step in steps.items()}
+        pending = [step for name, step in steps.items() if found[name] is None]
         for step in pending:  # before anything starts: fail fast, start nothing
             require_free_port(step)
         started: list[Service] = []
@@ -226,16 +228,16 @@ def up(
             for service in reversed(started):
                 stop_service(service, progress)
             raise
-    final = [port or step.port for step, port in zip(steps, found, strict=True)]
+    urls = {name: local_url(found[name] or step.port) for name, step in steps.items()}
     if ports.dashboard is None:
-        return LocalUrls(local_url(final[0]), local_url(final[1]))
+        return LocalUrls(urls["conductor"], urls.get("worker"))
     kept = None if dashboard_token else _kept_token(layout)
-    return LocalUrls(local_url(final[0]), local_url(final[1]), local_url(final[2]), kept)
+    return LocalUrls(urls["conductor"], urls.get("worker"), urls["dashboard"], kept)
 
 
 def down(progress: Progress = _quiet, *, layout: Layout | None = None) -> None:
     """Stop the dashboard, the worker and Conductor; say what was stopped."""
-    layout = layout or Layout()
+    layout = layout or Layout.of_project()
     with locked(layout, progress):
         stopped = [stop_service(service, progress) for service in reversed(_services(layout))]
         (layout.dashboard_dir / TOKEN_FILE).unlink(missing_ok=True)
@@ -246,10 +248,11 @@ def down(progress: Progress = _quiet, *, layout: Layout | None = None) -> None:
 def stop(name: str, progress: Progress = _quiet, *, layout: Layout | None = None) -> bool:
     """Stop one of the stack's processes ("conductor", "worker" or "dashboard"); True if it
     was running."""
-    services = {service.name: service for service in _services(layout or Layout())}
+    layout = layout or Layout.of_project()
+    services = {service.name: service for service in _services(layout)}
     if name not in services:
         raise LocalServerError(f"no such process {name!r}: expected one of {sorted(services)}")
-    with locked(layout or Layout(), progress):
+    with locked(layout, progress):
         return stop_service(services[name], progress)
 
 
@@ -274,10 +277,15 @@ def started_for(
 
 
 def status(ports: Ports, *, layout: Layout | None = None) -> list[ProcessStatus]:
-    """Each process: its pid if it runs, its URL (the recorded port if it runs) and health."""
+    """Each process: its pid if it runs, its URL (the recorded port if it runs) and health.
+    The worker is listed when the project has one, or when one still runs."""
     result = []
-    services = _services(layout or Layout())
-    wanted = [(services[0], ports.conductor), (services[1], ports.worker)]
+    layout = layout or Layout.of_project()
+    services = _services(layout)
+    wanted = [(services[0], ports.conductor)]
+    has_worker = layout.worker is not None or live_pid(services[1]) is not None
+    if ports.worker is not None and has_worker:
+        wanted.append((services[1], ports.worker))
     if ports.dashboard is not None:
         wanted.append((services[2], ports.dashboard))
     for service, port in wanted:
@@ -290,7 +298,7 @@ def status(ports: Ports, *, layout: Layout | None = None) -> list[ProcessStatus]
 
 def running(layout: Layout | None = None) -> list[str]:
     """The names of the stack's processes that run now (whatever their health)."""
-    return [s.name for s in _services(layout or Layout()) if live_pid(s) is not None]
+    return [s.name for s in _services(layout or Layout.of_project()) if live_pid(s) is not None]
 
 
 # --- starting -------------------------------------------------------------------------------
@@ -353,8 +361,39 @@ def start_service(step: StartStep, progress: Progress) -> None:
     progress(f"{service.name}: healthy after {elapsed:.1f}s (pid {pid}, {url})")
 
 
+def worker_argv(layout: Layout, port: int, *options: str) -> list[str]:
+    """gunicorn serving the project's worker app from its root, on 127.0.0.1:`port` (the
+    command line's `--bind` wins over a settings file's `bind`); `options` come last before
+    the app."""
+    worker = layout.worker
+    if worker is None:
+        raise LocalServerError(_NO_WORKER)
+    argv = [sys.executable, "-m", "gunicorn", "--chdir", str(layout.root)]
+    argv += ["--bind", f"{HOST}:{port}"]
+    if worker.config is not None:
+        argv += ["-c", str(worker.config)]
+    return [*argv, *options, worker.app]
+
+
+_NO_WORKER = (
+    'the project has no worker: set worker = "module:app" (a WSGI app) in [tool.deploy-dsl] '
+    "of its pyproject.toml"
+)
+
+
+def _worker_name(layout: Layout) -> list[str]:
+    # gunicorn's process name (a no-op without setproctitle) on the command line: the state
+    # directory says whose worker it is.
+    return ["--name", f"deploy-dsl-worker:{layout.state_dir}"]
+
+
+def _worker_marker(layout: Layout) -> str:
+    # The space after the name ends it: `.state` is not found in `.state-other`.
+    return " ".join(_worker_name(layout)) + " "
+
+
 def _launch_worker(layout: Layout, port: int, log: Path) -> int:
-    argv = [sys.executable, "-m", "gunicorn", "-c", str(layout.worker_config), WORKER_APP]
+    argv = worker_argv(layout, port, *_worker_name(layout))
     env = {**os.environ, "WORKER_PORT": str(port)}
     return spawn(argv, cwd=layout.root, log=log, env=env)
 
@@ -389,10 +428,17 @@ def dashboard_link(url: str, token: str | None) -> str:
     return f"{url}/#token={token}" if token else f"{url}/"
 
 
-def check_worker_sources(layout: Layout) -> None:
-    for path in (layout.root / "worker" / "app.py", layout.worker_config):
-        if not path.is_file():
-            raise LocalServerError(f"the mock worker is missing: {path} does not exist")
+def check_worker(layout: Layout) -> None:
+    """The worker's settings file exists (its app is imported by gunicorn, which says so in
+    the worker's log when it cannot)."""
+    worker = layout.worker
+    if worker is None:
+        raise LocalServerError(_NO_WORKER)
+    if worker.config is not None and not worker.config.is_file():
+        raise LocalServerError(
+            f"the worker's gunicorn settings are missing: {worker.config} does not exist "
+            "(worker-config in [tool.deploy-dsl])"
+        )
 
 
 def wait_healthy(service: Service, pid: int, url: str, progress: Progress, timeout: float) -> None:
@@ -450,7 +496,7 @@ def forget_pid(service: Service) -> None:
 
 @contextlib.contextmanager
 def locked(layout: Layout, progress: Progress) -> Iterator[None]:
-    """One `up`/`down` at a time per repository (e.g. `make demo` while a test session starts)."""
+    """One `up`/`down` at a time per project (e.g. `make demo` while a test session starts)."""
     layout.state_dir.mkdir(parents=True, exist_ok=True)
     with (layout.state_dir / "server.lock").open("w") as handle:
         try:
