@@ -27,6 +27,7 @@ class _LazyGroup(click.Group):
         "approve": "deploy_dsl.cli.approvals:approve",
         "reject": "deploy_dsl.cli.approvals:reject",
         "import": "deploy_dsl.cli.importing:import_",
+        "init": "deploy_dsl.cli.init:init",
         "server": "deploy_dsl.cli.server:server",
         "dashboard": "deploy_dsl.cli.dashboard:dashboard",
     }
