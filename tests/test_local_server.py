@@ -295,6 +295,24 @@ def test_a_process_whose_pid_file_was_removed_is_still_found(tmp_path: Path) -> 
         sleeper.wait()
 
 
+def test_the_worker_is_found_by_its_command_line_and_not_the_clusters(tmp_path: Path) -> None:
+    # `-c CONFIG APP` ends the command line, as it did before [tool.deploy-dsl] named them:
+    # a worker started then is still found after an upgrade. The cluster's worker has
+    # `--env WORKER_STATE_DIR=...` in between and is not this stack's.
+    config = tmp_path / "gunicorn.conf.py"
+    layout = Layout.under(tmp_path, WorkerApp("app:make()", config))
+    ports = stack.Ports(_free_port(), _free_port())
+    cluster = _sleeper(f"-c {config} --env WORKER_STATE_DIR={tmp_path}/w app:make()")
+    ours = _sleeper(f"-c {config} app:make()")
+    try:
+        found = {process.name: process.pid for process in stack.status(ports, layout=layout)}
+        assert found == {"conductor": None, "worker": ours.pid}
+    finally:
+        for sleeper in (cluster, ours):
+            sleeper.kill()
+            sleeper.wait()
+
+
 def test_starting_on_another_port_than_the_running_one_is_refused(tmp_path: Path) -> None:
     layout = Layout.under(tmp_path, WORKER)
     sleeper = _sleeper(f"--spring.config.additional-location=file:{layout.properties_file}")

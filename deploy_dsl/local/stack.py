@@ -382,14 +382,20 @@ _NO_WORKER = (
 
 
 def _worker_name(layout: Layout) -> list[str]:
-    # gunicorn's process name (a no-op without setproctitle) on the command line: the state
-    # directory says whose worker it is.
-    return ["--name", f"deploy-dsl-worker:{layout.state_dir}"]
+    """Without a settings file, gunicorn's process name (a no-op without setproctitle) on the
+    command line says whose worker it is: the project's state directory."""
+    worker = layout.worker
+    return [] if worker and worker.config else ["--name", f"deploy-dsl-worker:{layout.state_dir}"]
 
 
 def _worker_marker(layout: Layout) -> str:
-    # The space after the name ends it: `.state` is not found in `.state-other`.
-    return " ".join(_worker_name(layout)) + " "
+    """The end of the worker's command line: `-c CONFIG APP` (as before the project's table
+    named them, so that a worker started then is still found), or `--name ... APP`. The
+    cluster's worker has `--env ...` between the two, so neither is taken for the other."""
+    worker = layout.worker
+    if worker is None:  # none configured (any more): one started without a settings file
+        return " ".join(_worker_name(layout)) + " "
+    return " ".join(worker_argv(layout, 0, *_worker_name(layout))[-3:])
 
 
 def _launch_worker(layout: Layout, port: int, log: Path) -> int:
