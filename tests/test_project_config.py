@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -136,3 +138,27 @@ def test_invalid_toml(tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_text("[tool.deploy-dsl\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="cannot read"):
         load_config(tmp_path)
+
+
+def test_commands_find_the_project_from_a_subdirectory(tmp_path: Path) -> None:
+    """`build` (and every command that loads definitions) reads the table: the definitions of
+    `definitions`, the output in `build-dir`, from anywhere below the pyproject.toml."""
+    _pyproject(tmp_path, 'definitions = "src/flows"\nbuild-dir = "out/conductor"')
+    flows = tmp_path / "src" / "flows"
+    flows.mkdir(parents=True)
+    (flows / "deploy.py").write_text(
+        "from deploy_dsl.dsl import Simple, Workflow\n"
+        "deploy = Workflow('deploy', version=1, owner_email='a@example.com', tasks=[Simple('a')])\n"
+    )
+    (tmp_path / "docs").mkdir()
+    done = subprocess.run(
+        [sys.executable, "-m", "deploy_dsl", "build"],
+        cwd=tmp_path / "docs",
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert (tmp_path / "out" / "conductor" / "workflows" / "deploy.json").is_file()
+    assert done.stdout.strip().endswith(f"into {tmp_path / 'out' / 'conductor'}/ (6 files)")
+    assert not (tmp_path / "docs" / "build").exists()
