@@ -30,6 +30,7 @@ from deploy_dsl.wire import WorkflowTask, dump
 
 __all__ = [
     "CONDITION_EVALUATORS",
+    "DEFAULT_PROMETHEUS_URL",
     "DEFAULT_WORKER_BASE_URL",
     "CompileOptions",
     "Evaluator",
@@ -45,6 +46,8 @@ __all__ = [
 ]
 
 DEFAULT_WORKER_BASE_URL = "http://localhost:3000"
+# Prometheus's own default port.
+DEFAULT_PROMETHEUS_URL = "http://localhost:9090"
 # A task class's `type` attribute hides the builtin inside its body.
 ModelClass = type[BaseModel]
 # The script evaluators of SWITCH, DO_WHILE and JOIN conditions (value-param: an input's value).
@@ -55,9 +58,11 @@ _REFERENCE_NAME = re.compile(r"[A-Za-z0-9_.\-]+\Z")
 
 @dataclass(frozen=True)
 class CompileOptions:
-    """What may differ between the committed build/ and a registration: only the worker URL."""
+    """What may differ between the committed build/ and a registration: the URLs of the
+    worker and of Prometheus."""
 
     worker_base_url: str = DEFAULT_WORKER_BASE_URL
+    prometheus_url: str = DEFAULT_PROMETHEUS_URL
 
 
 class ExportedFields(TypedDict, total=False):

@@ -13,6 +13,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from deploy_dsl.client.settings import DEFAULT_WORKER_PORT
 from worker.faults import FaultSpec, parse_faults
+from worker.simulation import DEFAULT_IDLE_SECONDS, DEFAULT_RPS
 from worker.steps import STEP_NAMES, Rules
 
 __all__ = ["REPO_ROOT", "WorkerConfigError", "WorkerSettings", "load_settings"]
@@ -45,6 +46,10 @@ class WorkerSettings(BaseSettings):
     healthy_scope_prefix: str = "svc-"
     # Syntax in worker/faults.py, e.g. "swap_traffic:fail=2;effective_status:delay=0.5".
     faults: str = ""
+    # The simulated traffic behind GET /metrics (worker/traffic.py): requests a second per
+    # metered scope, and how long a scope stays in the metrics after its split last changed.
+    traffic_rps: float = Field(default=DEFAULT_RPS, gt=0, le=100000)
+    traffic_idle_seconds: float = Field(default=DEFAULT_IDLE_SECONDS, gt=0)
 
     @field_validator("faults")
     @classmethod

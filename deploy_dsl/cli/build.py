@@ -89,10 +89,17 @@ def build(definitions: str, out: Path | None, readme: Path | None, lenient: bool
         except DeployDslError as error:
             raise one_line(error) from None
         click.echo(f"rewrote the generated diagram in {readme}")
-    click.echo(
-        f"built {len(compiled.workflows)} workflow(s) and {len(compiled.taskdefs)} task "
-        f"definition(s) into {out}/ ({len(files)} files)"
-    )
+    parts = [
+        f"{len(compiled.workflows)} workflow(s)",
+        f"{len(compiled.taskdefs)} task definition(s)",
+    ]
+    if compiled.schedules or compiled.event_handlers:
+        parts += [
+            f"{len(compiled.schedules)} schedule(s)",
+            f"{len(compiled.event_handlers)} event handler(s)",
+        ]
+    built = f"{', '.join(parts[:-1])} and {parts[-1]}"
+    click.echo(f"built {built} into {out}/ ({len(files)} files)")
 
 
 def _definition_dirs(definitions: str) -> list[Path]:

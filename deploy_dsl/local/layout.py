@@ -56,3 +56,11 @@ class Layout:
     @property
     def dashboard_dir(self) -> Path:
         return self.state_dir / "dashboard"
+
+    @property
+    def prometheus_dir(self) -> Path:
+        return self.state_dir / "prometheus"
+
+    @property
+    def prometheus_config(self) -> Path:
+        return self.prometheus_dir / "prometheus.yml"

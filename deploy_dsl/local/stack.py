@@ -1,8 +1,9 @@
-"""The local development stack: Conductor OSS from its boot jar (SQLite, no Docker), the worker
-and the dashboard.
+"""The local development stack: Conductor OSS from its boot jar (SQLite, no Docker), the worker,
+the dashboard and, when its port is given and it is installed, Prometheus scraping the worker.
 
 The worker is the WSGI app the project configures (`worker` in `[tool.deploy-dsl]`), served
-by gunicorn; a project without one runs Conductor and the dashboard only.
+by gunicorn; a project without one runs Conductor and the dashboard only (and no Prometheus,
+which would have nothing to scrape).
 
 The processes run detached in their own sessions, so they outlive the command that started
 them; pid files in `.state/` are how `down` and `status` find them again, and when those are
@@ -37,10 +38,18 @@ from deploy_dsl.local.processes import (
     terminate,
     write_number,
 )
+from deploy_dsl.local.prometheus import (
+    HEALTH_PATH,
+    PROMETHEUS_HELP,
+    find_prometheus,
+    prometheus_argv,
+    write_config,
+)
 
 __all__ = [
     "CONDUCTOR_START_TIMEOUT",
     "DASHBOARD_START_TIMEOUT",
+    "PROMETHEUS_START_TIMEOUT",
     "STOP_TIMEOUT",
     "WORKER_START_TIMEOUT",
     "LocalUrls",
@@ -73,6 +82,7 @@ __all__ = [
 CONDUCTOR_START_TIMEOUT = 180.0
 WORKER_START_TIMEOUT = 30.0
 DASHBOARD_START_TIMEOUT = 30.0
+PROMETHEUS_START_TIMEOUT = 30.0
 # Where `server up` keeps the dashboard's token when it made one (DASHBOARD_TOKEN unset), so
 # that a later `server up` prints the same link; readable by its owner only.
 TOKEN_FILE = "token"
@@ -89,6 +99,9 @@ class Ports:
     conductor: int
     worker: int | None  # None: no worker, even if the project has one (flow tests)
     dashboard: int | None = None  # None: no dashboard (a caller that needs none)
+    # None: this call neither starts nor lists Prometheus (only `server up` and the end-to-end
+    # tests need it, for the canary analyses).
+    prometheus: int | None = None
 
 
 @dataclass(frozen=True)
@@ -98,6 +111,7 @@ class LocalUrls:
     dashboard: str | None = None
     # The token `up` made for the dashboard (None when DASHBOARD_TOKEN is configured).
     dashboard_token: str | None = field(default=None, repr=False)
+    prometheus: str | None = None  # None: not started (not asked for, or not installed)
 
     @property
     def conductor_api(self) -> str:
@@ -127,13 +141,15 @@ class Service:
     # again when the pid file is gone. Absolute paths, so two clones never match each other.
     marker: str
     port_env: str
+    # Answers 200 once the process serves (Conductor's and the worker's /health).
+    health_path: str = "/health"
 
     @property
     def port_file(self) -> Path:
         return self.pid_file.with_suffix(".port")
 
 
-def _services(layout: Layout) -> tuple[Service, Service, Service]:
+def _services(layout: Layout) -> tuple[Service, Service, Service, Service]:
     conductor = Service(
         "conductor",
         layout.conductor_dir / "server.pid",
@@ -155,7 +171,15 @@ def _services(layout: Layout) -> tuple[Service, Service, Service]:
         marker=f"dashboard --build {layout.build_dir} --host",
         port_env="DASHBOARD_PORT",
     )
-    return conductor, worker, dashboard
+    prometheus = Service(
+        "prometheus",
+        layout.prometheus_dir / "prometheus.pid",
+        layout.prometheus_dir / "prometheus.log",
+        marker=f"--config.file={layout.prometheus_config}",
+        port_env="PROMETHEUS_PORT",
+        health_path=HEALTH_PATH,
+    )
+    return conductor, worker, dashboard, prometheus
 
 
 def local_url(port: int) -> str:
@@ -173,19 +197,20 @@ def up(
     layout: Layout | None = None,
     dashboard_token: str | None = None,
 ) -> LocalUrls:
-    """Start Conductor, the project's worker (if it has one and `ports.worker` is given) and
-    (with a dashboard port) the dashboard unless they already run and answer; return their
-    URLs.
+    """Start Conductor, the project's worker (if it has one and `ports.worker` is given), (with
+    a dashboard port) the dashboard and (with `ports.prometheus`, and a worker to scrape)
+    Prometheus unless they already run and answer; return their URLs. Prometheus is skipped,
+    with a note, when it is not installed: everything but the canary analyses works without it.
 
     The dashboard's token is `dashboard_token` (DASHBOARD_TOKEN), else one made here and kept
     in `.state/dashboard/token` for the link. Raises LocalServerError (or JavaNotFoundError),
     both DeployDslError; whatever this call started is stopped again first.
     """
     layout = layout or Layout.of_project()
-    conductor, worker, dashboard = _services(layout)
+    conductor, worker, dashboard, prometheus = _services(layout)
     made_token = None if dashboard_token else secrets.token_urlsafe(24)
-    steps = {
-        "conductor": StartStep(
+    steps = [
+        StartStep(
             conductor,
             ports.conductor,
             lambda: spawn(
@@ -195,28 +220,49 @@ def up(
             ),
             timeout,
         )
-    }
-    if layout.worker is not None and ports.worker is not None:
+    ]
+    worker_port = ports.worker if layout.worker is not None else None
+    if worker_port is not None:
         check_worker(layout)
-        worker_port = ports.worker
-        steps["worker"] = StartStep(
-            worker,
-            worker_port,
-            lambda: _launch_worker(layout, worker_port, worker.log_file),
-            WORKER_START_TIMEOUT,
+        steps.append(
+            StartStep(
+                worker,
+                worker_port,
+                lambda: _launch_worker(layout, worker_port, worker.log_file),
+                WORKER_START_TIMEOUT,
+            )
         )
     if ports.dashboard is not None:
         port = ports.dashboard
         token = dashboard_token or made_token or ""
-        steps["dashboard"] = StartStep(
-            dashboard,
-            port,
-            lambda: _launch_dashboard(layout, port, dashboard.log_file, token, made_token),
-            DASHBOARD_START_TIMEOUT,
+        steps.append(
+            StartStep(
+                dashboard,
+                port,
+                lambda: _launch_dashboard(layout, port, dashboard.log_file, token, made_token),
+                DASHBOARD_START_TIMEOUT,
+            )
+        )
+    binary = find_prometheus()
+    if ports.prometheus is not None and worker_port is not None and binary is None:
+        progress(
+            f"prometheus: not installed, not started (canary analyses need it): {PROMETHEUS_HELP}"
+        )
+    elif ports.prometheus is not None and worker_port is not None and binary is not None:
+        prometheus_port, scraped = ports.prometheus, worker_port
+        steps.append(
+            StartStep(
+                prometheus,
+                prometheus_port,
+                lambda: _launch_prometheus(
+                    binary, layout, prometheus_port, scraped, prometheus.log_file
+                ),
+                PROMETHEUS_START_TIMEOUT,
+            )
         )
     with locked(layout, progress):
-        found = {name: running_port(step, progress) for name, step in steps.items()}
-        pending = [step for name, step in steps.items() if found[name] is None]
+        found = [running_port(step, progress) for step in steps]
+        pending = [step for step, port in zip(steps, found, strict=True) if port is None]
         for step in pending:  # before anything starts: fail fast, start nothing
             require_free_port(step)
         started: list[Service] = []
@@ -228,26 +274,36 @@ def up(
             for service in reversed(started):
                 stop_service(service, progress)
             raise
-    urls = {name: local_url(found[name] or step.port) for name, step in steps.items()}
-    if ports.dashboard is None:
-        return LocalUrls(urls["conductor"], urls.get("worker"))
-    kept = None if dashboard_token else _kept_token(layout)
-    return LocalUrls(urls["conductor"], urls.get("worker"), urls["dashboard"], kept)
+    urls = {
+        step.service.name: local_url(port or step.port)
+        for step, port in zip(steps, found, strict=True)
+    }
+    kept = None if dashboard_token or ports.dashboard is None else _kept_token(layout)
+    return LocalUrls(
+        urls["conductor"],
+        urls.get("worker"),
+        urls.get("dashboard"),
+        kept,
+        urls.get("prometheus"),
+    )
 
 
 def down(progress: Progress = _quiet, *, layout: Layout | None = None) -> None:
-    """Stop the dashboard, the worker and Conductor; say what was stopped."""
+    """Stop Prometheus, the dashboard, the worker and Conductor; say what was stopped."""
     layout = layout or Layout.of_project()
     with locked(layout, progress):
         stopped = [stop_service(service, progress) for service in reversed(_services(layout))]
         (layout.dashboard_dir / TOKEN_FILE).unlink(missing_ok=True)
     if not any(stopped):
-        progress("nothing to stop: neither Conductor, the worker nor the dashboard is running")
+        progress(
+            "nothing to stop: neither Conductor, the worker, the dashboard nor Prometheus is "
+            "running"
+        )
 
 
 def stop(name: str, progress: Progress = _quiet, *, layout: Layout | None = None) -> bool:
-    """Stop one of the stack's processes ("conductor", "worker" or "dashboard"); True if it
-    was running."""
+    """Stop one of the stack's processes ("conductor", "worker", "dashboard" or "prometheus");
+    True if it was running."""
     layout = layout or Layout.of_project()
     services = {service.name: service for service in _services(layout)}
     if name not in services:
@@ -271,28 +327,35 @@ def started_for(
     try:
         yield urls
     finally:
-        for name in ("dashboard", "worker", "conductor"):
-            if name not in before:
+        for name in ("prometheus", "dashboard", "worker", "conductor"):
+            if name in running(layout) and name not in before:
                 stop(name, progress, layout=layout)
 
 
 def status(ports: Ports, *, layout: Layout | None = None) -> list[ProcessStatus]:
     """Each process: its pid if it runs, its URL (the recorded port if it runs) and health.
-    The worker is listed when the project has one, or when one still runs."""
+    The worker is listed when the project has one, or when one still runs; Prometheus when it
+    runs, or when its port is given, there is a worker and it is installed."""
     result = []
     layout = layout or Layout.of_project()
-    services = _services(layout)
-    wanted = [(services[0], ports.conductor)]
-    has_worker = layout.worker is not None or live_pid(services[1]) is not None
+    conductor, worker, dashboard, prometheus = _services(layout)
+    wanted = [(conductor, ports.conductor)]
+    has_worker = layout.worker is not None or live_pid(worker) is not None
     if ports.worker is not None and has_worker:
-        wanted.append((services[1], ports.worker))
+        wanted.append((worker, ports.worker))
     if ports.dashboard is not None:
-        wanted.append((services[2], ports.dashboard))
+        wanted.append((dashboard, ports.dashboard))
+    expected = (
+        ports.prometheus is not None and layout.worker is not None and find_prometheus() is not None
+    )
+    if expected or live_pid(prometheus) is not None:
+        wanted.append((prometheus, ports.prometheus or 0))
     for service, port in wanted:
         pid = live_pid(service)
         recorded = read_number(service.port_file) if pid is not None else None
         url = local_url(recorded or port)
-        result.append(ProcessStatus(service.name, pid, url, healthy(url), service.log_file))
+        health = healthy(url, service.health_path)
+        result.append(ProcessStatus(service.name, pid, url, health, service.log_file))
     return result
 
 
@@ -326,7 +389,7 @@ def running_port(step: StartStep, progress: Progress) -> int | None:
             f"{service.name} already runs on port {port}, not {step.port} ({service.port_env}); "
             "run `deploy-dsl server down` first to change it"
         )
-    if not healthy(url):
+    if not healthy(url, service.health_path):
         progress(f"{service.name}: pid {pid} is running but not healthy yet; waiting")
         wait_healthy(service, pid, url, progress, step.timeout)
     progress(f"{service.name}: already running (pid {pid}, {url})")
@@ -404,6 +467,13 @@ def _launch_worker(layout: Layout, port: int, log: Path) -> int:
     return spawn(argv, cwd=layout.root, log=log, env=env)
 
 
+def _launch_prometheus(binary: str, layout: Layout, port: int, worker_port: int, log: Path) -> int:
+    """Prometheus with its configuration written for the worker's port, run in its directory."""
+    write_config(layout, worker_port)
+    argv = prometheus_argv(binary, layout, port)
+    return spawn(argv, cwd=layout.prometheus_dir, log=log)
+
+
 def _launch_dashboard(
     layout: Layout, port: int, log: Path, token: str, made_token: str | None
 ) -> int:
@@ -450,7 +520,7 @@ def check_worker(layout: Layout) -> None:
 def wait_healthy(service: Service, pid: int, url: str, progress: Progress, timeout: float) -> None:
     started = time.monotonic()
     next_note = started + PROGRESS_EVERY
-    while not healthy(url):
+    while not healthy(url, service.health_path):
         now = time.monotonic()
         if not alive(pid):
             raise LocalServerError(
@@ -459,7 +529,7 @@ def wait_healthy(service: Service, pid: int, url: str, progress: Progress, timeo
             )
         if now - started > timeout:
             raise LocalServerError(
-                f"{service.name} did not answer {url}/health within {timeout:.0f}s; "
+                f"{service.name} did not answer {url}{service.health_path} within {timeout:.0f}s; "
                 f"the end of {service.log_file}:\n" + _tail(service.log_file, 30)
             )
         if now >= next_note:
@@ -519,10 +589,10 @@ def locked(layout: Layout, progress: Progress) -> Iterator[None]:
 _OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
-def healthy(url: str) -> bool:
-    """Whether `<url>/health` answers 200 (Conductor's and the worker's health check)."""
+def healthy(url: str, path: str = "/health") -> bool:
+    """Whether `<url><path>` answers 200 (`/health`: Conductor's and the worker's check)."""
     try:
-        with _OPENER.open(f"{url}/health", timeout=3) as response:
+        with _OPENER.open(f"{url}{path}", timeout=3) as response:
             return bool(response.status == 200)
     except (OSError, ValueError):
         return False

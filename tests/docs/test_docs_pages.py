@@ -32,7 +32,15 @@ def test_build_docs_is_what_the_definitions_render(project: Project) -> None:
 
 def test_rendering_is_deterministic(project: Project) -> None:
     compiled, _ = project
-    shuffled = Compiled(compiled.workflows[::-1], compiled.taskdefs[::-1], [], compiled.inputs)
+    shuffled = Compiled(
+        compiled.workflows[::-1],
+        compiled.taskdefs[::-1],
+        [],
+        inputs=compiled.inputs,
+        schedules=compiled.schedules[::-1],
+        event_handlers=compiled.event_handlers[::-1],
+        triggers=compiled.triggers[::-1],
+    )
     assert render_docs(compiled) == render_docs(compiled) == render_docs(shuffled)
 
 

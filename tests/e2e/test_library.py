@@ -121,7 +121,9 @@ def test_the_wheel_holds_the_library_only(wheel: Path) -> None:
     assert metadata["License-Expression"] == "Apache-2.0"
     requires = metadata.get_all("Requires-Dist") or []
     core = sorted(r.split("<")[0].split(">")[0] for r in requires if "extra ==" not in r)
-    assert core == ["click", "conductor-python", "jinja2", "pydantic", "pydantic-settings"]
+    assert core == [
+        "click", "conductor-python", "jinja2", "pydantic", "pydantic-settings", "tzdata"
+    ]  # fmt: skip
     assert 'deploy-dsl[dashboard]; extra == "server"' in requires
     assert "Typing :: Typed" in (metadata.get_all("Classifier") or [])
 
