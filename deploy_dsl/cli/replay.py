@@ -20,6 +20,7 @@ from deploy_dsl.cli.common import (
     load_definitions,
     one_line,
     settings,
+    shown,
 )
 from deploy_dsl.client.outcome import OUTCOME_FIELD
 from deploy_dsl.errors import DeployDslError
@@ -189,7 +190,8 @@ def replay(
     if not as_json:
         jobs_text = f", {jobs or _default_jobs()} at a time" if len(loads) > 1 else ""
         click.echo(
-            f"replaying {workflow.name} v{workflow.version} ({definitions}) on {source}{jobs_text}"
+            f"replaying {workflow.name} v{workflow.version} ({_where(definitions)}) on {source}"
+            f"{jobs_text}"
         )
     results = _run(active, project, workflow, loads, jobs, outcome_key, budget, as_json)
     seconds = time.monotonic() - started
@@ -220,6 +222,11 @@ def replay_last(
         return Replayed(workflow.name, [], error.message)
     results = _run(active, project, workflow, loads, None, OUTCOME_FIELD, 60.0, quiet=True)
     return Replayed(workflow.name, results)
+
+
+def _where(definitions: str) -> str:
+    """The definitions as the user names them: a directory relative to here, or a package."""
+    return shown(Path(definitions)) if Path(definitions).is_dir() else definitions
 
 
 def _workflow(project: Project, name: str) -> Workflow:

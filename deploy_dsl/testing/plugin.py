@@ -8,9 +8,11 @@
         replay = flow.replay("tests/recordings/deploy_finalized.json")
         assert replay.matches, "\n".join(replay.explain())
 
-Tests that use `flow` are marked `flow` (`pytest -m flow`). `--flow-results FILE` writes what
-every flow test's runs did (ids replaced by what they stand for) to FILE, so that two sessions
-can be compared for determinism.
+Tests that use `flow` are marked `flow` (`pytest -m flow`). The project's TaskDefs (its retries
+and timeouts) come from its definitions, found as every command finds them: `definitions` in
+`[tool.deploy-dsl]` of the pyproject.toml around pytest's root directory. `--flow-results FILE`
+writes what every flow test's runs did (ids replaced by what they stand for) to FILE, so that
+two sessions can be compared for determinism.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from pydantic import BaseModel
 
 from deploy_dsl.client.outcome import OUTCOME_FIELD
 from deploy_dsl.client.recording import parse_recording
+from deploy_dsl.local.layout import Layout
 from deploy_dsl.project import Project
 from deploy_dsl.task import Task
 from deploy_dsl.testing.errors import FlowTestError
@@ -36,6 +39,7 @@ from deploy_dsl.testing.result import FlowResult, TaskRun
 from deploy_dsl.testing.runner import FlowRunner
 from deploy_dsl.testing.server import flow_server
 from deploy_dsl.workflow import Workflow
+from deploy_dsl.workspace.config import load_config
 
 __all__ = ["Flow", "flow", "flow_runner"]
 
@@ -82,9 +86,9 @@ class Flow:
         outcome_key: str = OUTCOME_FIELD,
     ) -> Replay:
         """Replays a recording file (`deploy-dsl record`) against the definition of its
-        workflow, the project's (`flow_definitions`) unless `workflow` is given: the same path
-        and outcome (`replay.matches`), or where the path diverges and the outcome each reaches
-        (`replay.explain()`). See deploy_dsl.testing.replay."""
+        workflow, the project's (`definitions` in `[tool.deploy-dsl]`) unless `workflow` is
+        given: the same path and outcome (`replay.matches`), or where the path diverges and the
+        outcome each reaches (`replay.explain()`). See deploy_dsl.testing.replay."""
         source = Path(path)
         try:
             text = source.read_text(encoding="utf-8")
@@ -106,11 +110,6 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--flow-results",
         metavar="FILE",
         help="write what each flow test's runs did (ids normalised) to FILE as JSON",
-    )
-    parser.addini(
-        "flow_definitions",
-        "the definitions package or directory whose TaskDefs flow tests apply",
-        default="definitions",
     )
 
 
@@ -153,11 +152,10 @@ def flow_runner(pytestconfig: pytest.Config) -> Iterator[FlowRunner]:
     """One FlowRunner for the session, on the server of the project's settings."""
     from deploy_dsl.workspace.loader import load_project
 
-    project = pytestconfig.stash[_PROJECT] = load_project(
-        str(pytestconfig.getini("flow_definitions"))
-    )
+    config = load_config(pytestconfig.rootpath)
+    project = pytestconfig.stash[_PROJECT] = load_project(config.definitions)
     taskdefs = taskdefs_of(project)
-    with flow_server(lambda line: print(f"[flow] {line}", file=sys.stderr, flush=True)) as server:
+    with flow_server(_progress, Layout.of_project(pytestconfig.rootpath)) as server:
         runner = pytestconfig.stash[_RUNNER] = FlowRunner(server, taskdefs)
         yield runner
 
@@ -167,6 +165,10 @@ def flow(flow_runner: FlowRunner, request: pytest.FixtureRequest) -> Flow:
     """Runs workflows on the real engine with mocked tasks; see deploy_dsl.testing."""
     record = request.config.stash[_RESULTS].setdefault(request.node.nodeid, [])
     return Flow(flow_runner, record, request.config.stash[_PROJECT])
+
+
+def _progress(line: str) -> None:
+    print(f"[flow] {line}", file=sys.stderr, flush=True)
 
 
 def project_taskdefs(source: str) -> TaskDefs:
