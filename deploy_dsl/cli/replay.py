@@ -263,12 +263,13 @@ def _file_load(path: Path) -> Load:
 def _server_loads(
     api: ConductorApi, active: Settings, name: str, last: int | None, since: str | None
 ) -> list[tuple[str, Load]]:
-    from deploy_dsl.client.recording import finished_executions, since_ms
+    from deploy_dsl.client.history import since_millis
+    from deploy_dsl.client.recording import finished_executions
     from deploy_dsl.client.recording import record as read_recording
 
     secrets = _secrets(active)
     try:
-        after = since_ms(since) if since is not None else None
+        after = None if since is None else since_millis(since, int(time.time() * 1000))
         found = finished_executions(api.search, name, last=last, since_ms=after)
     except DeployDslError as error:
         raise one_line(error) from None

@@ -22,15 +22,13 @@ The file is canonical JSON (deploy_dsl.canonical), keys in the order of the mode
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Collection, Iterator, Mapping
-from datetime import UTC, datetime
 from typing import Any, Final
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from deploy_dsl.canonical import canonical_json
-from deploy_dsl.durations import parse_duration
+from deploy_dsl.client.history import search_query
 from deploy_dsl.errors import DeployDslError
 from deploy_dsl.kinds import kind_at_run_time
 from deploy_dsl.redaction import redact
@@ -47,7 +45,6 @@ __all__ = [
     "finished_executions",
     "parse_recording",
     "record",
-    "since_ms",
 ]
 
 FORMAT: Final = 1
@@ -217,10 +214,7 @@ def finished_executions(
     """The ids of the workflow's finished executions (FINISHED, any version, sub-workflows of
     other executions included), newest first: the `last` newest, those started after
     `since_ms`, or both. `search` is ConductorApi.search; flow-test runs are left out."""
-    conditions = [f"workflowType IN ({workflow})", f"status IN ({','.join(FINISHED)})"]
-    if since_ms is not None:
-        conditions.append(f"startTime>{since_ms}")
-    query = " AND ".join(conditions)
+    query = search_query(workflow, FINISHED, since_ms, None)
     found: list[str] = []
     start = 0
     while last is None or len(found) < last:
@@ -233,22 +227,3 @@ def finished_executions(
         if not results or start >= int(page.get("totalHits") or 0):
             break
     return found if last is None else found[:last]
-
-
-def since_ms(text: str, now: float | None = None) -> int:
-    """`--since`: a time ago (`30m`, `6h`, `7d`) or a UTC date or time (`2026-12-01`,
-    `2026-12-01T09:30`), as epoch milliseconds."""
-    clock = time.time() if now is None else now
-    seconds = parse_duration(text) if text.strip() and text.strip()[-1:].isalpha() else None
-    if seconds:
-        return int((clock - seconds) * 1000)
-    try:
-        moment = datetime.fromisoformat(text.strip())
-    except ValueError:
-        raise RecordingError(
-            f"--since {text!r}: give a time ago (30m, 6h, 7d) or a date or time "
-            "(2026-12-01, 2026-12-01T09:30, UTC unless it names a zone)"
-        ) from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return int(moment.timestamp() * 1000)
