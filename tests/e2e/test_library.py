@@ -26,6 +26,7 @@ from pathlib import Path
 
 import pytest
 
+from deploy_dsl.workspace.config import CACHE_ENV, load_config
 from tests.e2e.support import REPO_ROOT, progress
 
 pytestmark = pytest.mark.e2e
@@ -60,6 +61,9 @@ def _user_env(venv: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(_OURS) and k != "PYTHONPATH"}
     path = [p for p in env.get("PATH", "").split(os.pathsep) if not p.startswith(str(REPO_ROOT))]
     env["PATH"] = os.pathsep.join([str(venv / "bin"), *path])
+    # The user's jar cache is this repository's (its cache-dir): a test reads nothing outside
+    # the repository, and the jar is not fetched a second time.
+    env[CACHE_ENV] = str(load_config(REPO_ROOT).cache_dir)
     return env
 
 
