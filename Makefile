@@ -6,7 +6,7 @@ DSL     := $(VENV)/bin/deploy-dsl
 STAMP   := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install build check test worker up down up-cluster down-cluster register deploy deploy-success pipeline rollout demo dashboard screenshots bench clean
+.PHONY: help install build check test worker up down up-cluster down-cluster register deploy deploy-success pipeline rollout demo dashboard screenshots recordings bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-15s %s\n", $$1, $$2}'
@@ -70,6 +70,10 @@ dashboard: $(STAMP) ## run the dashboard in the foreground (port DASHBOARD_PORT,
 
 screenshots: $(STAMP) ## refresh docs/screenshots/ from the dashboard's browser tests (needs `make up`)
 	DEPLOY_DSL_SCREENSHOTS=1 $(VENV)/bin/pytest -q tests/e2e/test_dashboard.py
+
+recordings: $(STAMP) ## re-record tests/recordings/ from real runs of the seed workflows (needs `make up`)
+	$(DSL) register
+	$(PY) -m tests.recordings.make
 
 bench: $(STAMP) ## benchmarks with figures and ratios side by side; ARGS="--json FILE" also writes them
 	$(PY) -m bench $(ARGS)

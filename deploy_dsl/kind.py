@@ -8,7 +8,7 @@ of keeping sets of type names of their own.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final, Literal, Protocol
 
@@ -171,6 +171,9 @@ class Kind:
         detail: what the docs' one-line summary adds after the type (an endpoint, a case
             subject), if anything.
         calls: the workflows a task of the type starts.
+        branch: which of its branches a task of the type took, from its WorkflowTask and the
+            output it ended with (a SWITCH: the key of the case it ran, or "default"): part
+            of the path a replay compares, beside the tasks that ran.
         shape: its node shape in the flowchart.
         flow: how a flow test runs it (FlowRun).
         operator: whether the engine decides it at once, without a worker or a wait: no bar
@@ -189,6 +192,7 @@ class Kind:
     unchecked: str | None = None
     detail: Callable[[WorkflowTask], str | None] | None = None
     calls: Callable[[WorkflowTask], Iterator[WorkflowCall]] | None = None
+    branch: Callable[[WorkflowTask, Mapping[str, Any]], str] | None = None
     shape: Shape = "box"
     flow: FlowRun = "engine"
     operator: bool = False

@@ -24,6 +24,8 @@ class _LazyGroup(click.Group):
         "status": "deploy_dsl.cli.run:status",
         "terminate": "deploy_dsl.cli.executions:terminate",
         "retry": "deploy_dsl.cli.executions:retry",
+        "record": "deploy_dsl.cli.replay:record",
+        "replay": "deploy_dsl.cli.replay:replay",
         "pause": "deploy_dsl.cli.executions:pause",
         "resume": "deploy_dsl.cli.executions:resume",
         "restart": "deploy_dsl.cli.executions:restart",

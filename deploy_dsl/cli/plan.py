@@ -27,8 +27,11 @@ from deploy_dsl.cli.common import (
 from deploy_dsl.errors import DeployDslError
 
 if TYPE_CHECKING:
+    from deploy_dsl.cli.replay import Replayed
     from deploy_dsl.client.api import ConductorApi
     from deploy_dsl.client.plan import Entry, Plan
+    from deploy_dsl.client.settings import Settings
+    from deploy_dsl.project import Project
 
 __all__ = ["LENIENT_OPTION", "Planned", "echo_changes", "echo_plan", "plan", "planned"]
 
@@ -54,6 +57,8 @@ _MARKS: dict[str, tuple[str, str | None]] = {
 class Planned:
     api: ConductorApi
     plan: Plan
+    settings: Settings
+    project: Project
 
 
 def planned(definitions: str, env_file: Path | None, lenient: bool) -> Planned:
@@ -74,7 +79,7 @@ def planned(definitions: str, env_file: Path | None, lenient: bool) -> Planned:
         current = read_plan(api, compiled, externals=externals, ownership=owner)
     except DeployDslError as error:
         raise click.ClickException(str(error)) from None
-    return Planned(api, current)
+    return Planned(api, current, active, project)
 
 
 @click.command()
@@ -93,6 +98,16 @@ def planned(definitions: str, env_file: Path | None, lenient: bool) -> Planned:
     help="Count the project's definitions not in the code as changes "
     "(what `register --prune` would delete).",
 )
+@click.option(
+    "--replay",
+    "replay_last",
+    type=click.IntRange(min=1),
+    default=None,
+    metavar="N",
+    help="Also replay, for each workflow to create or update, its N newest finished "
+    "executions on the server against the new definition (as `deploy-dsl replay --last N`); "
+    "the exit code stays the plan's.",
+)
 @LENIENT_OPTION
 def plan(
     definitions: str,
@@ -100,6 +115,7 @@ def plan(
     as_json: bool,
     detailed_exitcode: bool,
     prune: bool,
+    replay_last: int | None,
     lenient: bool,
 ) -> None:
     """Show what `register` would change on the server, and change nothing.
@@ -117,10 +133,12 @@ def plan(
     """
     current = planned(definitions, env_file, lenient)
     result = current.plan
+    replays = _replays(current, replay_last, quiet=as_json) if replay_last else []
     if as_json:
-        click.echo(json.dumps(_as_json(current, prune), indent=2))
+        click.echo(json.dumps(_as_json(current, prune, replays), indent=2))
     else:
         echo_plan(result, prune=prune)
+        _echo_replays(replays, replay_last or 0)
         click.echo(_summary(result, prune, current.api.requests))
     if result.problems:
         sys.exit(_EXIT_ERROR)
@@ -178,7 +196,42 @@ def _summary(plan: Plan, prune: bool, requests: int) -> str:
     return f"plan: {', '.join(parts)}{errors} ({requests} request(s))"
 
 
-def _as_json(current: Planned, prune: bool) -> dict[str, Any]:
+def _replays(current: Planned, last: int, *, quiet: bool) -> list[Replayed]:
+    """The replay of each workflow the plan creates or updates: a changed workflow (a new
+    version, or a rewritten one) on the executions its earlier versions really ran."""
+    from deploy_dsl.cli.replay import replay_last
+
+    changed = [entry for entry in current.plan.workflows if entry.action in ("create", "update")]
+    found = []
+    for entry in changed:
+        if not quiet:
+            click.echo(f"replaying {entry.name}'s last {last} execution(s)...", err=True)
+        workflow = current.project.workflow(entry.name)
+        found.append(replay_last(current.api, current.settings, current.project, workflow, last))
+    return found
+
+
+def _echo_replays(replays: list[Replayed], last: int) -> None:
+    from deploy_dsl.cli.replay import counts, echo_replays
+
+    for replayed in replays:
+        if replayed.error is not None:
+            click.secho(f"replay of {replayed.workflow}: {replayed.error}", fg="red", err=True)
+            continue
+        same = counts(replayed.results)[0]
+        click.echo(
+            f"  replay of {replayed.workflow} on its last {last} finished execution(s): "
+            f"{same} of {len(replayed.results)} the same"
+            if replayed.results
+            else f"  replay of {replayed.workflow}: no finished executions on the server"
+        )
+        echo_replays(replayed.results, "    ")
+
+
+def _as_json(current: Planned, prune: bool, replays: list[Replayed]) -> dict[str, Any]:
+    from deploy_dsl.cli.replay import replays_json
+
+    by_name = {replayed.workflow: replayed for replayed in replays}
     result = current.plan
     definitions = []
     for entry in result.entries:
@@ -194,6 +247,14 @@ def _as_json(current: Planned, prune: bool) -> dict[str, Any]:
         if entry.action == "not_in_code":
             item["prunable"] = entry.prunable
             item["usedBy"] = list(entry.used_by)
+        replayed = by_name.get(entry.name) if entry.action in ("create", "update") else None
+        if replayed is not None:
+            workflow = current.project.workflow(entry.name)
+            item["replay"] = (
+                {"error": replayed.error}
+                if replayed.error is not None
+                else replays_json(workflow, replayed.results)
+            )
         definitions.append(item)
     return {
         "server": result.server,

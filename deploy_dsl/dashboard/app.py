@@ -34,11 +34,11 @@ from deploy_dsl.client.settings import LOCAL_HOSTS
 from deploy_dsl.dashboard import canary, flow, listing
 from deploy_dsl.dashboard.build_dir import BuildDir
 from deploy_dsl.dashboard.cache import TtlCache
-from deploy_dsl.dashboard.redact import redact
 from deploy_dsl.dashboard.source import Api, Source, is_finished
 from deploy_dsl.dashboard.timeline import timeline
 from deploy_dsl.dashboard.waves import current_steps, waves
 from deploy_dsl.errors import DeployDslError
+from deploy_dsl.redaction import redact
 from deploy_dsl.wire import WorkflowDef
 
 __all__ = ["TOKEN_HEADER", "DashboardConfig", "create_app"]

@@ -11,7 +11,7 @@ from deploy_dsl.errors import DefinitionError
 from deploy_dsl.findings import Code
 from deploy_dsl.kind import Importing, ImportPlan, Kind, Planned, Snippet, scalar_text
 from deploy_dsl.kinds.noop import Noop
-from deploy_dsl.kinds.switch import CASE_FIELDS, case_bodies, cases_plan, wire_cases
+from deploy_dsl.kinds.switch import CASE_FIELDS, case_bodies, cases_plan, taken_case, wire_cases
 from deploy_dsl.schemas import ANY, Schema
 from deploy_dsl.task import CompileOptions, Task, TaskOptions
 from deploy_dsl.wire import WorkflowTask
@@ -109,6 +109,13 @@ def _detail(task: WorkflowTask) -> str | None:
     return f"on {task.case_expression}" if task.case_expression else None
 
 
+def _branch(task: WorkflowTask, output: Mapping[str, Any]) -> str:
+    """`caseOutput` is a one-item list of the evaluated value (DecisionTaskMapper)."""
+    value = output.get("caseOutput")
+    first = value[0] if isinstance(value, list) and value else value
+    return taken_case(task, first, empty_is_default=True)
+
+
 KIND = Kind(
     type="DECISION",
     builder=Decision,
@@ -125,6 +132,7 @@ KIND = Kind(
     plan=_plan,
     check=_check,
     detail=_detail,
+    branch=_branch,
     shape="rhombus",
     operator=True,
 )

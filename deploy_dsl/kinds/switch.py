@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar, Final, Unpack
 
@@ -22,10 +23,21 @@ from deploy_dsl.task import (
 )
 from deploy_dsl.wire import WorkflowTask
 
-__all__ = ["CASE_FIELDS", "KIND", "Switch", "case_bodies", "cases_plan", "wire_cases"]
+__all__ = [
+    "CASE_FIELDS",
+    "DEFAULT_CASE",
+    "KIND",
+    "Switch",
+    "case_bodies",
+    "cases_plan",
+    "taken_case",
+    "wire_cases",
+]
 
 # The WorkflowTask fields that hold a SWITCH's or DECISION's task lists.
 CASE_FIELDS: Final = frozenset({"decisionCases", "defaultCase"})
+# How a replay names the branch a SWITCH or DECISION took when no case key matched.
+DEFAULT_CASE: Final = "default"
 
 
 class Switch(Task):
@@ -198,6 +210,22 @@ def _plan(raw: Mapping[str, Any], inputs: Mapping[str, Any], code: Importing) ->
     return ImportPlan(Switch, kwargs, bodies, owned, nested=CASE_FIELDS)
 
 
+def taken_case(task: WorkflowTask, value: Any, *, empty_is_default: bool = False) -> str:
+    """The case a SWITCH or DECISION ran for the value it evaluated (its output names the value,
+    not the case): the case with that key, else the default. SwitchTaskMapper takes the default
+    only when no case has the key; DecisionTaskMapper also when that case's list is empty."""
+    # The evaluated value as Java's String.valueOf writes it (true, null, 2).
+    key = value if isinstance(value, str) else json.dumps(value)
+    tasks = (task.decision_cases or {}).get(key)
+    if tasks is None or (empty_is_default and not tasks):
+        return DEFAULT_CASE
+    return key
+
+
+def _branch(task: WorkflowTask, output: Mapping[str, Any]) -> str:
+    return taken_case(task, output.get("selectedCase"))
+
+
 def switch_subject(task: WorkflowTask) -> str | None:
     """What a SWITCH branches on: the input a value-param names, or the script."""
     inputs = task.input_parameters or {}
@@ -221,6 +249,7 @@ KIND = Kind(
     plan=_plan,
     check=_check,
     detail=switch_subject,
+    branch=_branch,
     shape="rhombus",
     operator=True,
 )

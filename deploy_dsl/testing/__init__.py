@@ -4,7 +4,8 @@ The workflow is the definition's own object; mocks are keyed by its task objects
 against each step's answer model before the run; the engine runs the SWITCHes, loops, forks,
 scripts, retries and timeouts for real, through Conductor's `POST /api/workflow/test`, on the
 local server the end-to-end tests use, without the worker. The pytest plugin (`plugin`) gives
-tests the `flow` fixture.
+tests the `flow` fixture. A replay (`replay`) runs a recorded execution again, its recorded
+answers as the mocks, against the definition as it is now.
 
 What determinism rests on: Conductor 3.32.3 evaluates a JOIN on its system-task threads, and
 a forked sub-workflow that finishes during an evaluation re-queues the JOIN
@@ -19,6 +20,7 @@ can make a run differ.
 
 from deploy_dsl.testing.errors import (
     FlowTestError,
+    InputRefused,
     MissingMock,
     MockError,
     RunDidNotFinish,
@@ -36,6 +38,7 @@ from deploy_dsl.testing.mocks import (
 )
 from deploy_dsl.testing.plugin import Flow
 from deploy_dsl.testing.references import find_task
+from deploy_dsl.testing.replay import Replay, ReplayFailed, replay, replay_many
 from deploy_dsl.testing.result import FlowResult, TaskRun
 from deploy_dsl.testing.runner import FlowRunner
 
@@ -45,9 +48,12 @@ __all__ = [
     "FlowRunner",
     "FlowTestError",
     "InIteration",
+    "InputRefused",
     "MissingMock",
     "Mock",
     "MockError",
+    "Replay",
+    "ReplayFailed",
     "RunDidNotFinish",
     "StoppedRun",
     "TaskRun",
@@ -56,6 +62,8 @@ __all__ = [
     "fails",
     "find_task",
     "in_progress",
+    "replay",
+    "replay_many",
     "responds",
     "times_out",
 ]

@@ -4,11 +4,22 @@ from __future__ import annotations
 
 from deploy_dsl.errors import DeployDslError
 
-__all__ = ["FlowTestError", "MissingMock", "MockError", "RunDidNotFinish", "StoppedRun"]
+__all__ = [
+    "FlowTestError",
+    "InputRefused",
+    "MissingMock",
+    "MockError",
+    "RunDidNotFinish",
+    "StoppedRun",
+]
 
 
 class FlowTestError(DeployDslError):
     """A flow test could not run as written."""
+
+
+class InputRefused(FlowTestError):
+    """The input does not fit the workflow's input model; nothing was sent."""
 
 
 class MockError(FlowTestError):
@@ -26,6 +37,12 @@ class StoppedRun(FlowTestError):
 
 class MissingMock(StoppedRun):
     """The run reached a task that no mock answers; it was stopped there."""
+
+    def __init__(
+        self, message: str, workflow_id: str | None = None, task: str | None = None
+    ) -> None:
+        super().__init__(message, workflow_id)
+        self.task = task  # the executions down to the task, then the task
 
 
 class RunDidNotFinish(StoppedRun):

@@ -24,13 +24,24 @@ from pydantic import BaseModel, ValidationError
 from deploy_dsl.kinds.fork_join_dynamic import DynamicFork
 from deploy_dsl.kinds.http import Http
 from deploy_dsl.kinds.sub_workflow import SubWorkflow
+from deploy_dsl.project import Project
 from deploy_dsl.task import Task
 from deploy_dsl.testing.errors import MockError
 from deploy_dsl.testing.mocks import InIteration, Mock
 from deploy_dsl.testing.references import TaskIndex, answered_by_mock
+from deploy_dsl.wire import dump
 from deploy_dsl.workflow import Workflow
 
-__all__ = ["KEEPALIVE", "Level", "Mocks", "TaskDefs", "mock_request", "plan"]
+__all__ = [
+    "KEEPALIVE",
+    "Level",
+    "Mocks",
+    "TaskDefs",
+    "mock_request",
+    "plan",
+    "project_taskdefs",
+    "timed_out_ms",
+]
 
 KEEPALIVE = "__flowtest_keepalive__"
 _KEEPALIVE_MOCK = {"status": "COMPLETED", "output": {}}
@@ -42,6 +53,11 @@ _DEFAULT_RETRY_COUNT = 3
 # dict[Http, Mock]).
 Mocks = Mapping[Any, Any]
 TaskDefs = Mapping[str, Mapping[str, Any]]  # task name -> TaskDef JSON
+
+
+def project_taskdefs(project: Project) -> TaskDefs:
+    """A project's TaskDefs by name, as JSON: they pin each task's retries and timeouts."""
+    return {taskdef.name: dump(taskdef.to_wire()) for taskdef in project.taskdefs}
 
 
 @dataclass
@@ -317,15 +333,23 @@ def _check_body(model: type[BaseModel], given: Any, body: Any, what: str) -> Non
         raise MockError(f"{what}: the body is not JSON: {error}") from None
 
 
+def timed_out_ms(taskdef: Mapping[str, Any] | None) -> int | None:
+    """How long an attempt that timed out has run: a second past its TaskDef's timeoutSeconds,
+    so DeciderService.checkTaskTimeout fires in the next decide; None when the TaskDef sets no
+    timeout (the task never times out)."""
+    timeout = int((taskdef or {}).get("timeoutSeconds") or 0)
+    return (timeout + 1) * 1000 if timeout > 0 else None
+
+
 def _milliseconds(answer: Mock, taskdef: Mapping[str, Any] | None, what: str) -> int | None:
     timeout = int((taskdef or {}).get("timeoutSeconds") or 0)
     if answer.timed_out:
-        if timeout <= 0:
+        past = timed_out_ms(taskdef)
+        if past is None:
             raise MockError(
                 f"{what}: the task's TaskDef sets no timeoutSeconds: it never times out"
             )
-        # Past the timeout by a second: DeciderService.checkTaskTimeout fires in the next decide.
-        return (timeout + 1) * 1000
+        return past
     if answer.elapsed is None:
         return None
     if timeout > 0 and answer.elapsed >= timeout:

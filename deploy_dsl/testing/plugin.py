@@ -4,6 +4,10 @@
         result = flow.run(deploy_simple_v1, {...}, mocks={swap_traffic: responds({...}), ...})
         assert result.status == "COMPLETED"
 
+    def test_a_recorded_deploy_replays_the_same(flow: Flow) -> None:
+        replay = flow.replay("tests/recordings/deploy_finalized.json")
+        assert replay.matches, "\n".join(replay.explain())
+
 Tests that use `flow` are marked `flow` (`pytest -m flow`). The project's TaskDefs (its retries
 and timeouts) come from its definitions, found as every command finds them: `definitions` in
 `[tool.deploy-dsl]` of the pyproject.toml around pytest's root directory. `--flow-results FILE`
@@ -22,9 +26,15 @@ from typing import Any
 import pytest
 from pydantic import BaseModel
 
+from deploy_dsl.client.outcome import OUTCOME_FIELD
+from deploy_dsl.client.recording import parse_recording
 from deploy_dsl.local.layout import Layout
+from deploy_dsl.project import Project
 from deploy_dsl.task import Task
+from deploy_dsl.testing.errors import FlowTestError
 from deploy_dsl.testing.plan import Mocks, TaskDefs
+from deploy_dsl.testing.plan import project_taskdefs as taskdefs_of
+from deploy_dsl.testing.replay import Replay, replay
 from deploy_dsl.testing.result import FlowResult, TaskRun
 from deploy_dsl.testing.runner import FlowRunner
 from deploy_dsl.testing.server import flow_server
@@ -35,14 +45,19 @@ __all__ = ["Flow", "flow", "flow_runner"]
 
 _RESULTS = pytest.StashKey[dict[str, list[Any]]]()
 _RUNNER = pytest.StashKey[FlowRunner]()
+_PROJECT = pytest.StashKey[Project]()
 
 
 class Flow:
-    """What the `flow` fixture gives a test: FlowRunner's run and run_task, recorded."""
+    """What the `flow` fixture gives a test: FlowRunner's run and run_task, and replays of
+    recordings, recorded."""
 
-    def __init__(self, runner: FlowRunner, record: list[Any]) -> None:
+    def __init__(
+        self, runner: FlowRunner, record: list[Any], project: Project | None = None
+    ) -> None:
         self.runner = runner
         self._record = record
+        self._project = project
 
     def run(
         self,
@@ -62,6 +77,31 @@ class Flow:
         run = self.runner.run_task(task, inputs)
         self._record.append({"task": run.ref, "status": run.status, "output": run.output})
         return run
+
+    def replay(
+        self,
+        path: str | Path,
+        workflow: Workflow | None = None,
+        *,
+        outcome_key: str = OUTCOME_FIELD,
+    ) -> Replay:
+        """Replays a recording file (`deploy-dsl record`) against the definition of its
+        workflow, the project's (`definitions` in `[tool.deploy-dsl]`) unless `workflow` is
+        given: the same path and outcome (`replay.matches`), or where the path diverges and the
+        outcome each reaches (`replay.explain()`). See deploy_dsl.testing.replay."""
+        source = Path(path)
+        try:
+            text = source.read_text(encoding="utf-8")
+        except OSError as error:
+            raise FlowTestError(f"cannot read recording {source}: {error.strerror}") from None
+        recording = parse_recording(text, str(source))
+        if workflow is None:
+            if self._project is None:
+                raise FlowTestError("replay(): give the workflow (this Flow has no project)")
+            workflow = self._project.workflow(recording.workflow)
+        result = replay(self.runner, workflow, recording, outcome_key=outcome_key)
+        self._record.append({"replay": source.name, **result.to_json()})
+        return result
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -110,8 +150,11 @@ def pytest_terminal_summary(
 @pytest.fixture(scope="session")
 def flow_runner(pytestconfig: pytest.Config) -> Iterator[FlowRunner]:
     """One FlowRunner for the session, on the server of the project's settings."""
+    from deploy_dsl.workspace.loader import load_project
+
     config = load_config(pytestconfig.rootpath)
-    taskdefs = project_taskdefs(config.definitions)
+    project = pytestconfig.stash[_PROJECT] = load_project(config.definitions)
+    taskdefs = taskdefs_of(project)
     with flow_server(_progress, Layout.of_project(pytestconfig.rootpath)) as server:
         runner = pytestconfig.stash[_RUNNER] = FlowRunner(server, taskdefs)
         yield runner
@@ -121,7 +164,7 @@ def flow_runner(pytestconfig: pytest.Config) -> Iterator[FlowRunner]:
 def flow(flow_runner: FlowRunner, request: pytest.FixtureRequest) -> Flow:
     """Runs workflows on the real engine with mocked tasks; see deploy_dsl.testing."""
     record = request.config.stash[_RESULTS].setdefault(request.node.nodeid, [])
-    return Flow(flow_runner, record)
+    return Flow(flow_runner, record, request.config.stash[_PROJECT])
 
 
 def _progress(line: str) -> None:
@@ -129,8 +172,7 @@ def _progress(line: str) -> None:
 
 
 def project_taskdefs(source: str) -> TaskDefs:
-    """The project's TaskDefs by name, as JSON: they pin each task's retries and timeouts."""
-    from deploy_dsl.wire import dump
+    """The TaskDefs of the project in `source` by name, as JSON."""
     from deploy_dsl.workspace.loader import load_project
 
-    return {taskdef.name: dump(taskdef.to_wire()) for taskdef in load_project(source).taskdefs}
+    return taskdefs_of(load_project(source))

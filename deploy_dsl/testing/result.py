@@ -13,13 +13,14 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from deploy_dsl.client.recording import FAILURE_WORKFLOW_KEY
 from deploy_dsl.kinds.fork_join_dynamic import DynamicFork
 from deploy_dsl.task import Task
-from deploy_dsl.testing.errors import FlowTestError
+from deploy_dsl.testing.errors import FlowTestError, StoppedRun
 from deploy_dsl.testing.mocks import InIteration
 from deploy_dsl.testing.plan import Level
 
-__all__ = ["FAILURE_WORKFLOW_KEY", "FailureRunner", "FlowResult", "TaskRun", "read_result"]
+__all__ = ["FailureRunner", "FlowResult", "TaskRun", "read_result"]
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,9 @@ class FlowResult:
     # (the server's own run of it, `failure_started`, is stopped: see FlowRunner).
     failure: FlowResult | None = None
     failure_started: str | None = None
+    # Why the runner stopped this run before it ended (a replay keeps such runs to compare them
+    # as far as they went; a flow test raises instead).
+    stopped: StoppedRun | None = None
 
     def __repr__(self) -> str:
         return (
@@ -141,7 +145,6 @@ class FlowResult:
 ExecutionReader = Callable[[str], Mapping[str, Any]]
 # The failure workflow the server started for an execution (its id), run with mocks.
 FailureRunner = Callable[[str, Level], "FlowResult"]
-FAILURE_WORKFLOW_KEY = "conductor.failure_workflow"  # WorkflowExecutorOps.terminateWorkflow
 
 
 def read_result(
@@ -149,9 +152,11 @@ def read_result(
     level: Level,
     read: ExecutionReader,
     failure: FailureRunner,
+    stopped: StoppedRun | None = None,
 ) -> FlowResult:
     """The result of an execution and, through `read` (GET /workflow/{id}), its sub-workflows;
-    `failure` runs the failure workflow of any that failed."""
+    `failure` runs the failure workflow of any that failed; `stopped` says why the runner
+    stopped it, if it did."""
     tasks = sorted(execution.get("tasks") or [], key=lambda t: int(t.get("seq") or 0))
     runs = tuple(_task_run(task, level, read, failure) for task in tasks)
     output = dict(execution.get("output") or {})
@@ -166,6 +171,7 @@ def read_result(
         failed_refs=tuple(execution.get("failedReferenceTaskNames") or ()),
         failure=failure(str(started), level) if started else None,
         failure_started=str(started) if started else None,
+        stopped=stopped,
     )
 
 

@@ -27,7 +27,13 @@ from deploy_dsl.client.timeline import TERMINAL_STATUSES
 from deploy_dsl.kinds.inline import Inline
 from deploy_dsl.kinds.json_jq import JsonJq
 from deploy_dsl.task import CompileOptions, Task
-from deploy_dsl.testing.errors import FlowTestError, MissingMock, RunDidNotFinish, StoppedRun
+from deploy_dsl.testing.errors import (
+    FlowTestError,
+    InputRefused,
+    MissingMock,
+    RunDidNotFinish,
+    StoppedRun,
+)
 from deploy_dsl.testing.isolation import SCRATCH_OWNER, Isolator
 from deploy_dsl.testing.plan import Level, Mocks, TaskDefs, mock_request, plan
 from deploy_dsl.testing.references import TaskIndex
@@ -35,7 +41,7 @@ from deploy_dsl.testing.result import FlowResult, TaskRun, read_result
 from deploy_dsl.testing.watchdog import look
 from deploy_dsl.workflow import Workflow
 
-__all__ = ["DEFAULT_BUDGET_SECONDS", "FlowRunner"]
+__all__ = ["DEFAULT_BUDGET_SECONDS", "FlowRunner", "checked_input"]
 
 DEFAULT_BUDGET_SECONDS = 60.0
 # Most runs end before the first look; a stuck one is found within half a second of it, and an
@@ -88,8 +94,22 @@ class FlowRunner:
         if not isinstance(workflow, Workflow):
             raise FlowTestError(f"run() takes a Workflow, got {workflow!r}")
         level = plan(workflow, mocks or {}, self.taskdefs)
-        inputs = _checked_input(workflow, input)
-        return self._run(workflow, inputs, level, budget_seconds or self.budget_seconds)
+        inputs = checked_input(workflow, input)
+        return self._run(workflow, inputs, level, budget_seconds or self.budget_seconds, False)
+
+    def run_planned(
+        self,
+        workflow: Workflow,
+        inputs: Mapping[str, Any],
+        level: Level,
+        *,
+        budget_seconds: float | None = None,
+    ) -> FlowResult:
+        """Runs `workflow` with mocks already planned (a replay plans them from a recording)
+        and `inputs` as they are. A run that reaches a task no mock answers, or that does not
+        end within the budget, is stopped there and returned as far as it went, with
+        `stopped` saying why, instead of raising."""
+        return self._run(workflow, inputs, level, budget_seconds or self.budget_seconds, True)
 
     def run_task(self, task: Task, inputs: Mapping[str, Any]) -> TaskRun:
         """Runs one script task (INLINE, JSON_JQ_TRANSFORM) of a definition on its own, with
@@ -113,7 +133,10 @@ class FlowRunner:
 
     # -- the call ------------------------------------------------------------------------------
 
-    def _run(self, workflow: Workflow, inputs: Any, level: Level, budget: float) -> FlowResult:
+    def _run(
+        self, workflow: Workflow, inputs: Any, level: Level, budget: float, keep: bool
+    ) -> FlowResult:
+        """`keep`: a stopped run is returned as far as it went (run_planned), not raised."""
         isolated = self._isolator.isolate(workflow)
         self._register(isolated.scratch)
         request = {
@@ -125,14 +148,20 @@ class FlowRunner:
             **mock_request(level),
         }
         self.runs += 1
-        execution = self._execute(request, level, budget)
+        stopped: StoppedRun | None = None
+        try:
+            execution = self._execute(request, level, budget)
+        except StoppedRun as error:
+            if not keep or error.workflow_id is None:
+                raise
+            execution, stopped = self._reader.execution(error.workflow_id), error
 
         def failure(started: str, failed: Level) -> FlowResult:
-            return self._failure(started, failed, budget)
+            return self._failure(started, failed, budget, keep)
 
-        return read_result(execution, level, self._reader.execution, failure)
+        return read_result(execution, level, self._reader.execution, failure, stopped)
 
-    def _failure(self, started: str, failed: Level, budget: float) -> FlowResult:
+    def _failure(self, started: str, failed: Level, budget: float, keep: bool) -> FlowResult:
         """The failure workflow the server started when an execution of `failed` ended. The test
         request does not reach that run (its HTTP tasks wait in the isolated queue for mocks
         that never come), so it is stopped and the failure workflow is run again, with the input
@@ -145,18 +174,23 @@ class FlowRunner:
             return read_result(server_run, empty, self._reader.execution, self._no_failure)
         self._stop("replayed by the flow test with its mocks", started)
         if failed.failure is None:
-            waiting = look(server_run, empty, self._reader.execution).stuck
-            raise MissingMock(
-                f"{waiting or f'no mock for {empty.path}'}; the server started "
+            seen = look(server_run, empty, self._reader.execution)
+            missing = MissingMock(
+                f"{seen.stuck or f'no mock for {empty.path}'}; the server started "
                 f"{workflow.name} when {failed.workflow.name} ended "
                 f"{(server_run.get('input') or {}).get('failureStatus')}: mock it under the "
                 f"{workflow.name} Workflow object among {failed.workflow.name}'s mocks",
                 started,
+                seen.stuck_task or empty.path,
             )
+            if not keep:
+                raise missing
+            stopped = self._reader.execution(started)
+            return read_result(stopped, empty, self._reader.execution, self._no_failure, missing)
         # The server starts it with the whole failed execution as `failedWorkflow`, an object
         # paths into which resolve to null at its first decide; as JSON here they would not.
         inputs = {k: v for k, v in (server_run.get("input") or {}).items() if k != "failedWorkflow"}
-        return self._run(workflow, inputs, failed.failure, budget)
+        return self._run(workflow, inputs, failed.failure, budget, keep)
 
     @staticmethod
     def _no_failure(started: str, level: Level) -> FlowResult:
@@ -196,7 +230,7 @@ class FlowRunner:
                     continue
                 seen = look(self._reader.execution(root), level, self._reader.execution)
                 if seen.stuck is not None:
-                    stopped = MissingMock(seen.stuck, root)
+                    stopped = MissingMock(seen.stuck, root, seen.stuck_task)
                 elif time.monotonic() > deadline:
                     stopped = RunDidNotFinish(
                         f"{level.path} did not finish within {budget:g} s", root
@@ -226,7 +260,7 @@ class FlowRunner:
                 self._decide(workflow_id)
             stopped: StoppedRun | None = None
             if seen.stuck is not None:
-                stopped = MissingMock(seen.stuck, root)
+                stopped = MissingMock(seen.stuck, root, seen.stuck_task)
             elif time.monotonic() > deadline:
                 stopped = RunDidNotFinish(f"{level.path} did not finish", root)
             if stopped is not None:
@@ -252,9 +286,10 @@ class FlowRunner:
             self._reader.terminate(root, f"flowtest: {why}"[:500])
 
 
-def _checked_input(workflow: Workflow, given: BaseModel | Mapping[str, Any] | None) -> Any:
+def checked_input(workflow: Workflow, given: BaseModel | Mapping[str, Any] | None) -> Any:
     """The input as sent: a model instance as JSON; a mapping checked against the workflow's
-    input model (as `deploy-dsl run` does) and sent as given."""
+    input model (as `deploy-dsl run` does) and sent as given. InputRefused names what the model
+    refuses."""
     if isinstance(given, BaseModel):
         return given.model_dump(mode="json", by_alias=True)
     inputs = dict(given or {})
@@ -264,7 +299,7 @@ def _checked_input(workflow: Workflow, given: BaseModel | Mapping[str, Any] | No
         except ValidationError as error:
             first = error.errors(include_url=False)[0]
             where = ".".join(str(p) for p in first["loc"]) or "(the input)"
-            raise FlowTestError(
+            raise InputRefused(
                 f"input of {workflow.name}: {where}: {first['msg']} "
                 f"({workflow.input_model.__name__})"
             ) from None

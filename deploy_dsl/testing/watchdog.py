@@ -40,6 +40,7 @@ class Look:
     """One look at a running tree of executions."""
 
     stuck: str | None = None  # what no mock answers, said in a line
+    stuck_task: str | None = None  # where it is: "deploy_simple_v1 > rollback > notify"
     # RUNNING executions without a pending task: nothing will move them but a decide.
     idle: list[str] = field(default_factory=list)
 
@@ -83,6 +84,7 @@ def _look(
             and attempts[ref] > covered
         ):
             given = f"its mocks answer {covered} attempt(s)" if covered else "no mock given"
+            found.stuck_task = f"{level.path} > {ref}"
             found.stuck = (
                 f"no mock for {level.path} > {ref} ({placed.task.task_type} task "
                 f"{placed.task.name!r}, attempt {attempts[ref]}: {given})"

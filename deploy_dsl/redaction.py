@@ -1,5 +1,10 @@
-"""What the dashboard never shows: values under keys that name a secret, and the secrets it
-knows (the Orkes key and secret, its own token) wherever they appear (pure)."""
+"""The project's redaction rule for execution data (pure): what the dashboard never shows and
+what a recording (`deploy-dsl record`) never keeps.
+
+Two parts: the value under any key that names a secret (`password`, `token`, `Authorization`,
+`api_key`, `client_secret`, ... anywhere in an input or output, however deep), and the secrets
+the caller knows (the Orkes key and secret, the dashboard's token) wherever they appear in a
+string. Both become HIDDEN."""
 
 from __future__ import annotations
 
@@ -11,8 +16,8 @@ __all__ = ["HIDDEN", "redact"]
 
 HIDDEN = "(hidden)"
 # Header and field names that carry credentials by convention (an HTTP task's Authorization
-# header, a password in an input). A false positive hides a harmless value; the JSON is one
-# click away in Conductor's API for someone who may see it.
+# header, a password in an input). A false positive hides a harmless value: the dashboard's
+# reader finds it in Conductor's API, and a replay's mock answers HIDDEN in its place.
 _SECRET_KEY = re.compile(
     r"pass(word|wd|phrase)?$|secret|token|authori[sz]ation|api[-_]?key|private[-_]?key"
     r"|credential|cookie",

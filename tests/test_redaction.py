@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from deploy_dsl.dashboard.redact import HIDDEN, redact
+from deploy_dsl.redaction import HIDDEN, redact
 
 
 def test_secret_named_keys_and_known_secrets_are_hidden() -> None:
