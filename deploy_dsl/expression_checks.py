@@ -10,6 +10,7 @@ Only for top-level tasks does registration look at expressions
 from __future__ import annotations
 
 import re
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from typing import Final
 
@@ -42,7 +43,9 @@ class Site:
     """Where an expression is written: in a task's inputs (`task`), or the workflow's output."""
 
     task: str | None
-    visible: frozenset[str]  # references that have run (or been scheduled) before it
+    # References that have run (or been scheduled) before it: the validator's one live set,
+    # read while the expression is checked (never kept).
+    visible: AbstractSet[str]
     path: tuple[Branch, ...] = ()
     # The DO_WHILE whose own inputs these are: they are resolved again before every
     # condition (`DoWhile.evaluateCondition`), so they may read the loop's body.
