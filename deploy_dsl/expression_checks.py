@@ -150,12 +150,17 @@ def _check_workflow_path(scope: WorkflowScope, segments: list[str], shown: str, 
             scope.lenient(),
         )
     elif field == "variables" and len(segments) > 2 and segments[2] not in scope.variables:
+        # A warning: the workflow runs, reading null, and on Orkes a running workflow's
+        # variables can be set from outside it (Conductor OSS 3.32's WorkflowResource has no
+        # such endpoint).
         known = ", ".join(sorted(scope.variables)) or "none"
         scope.report(
             Code.UNDECLARED_VARIABLE,
             site.task,
-            f"{shown} resolves to null: variable {segments[2]!r} is neither declared nor set "
-            f"by a SET_VARIABLE task (known: {known})",
+            f"{shown}: variable {segments[2]!r} is neither declared nor set by a SET_VARIABLE "
+            f"task of this workflow (known: {known}); it resolves to null unless it is set "
+            "from outside the definition",
+            "warning",
         )
 
 
@@ -176,8 +181,12 @@ def _check_task_path(scope: WorkflowScope, segments: list[str], shown: str, site
         # Its own output, read in a loop body: the previous iteration's (null in the first),
         # as getTaskInputV2 maps each reference to its latest iteration. An accumulator.
         return
-    if site.loop_inputs_of is not None and site.loop_inputs_of in there.loops:
-        return  # a DO_WHILE's inputs may read its body: re-resolved before each condition
+    if site.loop_inputs_of is not None and (
+        root == site.loop_inputs_of or site.loop_inputs_of in there.loops
+    ):
+        # A DO_WHILE's inputs may read its body and its own output (`iteration`): they are
+        # resolved again before each condition (DoWhile.evaluateCondition), when both exist.
+        return
     sibling = _sibling(site.path, there.path)
     if sibling is not None and sibling.kind == "case":
         scope.report(

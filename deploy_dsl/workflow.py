@@ -79,7 +79,9 @@ class Workflow:
     `input` is a pydantic model: its fields are the workflow's declared inputs, `inputs` gives
     typed references to them, and its defaults become the workflow's inputTemplate, which the
     server applies to every start (from the API, another workflow, a schedule).
-    `variables`, if given, is a model whose defaults are the workflow's initial variables.
+    `variables`, if given, is a model of the workflow's variables: the defaults are their
+    initial values; a field without a default is one the workflow's SET_VARIABLE tasks set
+    (the server starts the workflow without it).
 
     Args:
         name: the workflow's name.
@@ -357,11 +359,9 @@ def _field_names(model: type[BaseModel] | None) -> list[str] | None:
 
 
 def _defaults(model: type[BaseModel] | None) -> dict[str, Any] | None:
+    """The workflow's initial variables: the fields of the variables model that have a default.
+    A field without one is a variable the workflow sets (SET_VARIABLE) and starts without."""
     if model is None:
         return None
-    try:
-        return model().model_dump(mode="json", by_alias=True)
-    except ValueError as error:
-        raise DefinitionError(
-            f"variables model {model.__name__} needs a default for every field: {error}"
-        ) from error
+    initial = {name for name, info in model.model_fields.items() if not info.is_required()}
+    return model.model_construct().model_dump(mode="json", by_alias=True, include=initial)

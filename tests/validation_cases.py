@@ -95,6 +95,10 @@ RULES: list[tuple[str, list[dict[str, Any]], list[tuple[str, str, str | None]]]]
     ("loop_inputs_read_body",
      [task("loop", "DO_WHILE", loopCondition="$.v < 3", inputParameters={"v": "${a.output.n}"},
          loopOver=[task("a")])], []),
+    # ... and its own output: `${loop.output.iteration}` is the loop's counter by then
+    ("loop_inputs_read_itself",
+     [task("loop", "DO_WHILE", loopCondition="$.i < 3", inputParameters={
+         "i": "${loop.output.iteration}", "all": "${loop.output}"}, loopOver=[task("a")])], []),
     # SwitchTaskMapper schedules one case: another case's task never runs, so it reads null
     ("switch_sibling", [task("s", "SWITCH", evaluatorType="value-param", expression="k",
         inputParameters={"k": "x"}, decisionCases={
@@ -105,9 +109,13 @@ RULES: list[tuple[str, list[dict[str, Any]], list[tuple[str, str, str | None]]]]
         [task("a")], [task("b", inputParameters={"v": "${a.output}"})]]),
         task("j", "JOIN", joinOn=["a", "b"])],
      [(WARNING, "SIBLING_BRANCH_REF", "b")]),
-    # WorkflowExecutorOps: variables start as the definition's; an unknown one reads null
+    # WorkflowExecutorOps: variables start as the definition's; one nothing sets reads null,
+    # which the workflow may mean (a SWITCH's default case): a warning
     ("undeclared_variable", [task("a", inputParameters={"x": "${workflow.variables.nope}"})],
-     [(ERROR, "UNDECLARED_VARIABLE", "a")]),
+     [(WARNING, "UNDECLARED_VARIABLE", "a")]),
+    # SetVariable.execute puts any name into the variables, declared or not
+    ("variable_set_not_declared", [task("s", "SET_VARIABLE", inputParameters={"case": "a"}),
+        task("a", inputParameters={"x": "${workflow.variables.case}"})], []),
     # WorkflowTaskTypeConstraint.isSwitchTaskValid: decisionCases must not be empty ...
     ("switch_no_cases", [task("s", "SWITCH", evaluatorType="javascript", expression="1",
         decisionCases={})], [(ERROR, "SWITCH_NO_CASES", "s")]),

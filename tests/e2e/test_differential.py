@@ -39,7 +39,6 @@ ACCEPTED_BUT_BROKEN: dict[str, str] = {
     "rule:forward": "resolves to null",
     "rule:self_reference": "resolves to null",
     "rule:switch_sibling": "resolves to null",
-    "rule:undeclared_variable": "resolves to null",
     "rule:switch_unknown_evaluator": "the workflow FAILS",
     "rule:value_param_not_an_input": "always takes the default case",
     "rule:fork_without_join": "the workflow FAILS",
