@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 import click
@@ -15,8 +16,27 @@ from deploy_dsl.cli.common import (
     print_findings,
 )
 from deploy_dsl.errors import DeployDslError
+from deploy_dsl.findings import Finding
 
-__all__ = ["build", "validate"]
+__all__ = ["STRICT_OPTION", "build", "validate"]
+
+STRICT_OPTION = click.option(
+    "--strict",
+    is_flag=True,
+    help="Warnings fail too (exit 1): for CI, where a workflow that runs but probably not as "
+    "meant must not land.",
+)
+
+
+def _failures(findings: Sequence[Finding], strict: bool) -> str | None:
+    """What fails the command, if anything: errors, and with --strict warnings too."""
+    errors = sum(f.severity == "error" for f in findings)
+    warnings = len(findings) - errors
+    if errors:
+        return f"{errors} validation error(s)"
+    if strict and warnings:
+        return f"{warnings} warning(s), and --strict fails on warnings"
+    return None
 
 
 @click.command()
@@ -42,11 +62,13 @@ __all__ = ["build", "validate"]
     help="Validate as for JSON files (undeclared inputs, workflows and task definitions "
     "registered elsewhere are warnings): for definitions imported from JSON.",
 )
-def build(definitions: str, out: Path, readme: Path | None, lenient: bool) -> None:
+@STRICT_OPTION
+def build(definitions: str, out: Path, readme: Path | None, lenient: bool, strict: bool) -> None:
     """Compile definitions to canonical Conductor JSON (and docs) in OUT.
 
     Uses the default worker URL, never `.env`, so build/ is the same on every machine.
-    Validation errors stop the build before anything is written.
+    Validation errors (with --strict, warnings too) stop the build before anything is
+    written.
     """
     from deploy_dsl.workspace.build import build_files
     from deploy_dsl.workspace.output import write_text, write_tree
@@ -57,10 +79,10 @@ def build(definitions: str, out: Path, readme: Path | None, lenient: bool) -> No
         compiled, files = build_files(project, strict=not lenient)
     except DeployDslError as error:
         raise one_line(error) from None
-    if print_findings(compiled.findings):
-        raise click.ClickException(
-            f"{len(compiled.errors)} validation error(s); {out}/ was left as it was"
-        )
+    print_findings(compiled.findings)
+    failed = _failures(compiled.findings, strict)
+    if failed:
+        raise click.ClickException(f"{failed}; {out}/ was left as it was")
     try:
         # Rendered before anything is written: a bad block must not leave a half-done build.
         old = readme.read_text(encoding="utf-8") if readme else None
@@ -80,12 +102,14 @@ def build(definitions: str, out: Path, readme: Path | None, lenient: bool) -> No
 @click.command()
 @click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @DEFINITIONS_OPTION
-def validate(files: tuple[Path, ...], definitions: str) -> None:
+@STRICT_OPTION
+def validate(files: tuple[Path, ...], definitions: str, strict: bool) -> None:
     """Validate the project's definitions, or the given Conductor JSON FILES.
 
-    Prints every finding, one per line, with its location; exits 1 if any is an error.
-    For JSON files, undeclared inputs, unknown sub-workflows and HTTP tasks without a task
-    definition are warnings (they may be declared elsewhere).
+    Prints every finding, one per line, with its location; exits 1 if any is an error (with
+    --strict, if any is a warning too). For JSON files, undeclared inputs, unknown
+    sub-workflows and HTTP tasks without a task definition are warnings (they may be
+    declared elsewhere).
     """
     from deploy_dsl.validation import Subject
     from deploy_dsl.validation import validate as run_validation
@@ -111,5 +135,8 @@ def validate(files: tuple[Path, ...], definitions: str) -> None:
     errors = print_findings(findings)
     warnings = len(findings) - errors
     click.echo(f"checked {count}: {errors} error(s), {warnings} warning(s)")
-    if errors:
+    failed = _failures(findings, strict)
+    if failed:
+        if not errors:
+            click.echo(f"failed: {failed}", err=True)
         sys.exit(1)
