@@ -107,7 +107,9 @@ def main() -> None:
             sys.exit(f"bench validate: {path} has errors:\n{done.stdout[-2000:]}")
         report.record(f"validate in-process, {size:,} tasks", inside[size], "s")
         report.record(f"deploy-dsl validate, {size:,} tasks", whole[size], "s")
-        print(f"    {size:>6,} tasks  {inside[size]:6.2f} s in-process  {whole[size]:6.2f} s command")
+        print(
+            f"    {size:>6,} tasks  {inside[size]:6.2f} s in-process  {whole[size]:6.2f} s command"
+        )
     small, large = SIZES
     growth = inside[large] / inside[small]
     command_growth = whole[large] / whole[small]

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from deploy_dsl.canonical import canonical_model_json
 from deploy_dsl.findings import Code, Finding
-from deploy_dsl.location import Where
+from deploy_dsl.location import Location, Where
 from deploy_dsl.project import Project
 from deploy_dsl.task import CompileOptions
 from deploy_dsl.validation import Subject, errors_in, validate
@@ -41,12 +41,14 @@ def compile_project(
     """
     options = options or CompileOptions()
     locations: dict[tuple[str, str | None], tuple[Where, ...]] = {}
+    scripts: dict[tuple[str, str], Location] = {}
     workflows: list[WorkflowDef] = []
     for workflow in project.workflows:
         compiled = workflow.compile(options)
         workflows.append(compiled.definition)
         for key, places in compiled.locations.items():
             locations[key] = (*locations.get(key, ()), *places)
+        scripts.update(compiled.scripts)
     taskdefs = [taskdef.to_wire() for taskdef in project.taskdefs]
     for taskdef in project.taskdefs:
         if taskdef.location:
@@ -58,6 +60,7 @@ def compile_project(
         external_workflows=frozenset(e.name for e in project.externals),
         locations=locations,
         strict=strict,
+        scripts=scripts,
     )
     findings = [*_typed_findings(project), *validate(subject)]
     inputs = {workflow.name: input_fields(workflow.input_model) for workflow in project.workflows}

@@ -164,6 +164,9 @@ class Task:
 
     type: ClassVar[str]
     output_schema: ClassVar[Schema] = ANY
+    # Where the task's script (or query, or condition) was written as a literal, for builders
+    # that take one: a syntax error in it is reported at its own line.
+    script_location: Location | None = None
 
     def __init__(self, ref: str, **options: Unpack[TaskOptions]) -> None:
         if not isinstance(ref, str) or not _REFERENCE_NAME.match(ref):

@@ -18,7 +18,7 @@ from deploy_dsl.errors import DefinitionError
 from deploy_dsl.expressions import Ref, render, value_schema, workflow_input
 from deploy_dsl.findings import Code
 from deploy_dsl.kinds.sub_workflow import WorkflowTarget
-from deploy_dsl.location import Where, caller_location
+from deploy_dsl.location import Location, Where, caller_location
 from deploy_dsl.options import CacheConfig, RateLimitConfig, SchemaDef
 from deploy_dsl.schemas import ANY, Schema
 from deploy_dsl.task import CompileOptions, LocatedError, Task
@@ -71,6 +71,8 @@ class CompiledWorkflow:
     # (workflow name, task reference or None for the workflow) -> every "file:line" where one
     # was written (a duplicate reference has several)
     locations: Mapping[tuple[str, str | None], tuple[Where, ...]] = field(default_factory=dict)
+    # (workflow name, task reference) -> where the task's script literal starts
+    scripts: Mapping[tuple[str, str], Location] = field(default_factory=dict)
 
 
 class Workflow:
@@ -266,13 +268,16 @@ class Workflow:
                 fields[field_name] = value
         fields.update(self.extra)
         locations: dict[tuple[str, str | None], tuple[Where, ...]] = {}
+        scripts: dict[tuple[str, str], Location] = {}
         if self.location:
             locations[(self.name, None)] = (self.location,)
         for task in walk_tasks(self.tasks):
             if task.location:
                 key = (self.name, task.ref)
                 locations[key] = (*locations.get(key, ()), task.location)
-        return CompiledWorkflow(WorkflowDef.model_validate(fields), locations)
+            if task.script_location:
+                scripts.setdefault((self.name, task.ref), task.script_location)
+        return CompiledWorkflow(WorkflowDef.model_validate(fields), locations, scripts)
 
 
 def walk_tasks(tasks: Sequence[Task]) -> Iterator[Task]:

@@ -159,6 +159,9 @@ BROKEN_FIXTURES: dict[str, str] = {
     "of d1: in any other case the JOIN never completes (Join.execute)",
     "nested_fork_join_with_sub_workflow_integration_test.json": "the same JOIN on t20 as "
     "nested_fork_join_integration_test",
+    "do_while_timeline_ui_demo.json": "prepare_fork_ref's jq query writes strings in single "
+    "quotes, which jackson-jq does not lex: the task FAILS (measured on the local server: "
+    "'Lexical error at line 1, column 17')",
 }
 
 

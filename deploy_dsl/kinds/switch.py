@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar, Final, Unpack
 
-from deploy_dsl.checking import EVALUATORS, Placement, WorkflowScope, fails
+from deploy_dsl.checking import EVALUATORS, Placement, WorkflowScope, check_javascript, fails
 from deploy_dsl.errors import DefinitionError
 from deploy_dsl.expressions import Ref
 from deploy_dsl.findings import Code
 from deploy_dsl.kind import Importing, ImportPlan, Kind, Planned, Snippet, scalar_text
 from deploy_dsl.kinds.noop import Noop
+from deploy_dsl.location import literal_location
 from deploy_dsl.schemas import ANY, LEAF, Schema
 from deploy_dsl.task import (
     CONDITION_EVALUATORS,
@@ -69,6 +70,7 @@ class Switch(Task):
         else:
             self.evaluator = evaluator or "graaljs"
             self.expression = str(script)
+            self.script_location = literal_location(self.expression)
 
     def children(self) -> list[list[Task]]:
         return [*self.cases.values(), self.default]
@@ -134,6 +136,18 @@ def _check(scope: WorkflowScope, placement: Placement) -> None:
         )
     elif evaluator == "value-param":
         _check_value_param(scope, task)
+    elif evaluator in ("javascript", "graaljs"):
+        # SwitchTaskMapper evaluates it when the workflow reaches the SWITCH, and a failure
+        # fails the task; registration parses `javascript` ones only
+        # (WorkflowTaskTypeConstraint.isSwitchTaskValid: ScriptEvaluator.validateScriptSyntax).
+        at_run_time = "the SWITCH FAILS when the workflow reaches it, and the workflow with it"
+        if evaluator == "javascript":
+            at_run_time = fails(placement, at_run_time)
+        else:
+            at_run_time = "the server accepts it (graaljs is not parsed at registration) and " + (
+                at_run_time
+            )
+        check_javascript(scope, ref, "SWITCH expression", task.expression, at_run_time)
     if not task.decision_cases:
         if placement.registration_checked:
             scope.report(
