@@ -73,8 +73,11 @@ def _typed_findings(project: Project) -> Iterator[Finding]:
     placed: set[int] = set()
     for workflow in project.workflows:
         placed.update(id(task) for task in walk_tasks(workflow.tasks))
-        for task, code, message in workflow.problems():
-            yield Finding(code, "error", workflow.name, task.ref, message, _shown(task.location))
+        for task, problem in workflow.problems():
+            where = _shown(task.location)
+            yield Finding(
+                problem.code, problem.severity, workflow.name, task.ref, problem.message, where
+            )
     for task in project.module_tasks:
         if id(task) not in placed:
             yield Finding(

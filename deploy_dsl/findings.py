@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Literal
 
-__all__ = ["Code", "Finding", "Severity", "printable"]
+__all__ = ["Code", "Finding", "Problem", "Severity", "printable"]
 
 Severity = Literal["error", "warning"]
 
@@ -70,6 +70,16 @@ class Code(Enum):
     DEFAULT_UNREACHABLE = "DSL084"
     REFERENCE_TYPE = "DSL085"
     SECRETS_NOT_RESOLVED = "DSL090"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """What a builder finds wrong with a task from its typed arguments alone (a body against
+    its model, a case its value can never take); reported at the task's line."""
+
+    code: Code
+    message: str
+    severity: Severity = "error"
 
 
 @dataclass(frozen=True)

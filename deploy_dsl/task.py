@@ -21,7 +21,7 @@ from pydantic import BaseModel, ValidationError
 from deploy_dsl.arguments import require
 from deploy_dsl.errors import DefinitionError
 from deploy_dsl.expressions import Ref, render, value_schema
-from deploy_dsl.findings import Code
+from deploy_dsl.findings import Problem
 from deploy_dsl.location import Location, caller_location
 from deploy_dsl.options import CacheConfig, StateChangeEvent
 from deploy_dsl.schemas import ANY, Schema
@@ -240,7 +240,7 @@ class Task:
         callee's output) say so here."""
         return type(self).output_schema
 
-    def problems(self) -> Iterator[tuple[Code, str]]:
+    def problems(self) -> Iterator[Problem]:
         """What is wrong with this task that only its typed arguments show (a body against its
         model); found when the workflow is compiled, reported at the task's line."""
         return iter(())

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import copy
 import functools
-import json
-import types
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Annotated, Any, Literal, TypedDict, Union, get_args, get_origin
+from typing import Any, Literal, TypedDict
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
@@ -16,11 +14,11 @@ from deploy_dsl.arguments import require
 from deploy_dsl.contracts import body_problems
 from deploy_dsl.errors import DefinitionError
 from deploy_dsl.expressions import Ref, render, value_schema, workflow_input
-from deploy_dsl.findings import Code
+from deploy_dsl.findings import Code, Problem
 from deploy_dsl.kinds.sub_workflow import WorkflowTarget
 from deploy_dsl.location import Location, Where, caller_location
 from deploy_dsl.options import CacheConfig, RateLimitConfig, SchemaDef
-from deploy_dsl.schemas import ANY, Schema
+from deploy_dsl.schemas import ANY, Schema, type_text
 from deploy_dsl.task import CompileOptions, LocatedError, Task
 from deploy_dsl.wire import WorkflowDef
 
@@ -223,16 +221,18 @@ class Workflow:
         field with the shape of the reference it is built from."""
         return {key: value_schema(value) for key, value in self.output.items()}
 
-    def problems(self) -> Iterator[tuple[Task, Code, str]]:
+    def problems(self) -> Iterator[tuple[Task, Problem]]:
         """Typed problems of the workflow's tasks, found when it is compiled: each task's own,
         and SET_VARIABLE tasks against the variables model."""
         for task in walk_tasks(self.tasks):
-            for code, message in task.problems():
-                yield task, code, message
+            for problem in task.problems():
+                yield task, problem
             if task.task_type == "SET_VARIABLE" and self.variables_model is not None:
-                what = "the workflow's variables"
-                for message in body_problems(self.variables_model, task.inputs, what, partial=True):
-                    yield task, Code.SET_VARIABLE_FIELD, message
+                what, code = "the workflow's variables", Code.SET_VARIABLE_FIELD
+                for problem in body_problems(
+                    self.variables_model, task.inputs, what, code, partial=True
+                ):
+                    yield task, problem
 
     def compile(self, options: CompileOptions | None = None) -> CompiledWorkflow:
         try:
@@ -328,25 +328,6 @@ def input_fields(model: type[BaseModel] | None) -> tuple[InputField, ...]:
         )
         for name, info in model.model_fields.items()
     )
-
-
-def type_text(annotation: Any) -> str:
-    """A type annotation as a reader writes it: `list[Wave]`, `"a" | "b"`, `str | None`."""
-    if annotation is None or annotation is type(None):
-        return "None"
-    origin, args = get_origin(annotation), get_args(annotation)
-    if origin is Annotated:
-        return type_text(args[0])
-    if origin is Literal:
-        return " | ".join(json.dumps(arg) for arg in args)
-    if origin is Union or origin is types.UnionType:
-        return " | ".join(type_text(arg) for arg in args)
-    if origin is not None:
-        inner = ", ".join("..." if arg is Ellipsis else type_text(arg) for arg in args)
-        return f"{getattr(origin, '__name__', str(origin))}[{inner}]"
-    if annotation is Any:
-        return "Any"
-    return annotation.__name__ if isinstance(annotation, type) else str(annotation)
 
 
 def _target_name(target: str | WorkflowTarget | None) -> str | None:

@@ -14,7 +14,7 @@ from deploy_dsl.findings import Code
 from deploy_dsl.kind import Importing, ImportPlan, Kind, Planned, Snippet
 from deploy_dsl.kinds.noop import Noop
 from deploy_dsl.location import literal_location
-from deploy_dsl.schemas import LEAF, Schema
+from deploy_dsl.schemas import Scalar, Schema
 from deploy_dsl.task import (
     CONDITION_EVALUATORS,
     CompileOptions,
@@ -79,7 +79,7 @@ class DoWhile(Task):
         return DoWhile.iteration_of(self.ref)
 
     def output_fields(self) -> Schema:
-        return {"iteration": LEAF}
+        return {"iteration": Scalar(int)}
 
     @staticmethod
     def iteration_of(ref: str) -> Ref:
@@ -89,7 +89,7 @@ class DoWhile(Task):
         Args:
             ref: the loop's reference name.
         """
-        return Ref(f"{ref}.output.iteration", LEAF)
+        return Ref(f"{ref}.output.iteration", Scalar(int))
 
     def children(self) -> list[list[Task]]:
         return [self.body]
