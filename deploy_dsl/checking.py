@@ -46,7 +46,9 @@ class Subject:
 
     `locations` says where each workflow, task and task definition was written (see
     Locations). `strict` is for this project's own Python definitions; JSON files (and code
-    imported from them) may rely on definitions that live elsewhere.
+    imported from them) may rely on definitions that live elsewhere. `secrets_resolved` says
+    whether the server they are for resolves `${workflow.secrets.*}` (Orkes does, Conductor
+    OSS does not); None when no server is known (build, validate).
     """
 
     workflows: Sequence[WorkflowDef]
@@ -57,6 +59,7 @@ class Subject:
     # (workflow name, task reference) -> where a Python definition wrote the task's script as
     # a literal whose lines are the file's (see location.literal_location).
     scripts: Mapping[tuple[str, str], Location] = field(default_factory=dict)
+    secrets_resolved: bool | None = None
 
     def where(self, key: tuple[str, str | None]) -> tuple[Where, ...]:
         return self.locations.get(key, ())

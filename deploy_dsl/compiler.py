@@ -32,12 +32,18 @@ class Compiled:
 
 
 def compile_project(
-    project: Project, options: CompileOptions | None = None, *, strict: bool = True
+    project: Project,
+    options: CompileOptions | None = None,
+    *,
+    strict: bool = True,
+    secrets_resolved: bool | None = None,
 ) -> Compiled:
     """Compiles and validates every definition; errors are returned, never raised.
 
     `strict=False` validates as for plain JSON files: for code imported from JSON, where
     undeclared inputs or workflows registered elsewhere are warnings, not errors.
+    `secrets_resolved`: whether the target server resolves `${workflow.secrets.*}` (see
+    Subject), when it is known.
     """
     options = options or CompileOptions()
     locations: dict[tuple[str, str | None], tuple[Where, ...]] = {}
@@ -61,6 +67,7 @@ def compile_project(
         locations=locations,
         strict=strict,
         scripts=scripts,
+        secrets_resolved=secrets_resolved,
     )
     findings = [*_typed_findings(project), *validate(subject)]
     inputs = {workflow.name: input_fields(workflow.input_model) for workflow in project.workflows}

@@ -149,6 +149,8 @@ def _check_workflow_path(scope: WorkflowScope, segments: list[str], shown: str, 
             "unless the caller sends it",
             scope.lenient(),
         )
+    elif field == "secrets" and scope.subject.secrets_resolved is False:
+        _unresolved_secret(scope, segments, shown, site)
     elif field == "variables" and len(segments) > 2 and segments[2] not in scope.variables:
         # A warning: the workflow runs, reading null, and on Orkes a running workflow's
         # variables can be set from outside it (Conductor OSS 3.32's WorkflowResource has no
@@ -162,6 +164,22 @@ def _check_workflow_path(scope: WorkflowScope, segments: list[str], shown: str, 
             "from outside the definition",
             "warning",
         )
+
+
+def _unresolved_secret(scope: WorkflowScope, segments: list[str], shown: str, site: Site) -> None:
+    """Secrets are an Orkes feature: Conductor OSS 3.32 passes `${workflow.secrets.x}` on as
+    text (measured on the local server: the task's input holds the text, a header built from it
+    is sent as written). There, a value comes in as a workflow input, or from the server's
+    environment: `${workflow.env.X}` reads CONDUCTOR_ENV_X (EnvVariableEnvironmentDAO)."""
+    name = segments[2] if len(segments) > 2 else "NAME"
+    scope.report(
+        Code.SECRETS_NOT_RESOLVED,
+        site.task,
+        f"{shown}: this server (Conductor OSS) does not resolve secrets and passes the text on "
+        f"as it is; pass the value as a workflow input (`${{workflow.input.{name}}}`), or set "
+        f"CONDUCTOR_ENV_{name.upper()} in the server's environment and read "
+        f"`${{workflow.env.{name.upper()}}}`",
+    )
 
 
 def _check_task_path(scope: WorkflowScope, segments: list[str], shown: str, site: Site) -> None:

@@ -18,7 +18,7 @@ from deploy_dsl.cli.common import (
 from deploy_dsl.errors import DeployDslError
 from deploy_dsl.findings import Finding
 
-__all__ = ["STRICT_OPTION", "build", "validate"]
+__all__ = ["STRICT_OPTION", "TARGET_OPTION", "build", "validate"]
 
 STRICT_OPTION = click.option(
     "--strict",
@@ -26,6 +26,23 @@ STRICT_OPTION = click.option(
     help="Warnings fail too (exit 1): for CI, where a workflow that runs but probably not as "
     "meant must not land.",
 )
+
+
+# What `--target` says a server resolves: secrets are an Orkes feature.
+_RESOLVES_SECRETS = {"oss": False, "orkes": True}
+
+TARGET_OPTION = click.option(
+    "--target",
+    type=click.Choice(sorted(_RESOLVES_SECRETS)),
+    default=None,
+    help="Check for a kind of server without reaching one: `oss` refuses "
+    "`${workflow.secrets.*}` (Conductor OSS passes it on as text), `orkes` accepts it. "
+    "plan, register and run ask the server itself.",
+)
+
+
+def _secrets_resolved(target: str | None) -> bool | None:
+    return None if target is None else _RESOLVES_SECRETS[target]
 
 
 def _failures(findings: Sequence[Finding], strict: bool) -> str | None:
@@ -63,7 +80,15 @@ def _failures(findings: Sequence[Finding], strict: bool) -> str | None:
     "registered elsewhere are warnings): for definitions imported from JSON.",
 )
 @STRICT_OPTION
-def build(definitions: str, out: Path, readme: Path | None, lenient: bool, strict: bool) -> None:
+@TARGET_OPTION
+def build(
+    definitions: str,
+    out: Path,
+    readme: Path | None,
+    lenient: bool,
+    strict: bool,
+    target: str | None,
+) -> None:
     """Compile definitions to canonical Conductor JSON (and docs) in OUT.
 
     Uses the default worker URL, never `.env`, so build/ is the same on every machine.
@@ -76,7 +101,9 @@ def build(definitions: str, out: Path, readme: Path | None, lenient: bool, stric
 
     project = load_definitions(definitions)
     try:
-        compiled, files = build_files(project, strict=not lenient)
+        compiled, files = build_files(
+            project, strict=not lenient, secrets_resolved=_secrets_resolved(target)
+        )
     except DeployDslError as error:
         raise one_line(error) from None
     print_findings(compiled.findings)
@@ -103,7 +130,8 @@ def build(definitions: str, out: Path, readme: Path | None, lenient: bool, stric
 @click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @DEFINITIONS_OPTION
 @STRICT_OPTION
-def validate(files: tuple[Path, ...], definitions: str, strict: bool) -> None:
+@TARGET_OPTION
+def validate(files: tuple[Path, ...], definitions: str, strict: bool, target: str | None) -> None:
     """Validate the project's definitions, or the given Conductor JSON FILES.
 
     Prints every finding, one per line, with its location; exits 1 if any is an error (with
@@ -125,11 +153,13 @@ def validate(files: tuple[Path, ...], definitions: str, strict: bool) -> None:
             taskdefs=loaded.taskdefs,
             locations=loaded.locations,
             strict=False,
+            secrets_resolved=_secrets_resolved(target),
         )
         findings = run_validation(subject)
         count = f"{len(loaded.workflows)} workflow(s), {len(loaded.taskdefs)} task def(s)"
     else:
-        compiled = compile_definitions(load_definitions(definitions))
+        project = load_definitions(definitions)
+        compiled = compile_definitions(project, secrets_resolved=_secrets_resolved(target))
         findings = compiled.findings
         count = f"{len(compiled.workflows)} workflow(s), {len(compiled.taskdefs)} task def(s)"
     errors = print_findings(findings)

@@ -57,15 +57,23 @@ class Planned:
 
 
 def planned(definitions: str, env_file: Path | None, lenient: bool) -> Planned:
-    """Compiles with the active settings (validation errors stop here, nothing is read) and
-    compares with what the server holds."""
+    """Compiles with the active settings, for the server they name (validation errors stop
+    here, nothing is read) and compares with what the server holds."""
     from deploy_dsl.client.ownership import Ownership
     from deploy_dsl.client.registration import read_plan
     from deploy_dsl.workspace.config import load_config
 
     active = settings(env_file)
     project = load_definitions(definitions)
-    compiled = compile_definitions(project, active.compile_options(), strict=not lenient)
+    # Connecting sends nothing to Conductor OSS and mints the token on Orkes: which of the two
+    # it is decides what the server resolves (secrets).
+    api = connect(active)
+    compiled = compile_definitions(
+        project,
+        active.compile_options(),
+        strict=not lenient,
+        secrets_resolved=api.resolves_secrets,
+    )
     if compiled.errors:
         print_findings(compiled.findings)
         raise click.ClickException(f"{len(compiled.errors)} validation error(s); nothing sent")
@@ -78,7 +86,6 @@ def planned(definitions: str, env_file: Path | None, lenient: bool) -> Planned:
         if config.states_ownership
         else None
     )
-    api = connect(active)
     externals = [(e.name, e.version) for e in project.externals]
     try:
         current = read_plan(api, compiled, externals=externals, ownership=ownership)

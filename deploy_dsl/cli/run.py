@@ -14,14 +14,18 @@ import click
 from deploy_dsl.cli.common import (
     DEFINITIONS_OPTION,
     ENV_FILE_OPTION,
+    compile_definitions,
     connect,
     load_definitions,
+    print_findings,
     settings,
 )
 from deploy_dsl.errors import DeployDslError
 
 if TYPE_CHECKING:
     from deploy_dsl.client.api import ConductorApi
+    from deploy_dsl.client.settings import Settings
+    from deploy_dsl.project import Project
     from deploy_dsl.wire import WorkflowDef
     from deploy_dsl.workflow import Workflow
 
@@ -105,13 +109,16 @@ def start(
 ) -> tuple[ConductorApi, str]:
     """Checks the input against the workflow's model, warns if the server holds another
     definition of that version, starts it, and prints its id."""
+    project = load_definitions(definitions)
     try:
-        workflow = load_definitions(definitions).workflow(workflow_name)
+        workflow = project.workflow(workflow_name)
     except DeployDslError as error:
         raise click.ClickException(str(error)) from None
     inputs = _validated_input(workflow, _read_input(input_source), input_source or "no input")
     active = settings(env_file)
     api = connect(active)
+    if not api.resolves_secrets:
+        _refuse_unresolved_secrets(project, workflow.name, active)
     try:
         warning = _registered_differs(api, workflow.compile(active.compile_options()).definition)
         if warning:
@@ -121,6 +128,34 @@ def start(
         raise click.ClickException(str(error)) from None
     click.echo(f"started {workflow.name} v{workflow.version}: {workflow_id}")
     return api, workflow_id
+
+
+def _refuse_unresolved_secrets(project: Project, name: str, active: Settings) -> None:
+    """Stops, naming each task, if the workflow (or one it starts) reads a secret: Conductor
+    OSS passes `${workflow.secrets.*}` on as text."""
+    from deploy_dsl.findings import Code
+    from deploy_dsl.kinds import workflow_calls
+
+    compiled = compile_definitions(project, active.compile_options(), secrets_resolved=False)
+    by_name = {w.name: w for w in compiled.workflows}
+    reached, waiting = {name}, [name]
+    while waiting:
+        current = by_name.get(waiting.pop())
+        for call in workflow_calls(current) if current is not None else ():
+            if call.name not in reached:
+                reached.add(call.name)
+                waiting.append(call.name)
+    unresolved = [
+        finding
+        for finding in compiled.findings
+        if finding.code is Code.SECRETS_NOT_RESOLVED and finding.workflow in reached
+    ]
+    if unresolved:
+        print_findings(unresolved)
+        raise click.ClickException(
+            f"{name} reads {len(unresolved)} secret(s) this server does not resolve; nothing "
+            "started"
+        )
 
 
 def _registered_differs(api: ConductorApi, definition: WorkflowDef) -> str | None:

@@ -10,10 +10,14 @@ from deploy_dsl.task import CompileOptions
 __all__ = ["build_files"]
 
 
-def build_files(project: Project, *, strict: bool = True) -> tuple[Compiled, dict[str, str]]:
+def build_files(
+    project: Project, *, strict: bool = True, secrets_resolved: bool | None = None
+) -> tuple[Compiled, dict[str, str]]:
     """Compiles with the default options (the same on every machine) and renders build/,
-    docs included."""
-    compiled = compile_project(project, CompileOptions(), strict=strict)
+    docs included. `secrets_resolved`: what the target server does with secrets, if given."""
+    compiled = compile_project(
+        project, CompileOptions(), strict=strict, secrets_resolved=secrets_resolved
+    )
     if compiled.errors:
         return compiled, {}
     return compiled, render_files(compiled, docs=render_docs)
