@@ -12,7 +12,7 @@ import enum
 import functools
 import math
 import types
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Annotated, Any, Literal, Union, get_args, get_origin, is_typeddict
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
@@ -141,13 +141,7 @@ def _values(annotation: Any) -> list[Any] | None:
         return [True, False]
     members = _members(annotation)
     if members is not None:
-        found: list[Any] = []
-        for member in members:
-            values = _values(member)
-            if values is None:
-                return None
-            found += values
-        return found
+        return _of_members(members, _values)
     if get_origin(annotation) is Literal:
         return [_json_value(arg) for arg in get_args(annotation)]
     if isinstance(annotation, type) and issubclass(annotation, enum.Enum):
@@ -165,18 +159,25 @@ def _samples(annotation: Any) -> list[Any] | None:
     annotation = _unwrapped(annotation)
     members = _members(annotation)
     if members is not None:
-        found: list[Any] = []
-        for member in members:
-            samples = _samples(member)
-            if samples is None:
-                return None
-            found += samples
-        return found
+        return _of_members(members, _samples)
     if annotation is int:
         return [0, 1, -1]
     if annotation is float:
         return [0.5, 1.0]
     return None
+
+
+def _of_members(
+    members: tuple[Any, ...], listing: Callable[[Any], list[Any] | None]
+) -> list[Any] | None:
+    """What `listing` gives for every member of a union, together; None if any gives None."""
+    found: list[Any] = []
+    for member in members:
+        values = listing(member)
+        if values is None:
+            return None
+        found += values
+    return found
 
 
 def _json_value(value: Any) -> Any:
