@@ -90,16 +90,31 @@ def literal_location(text: str) -> Location | None:
     stack = [frame.f_code]
     while stack:
         code = stack.pop()
-        for instruction in dis.get_instructions(code):
-            if instruction.opname != "LOAD_CONST" or instruction.argval != text:
-                continue
-            positions = instruction.positions
-            start = positions.lineno if positions else None
-            end = positions.end_lineno if positions else None
-            if start is not None and end is not None and end - start == text.count("\n"):
-                return Location(code.co_filename, start)
-        stack.extend(const for const in code.co_consts if isinstance(const, CodeType))
+        literals, nested = _literals(code)
+        line = literals.get(text)
+        if line is not None:
+            return Location(code.co_filename, line)
+        stack.extend(nested)
     return None
+
+
+@functools.cache
+def _literals(code: CodeType) -> tuple[dict[str, int], tuple[CodeType, ...]]:
+    """The string constants a code object loads, each with the line it starts on where its
+    lines are the file's, and the code objects nested in it (functions, classes). Worked out
+    once per code object: a module that defines many scripts is read once, not per script."""
+    literals: dict[str, int] = {}
+    for instruction in dis.get_instructions(code):
+        text = instruction.argval
+        if instruction.opname != "LOAD_CONST" or not isinstance(text, str) or text in literals:
+            continue
+        positions = instruction.positions
+        start = positions.lineno if positions else None
+        end = positions.end_lineno if positions else None
+        if start is not None and end is not None and end - start == text.count("\n"):
+            literals[text] = start
+    nested = tuple(const for const in code.co_consts if isinstance(const, CodeType))
+    return literals, nested
 
 
 # Non-zero, so that `_kinds.get(code) or _kind(code)` reads a cached kind without a call.

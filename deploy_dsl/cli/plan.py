@@ -129,7 +129,8 @@ def plan(
     code no longer has are listed too (owned: the project's ownerEmail, or a name prefix in
     pyproject.toml [tool.deploy-dsl]). References that neither the server nor the code
     provides (external workflows, sub-workflows, SIMPLE task names) are errors: exit 1.
-    The first line names the server.
+    So is a workflow that reads `${workflow.secrets.*}` when the server is Conductor OSS,
+    which passes it on as text (Orkes resolves it). The first line names the server.
     """
     current = planned(definitions, env_file, lenient)
     result = current.plan

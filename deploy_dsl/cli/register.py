@@ -60,7 +60,9 @@ def register(
     definitions are updated in place. A workflow version the server holds with other content
     is refused (bump the version: the new one is added beside the old, which stays for the
     executions that use it), and so is a reference to an external workflow, sub-workflow or
-    SIMPLE task that neither the server nor the code provides; then nothing is written.
+    SIMPLE task that neither the server nor the code provides, and, on Conductor OSS, a
+    workflow that reads `${workflow.secrets.*}` (OSS passes it on as text); then nothing is
+    written.
     """
     from deploy_dsl.client.registration import RegistrationFailed, apply
 

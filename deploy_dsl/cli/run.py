@@ -92,9 +92,11 @@ def run(
 ) -> None:
     """Start WORKFLOW (its latest version in the definitions) and print its id.
 
-    The input is checked against the workflow's input model before anything is sent. If the
-    version registered on the server differs from what the definitions compile to now (or is
-    not registered), one warning line says so on stderr. With --wait, each task is printed as
+    The input is checked against the workflow's input model before anything is sent, and a
+    workflow that reads `${workflow.secrets.*}` (or starts one that does) is refused when the
+    server is Conductor OSS, which passes it on as text. If the version registered on the
+    server differs from what the definitions compile to now (or is not registered), one
+    warning line says so on stderr. With --wait, each task is printed as
     it finishes, then the final status and output; the exit code is 0 for COMPLETED and 1 for
     FAILED, TERMINATED or TIMED_OUT.
     """
