@@ -92,7 +92,7 @@ def _check(scope: WorkflowScope, placement: Placement) -> None:
             + fails(placement, "the workflow FAILS there"),
         )
     # isDecisionTaskValid parses the script at registration (validateScriptExpression).
-    at_run_time = "the DECISION FAILS when the workflow reaches it"
+    at_run_time = "the workflow FAILS when it reaches the DECISION (DecisionTaskMapper)"
     consequence = fails(placement, at_run_time)
     check_javascript(scope, ref, "caseExpression", task.case_expression, consequence)
     if not task.decision_cases:
