@@ -34,6 +34,8 @@ def _clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: object) -> Non
         "DASHBOARD_PORT",
         "DASHBOARD_HOST",
         "DASHBOARD_TOKEN",
+        "PROMETHEUS_PORT",
+        "PROMETHEUS_URL",
     ):
         monkeypatch.delenv(name, raising=False)  # fmt: skip
     monkeypatch.chdir(str(tmp_path))  # no stray .env
@@ -207,12 +209,14 @@ def test_the_dashboard_settings_from_dotenv(monkeypatch: pytest.MonkeyPatch) -> 
         ("http://h/a b", "is not an http(s) URL with a host"),
     ],
 )
-def test_a_worker_url_that_would_end_up_wrong_in_definitions_is_refused(
-    monkeypatch: pytest.MonkeyPatch, value: str, problem: str
+@pytest.mark.parametrize("name", ["WORKER_BASE_URL", "PROMETHEUS_URL"])
+def test_a_url_that_would_end_up_wrong_in_definitions_is_refused(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str, problem: str
 ) -> None:
-    # WORKER_BASE_URL is written into every worker step's URI when registering.
-    monkeypatch.setenv("WORKER_BASE_URL", value)
-    with pytest.raises(SettingsError, match=r"WORKER_BASE_URL: .*" + re.escape(problem)):
+    # WORKER_BASE_URL is written into every worker step's URI when registering, PROMETHEUS_URL
+    # into the canary's queries.
+    monkeypatch.setenv(name, value)
+    with pytest.raises(SettingsError, match=name + r": .*" + re.escape(problem)):
         load_settings()
 
 
@@ -231,3 +235,31 @@ def test_an_expression_in_dotenv_is_kept_as_written_and_refused_where_it_matters
     )
     secret = load_settings(env).orkes_secret
     assert secret is not None and secret.get_secret_value() == "a${HOME}b"
+
+
+def test_prometheus_defaults_to_its_own_port_and_build_s_url() -> None:
+    settings = Settings()
+    assert (settings.local_prometheus_port, settings.prometheus_url) == (
+        9090,
+        "http://localhost:9090",
+    )
+    assert settings.compile_options().prometheus_url == "http://localhost:9090"
+
+
+def test_prometheus_port_and_url(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PROMETHEUS_PORT", "9690")
+    settings = Settings()
+    assert settings.prometheus_url == "http://localhost:9690"
+    assert settings.compile_options().prometheus_url == "http://localhost:9690"
+    monkeypatch.delenv("PROMETHEUS_PORT")
+    monkeypatch.setenv("PROMETHEUS_URL", "http://localhost:9191/")
+    assert (Settings().local_prometheus_port, Settings().prometheus_url) == (
+        9191,
+        "http://localhost:9191",
+    )
+    monkeypatch.setenv("PROMETHEUS_PORT", "9690")
+    with pytest.raises(
+        SettingsError,
+        match="PROMETHEUS_URL=http://localhost:9191/ is on port 9191 but PROMETHEUS_PORT=9690",
+    ):
+        load_settings()

@@ -1,4 +1,4 @@
-"""Declared types compared as the checks of DSL082-085 compare them: what a SWITCH on a value
+"""Declared types compared as the checks of DSL092-095 compare them: what a SWITCH on a value
 can see, and which references a typed field can never take (and which it can)."""
 
 from __future__ import annotations

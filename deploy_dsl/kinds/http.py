@@ -19,7 +19,15 @@ from deploy_dsl.schemas import ANY, LEAF, MapOf, Schema, model_schema
 from deploy_dsl.task import CompileOptions, ModelClass, Task, TaskOptions
 from deploy_dsl.wire import WorkflowTask
 
-__all__ = ["HTTP_METHODS", "KIND", "Http", "HttpMethod", "WorkerEndpoint", "http_endpoint"]
+__all__ = [
+    "HTTP_METHODS",
+    "KIND",
+    "Http",
+    "HttpMethod",
+    "PrometheusEndpoint",
+    "WorkerEndpoint",
+    "http_endpoint",
+]
 
 HttpMethod = Literal["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
 HTTP_METHODS: Final = get_args(HttpMethod)
@@ -42,6 +50,21 @@ class WorkerEndpoint:
         return f"{options.worker_base_url.rstrip('/')}/{self.path.lstrip('/')}"
 
 
+@dataclass(frozen=True)
+class PrometheusEndpoint:
+    """A path of Prometheus's HTTP API, joined to the Prometheus URL when the workflow is
+    compiled: the default URL by `build`, PROMETHEUS_URL by `register`.
+
+    Args:
+        path: the path, e.g. `"api/v1/query"` (instant queries).
+    """
+
+    path: str = "api/v1/query"
+
+    def url(self, options: CompileOptions) -> str:
+        return f"{options.prometheus_url.rstrip('/')}/{self.path.lstrip('/')}"
+
+
 class Http(Task):
     """Conductor's HTTP system task; a non-2xx answer fails it (retries come from its TaskDef).
 
@@ -51,7 +74,8 @@ class Http(Task):
 
     Args:
         ref: the task reference name (see Task).
-        uri: the URL, a WorkerEndpoint, or a reference that holds the URL.
+        uri: the URL, a WorkerEndpoint or PrometheusEndpoint, or a reference that holds the
+            URL.
         method: the HTTP method (GET when a uri is given without one).
         body: the request body (JSON; may hold references).
         headers: request headers; values may be references.
@@ -73,7 +97,7 @@ class Http(Task):
         self,
         ref: str,
         *,
-        uri: str | WorkerEndpoint | Ref | None = None,
+        uri: str | WorkerEndpoint | PrometheusEndpoint | Ref | None = None,
         method: HttpMethod | None = None,
         body: Any = None,
         headers: Mapping[str, Any] | None = None,
@@ -90,7 +114,7 @@ class Http(Task):
         super().__init__(ref, **options)
         owner = f"Http {ref!r}"
         self.request_model, self.response_model = check_contract(owner, request, response)
-        require(owner, "uri", uri, str, WorkerEndpoint, Ref, optional=True)
+        require(owner, "uri", uri, str, WorkerEndpoint, PrometheusEndpoint, Ref, optional=True)
         if method is not None and method not in HTTP_METHODS:
             raise DefinitionError(f"{owner}: method {method!r} is not one of {HTTP_METHODS}")
         require(owner, "headers", headers, Mapping, optional=True)
@@ -102,7 +126,8 @@ class Http(Task):
         require(owner, "app_name", app_name, str, optional=True)
         self.uri = uri
         self.method = method or "GET"
-        self.request: dict[str, Any] = {
+        self.body = body
+        stated = {
             "method": self.method,
             "headers": dict(headers) if headers is not None else None,
             "body": body,
@@ -113,7 +138,9 @@ class Http(Task):
             "vipAddress": vip_address,
             "appName": app_name,
         }
-        if uri is None and any(v is not None for k, v in self.request.items() if k != "method"):
+        # http_request's fields but the uri, as written (the uri is joined when compiling).
+        self.request: dict[str, Any] = {k: v for k, v in stated.items() if v is not None}
+        if uri is None and len(self.request) > 1:
             raise DefinitionError(
                 f"{owner}: the request's fields need uri=; without it the inputs carry the "
                 "whole request"
@@ -127,7 +154,7 @@ class Http(Task):
         return _http_output(model_schema(self.response_model))
 
     def problems(self) -> Iterator[Problem]:
-        body = self.request["body"]
+        body = self.body
         if self.request_model is None:
             return
         if not isinstance(body, Mapping):
@@ -138,14 +165,14 @@ class Http(Task):
 
     def url(self, options: CompileOptions) -> str:
         uri = self.uri
-        return uri.url(options) if isinstance(uri, WorkerEndpoint) else str(uri)
+        if isinstance(uri, WorkerEndpoint | PrometheusEndpoint):
+            return uri.url(options)
+        return str(uri)
 
     def wire_inputs(self, options: CompileOptions) -> dict[str, Any]:
         if self.uri is None:
             return self.inputs
-        request = {"uri": self.url(options)}
-        request.update((k, v) for k, v in self.request.items() if v is not None)
-        return {"http_request": request, **self.inputs}
+        return {"http_request": {"uri": self.url(options), **self.request}, **self.inputs}
 
 
 def _http_output(body: Schema) -> Schema:

@@ -6,6 +6,7 @@ from deploy_dsl.compiler import Compiled, compile_project, render_files
 from deploy_dsl.docs.pages import render_docs
 from deploy_dsl.project import Project
 from deploy_dsl.task import CompileOptions
+from deploy_dsl.workspace.output import BUILD_MARKER, BUILD_MARKER_TEXT
 
 __all__ = ["build_files"]
 
@@ -14,10 +15,12 @@ def build_files(
     project: Project, *, strict: bool = True, secrets_resolved: bool | None = None
 ) -> tuple[Compiled, dict[str, str]]:
     """Compiles with the default options (the same on every machine) and renders build/,
-    docs included. `secrets_resolved`: what the target server does with secrets, if given."""
+    docs included, and the marker that lets the next build replace it. `secrets_resolved`:
+    what the target server does with secrets, if given."""
     compiled = compile_project(
         project, CompileOptions(), strict=strict, secrets_resolved=secrets_resolved
     )
     if compiled.errors:
         return compiled, {}
-    return compiled, render_files(compiled, docs=render_docs)
+    files = render_files(compiled, docs=render_docs)
+    return compiled, {BUILD_MARKER: BUILD_MARKER_TEXT, **files}

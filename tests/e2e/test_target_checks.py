@@ -59,7 +59,7 @@ def test_plan_register_and_run_refuse_a_secret_on_conductor_oss(
     for args in (("plan",), ("register",), ("run", name)):
         result = run_cli(*args, "--definitions", str(directory))
         assert result.returncode == 1, str(result)
-        assert f"DSL090 [{name}/smoke] ${{workflow.secrets.smoke_token}}" in result.stdout, str(
+        assert f"DSL096 [{name}/smoke] ${{workflow.secrets.smoke_token}}" in result.stdout, str(
             result
         )
         assert "`${workflow.input.smoke_token}`" in result.stdout
@@ -83,7 +83,7 @@ def test_a_secret_passes_where_the_server_mints_tokens(
     }
     result = run_cli("plan", "--definitions", str(directory), env=env)
     assert result.returncode == 0, str(result)
-    assert "DSL090" not in result.stdout
+    assert "DSL096" not in result.stdout
     assert f"+ workflow {name} v1" in result.stdout, result.stdout  # to create
 
 

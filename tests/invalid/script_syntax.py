@@ -7,9 +7,9 @@ count = Inline(
     "count",
     script="""
 var items = $.items;
-items.length +; // # expect: DSL080
+items.length +; // # expect: DSL090
 """,
     inputs={"items": [1, 2]},
 )
-route = Switch("route", script="$.n ==", cases={"1": [Noop("one")]})  # expect: DSL080
+route = Switch("route", script="$.n ==", cases={"1": [Noop("one")]})  # expect: DSL090
 workflow = Workflow("script_syntax", version=1, owner_email=OWNER, tasks=[count, route])

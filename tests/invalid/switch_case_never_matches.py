@@ -13,7 +13,7 @@ class Smoke(BaseModel):
 smoke_check = Http("smoke_check", uri="http://smoke/check", method="GET", response=Smoke)
 taskdef = TaskDef("smoke_check", owner_email=OWNER, retry=RetryPolicy(count=1))
 # The worker answers "pass" or "fail": a case "passed" never matches, so every deploy rolls back.
-gate = Switch(  # expect: DSL082
+gate = Switch(  # expect: DSL092
     "gate",
     value=smoke_check.output.response.body.verdict,
     cases={"passed": [Noop("promote")]},

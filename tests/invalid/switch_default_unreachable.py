@@ -12,7 +12,7 @@ class In(BaseModel):
 
 inputs = workflow_input(In)
 # Both values have a case: the default runs for nothing.
-route = Switch(  # expect-warning: DSL084
+route = Switch(  # expect-warning: DSL094
     "route",
     value=inputs.env,
     cases={"staging": [Noop("fast")], "production": [Noop("careful")]},
