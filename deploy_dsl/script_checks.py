@@ -1,6 +1,7 @@
 """Scripts and queries parsed the way the server parses them, before any server sees them (pure).
 
-- JavaScript (INLINE, SWITCH and DECISION expressions, LAMBDA bodies, DO_WHILE conditions):
+- JavaScript (INLINE, SWITCH and DECISION expressions, LAMBDA bodies, DO_WHILE conditions,
+  event handler conditions):
   Conductor 3.32.3 evaluates them with GraalJS 25.0.2 (`ScriptEvaluator.eval`, the jar's
   js-language-25.0.2), whose default `js.ecmascript-version` is 'latest', ECMAScript 2025
   (`JSConfig.LatestECMAScriptVersion`), Annex B on. They are parsed here by esprima-fork, a

@@ -32,6 +32,7 @@ from deploy_dsl.findings import Code, Finding, Problem, Severity
 from deploy_dsl.location import Location
 from deploy_dsl.schedule import Schedule
 from deploy_dsl.schemas import is_open
+from deploy_dsl.script_checks import ECMASCRIPT_VERSION, javascript_error
 from deploy_dsl.task import Task
 from deploy_dsl.wire import WorkflowDef, WorkflowTask
 from deploy_dsl.workflow import ExternalWorkflow, Workflow, walk_tasks
@@ -188,6 +189,8 @@ def _handler(handler: EventHandler, known: _Known) -> Iterator[Finding]:
     problem, severity = _event_problem(handler.event)
     if problem is not None:
         yield _finding(subject, Code.EVENT_QUEUE, problem, handler.location, severity)
+    if handler.condition:
+        yield from _condition(subject, handler.condition, handler.location)
     for action in handler.actions:
         where = action.location or handler.location
         target = action.workflow
@@ -288,6 +291,22 @@ def _variables(subject: str, action: UpdateVariables, where: Location | None) ->
         what = f"the variables of {target.name}"
         problems = body_problems(model, action.variables, what, Code.TRIGGER_INPUT, partial=True)
         yield from _as_findings(subject, problems, where)
+
+
+def _condition(subject: str, condition: str, where: Location | None) -> Iterator[Finding]:
+    """A condition GraalJS cannot parse: the server evaluates it on every message with the
+    SWITCH's `javascript` evaluator (DefaultEventProcessor.executeEvent ->
+    ScriptEvaluator.evalBool), which throws, so no message ever runs the actions."""
+    error = javascript_error(condition)
+    if error is not None:
+        yield _finding(
+            subject,
+            Code.SCRIPT_SYNTAX,
+            f"condition: JavaScript syntax error at {error.where('condition')} "
+            f"({error.message}): GraalJS (ECMAScript {ECMASCRIPT_VERSION}) cannot parse it, so "
+            "every message fails the handler and none runs its actions",
+            where,
+        )
 
 
 def _placed_elsewhere(task: Task, workflow: Target) -> bool:
