@@ -11,6 +11,7 @@ from __future__ import annotations
 import enum
 import functools
 import math
+import re
 import types
 from collections.abc import Callable, Mapping, Sequence
 from typing import Annotated, Any, Literal, Union, get_args, get_origin, is_typeddict
@@ -19,10 +20,12 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from deploy_dsl.schemas import ListOf, MapOf, Scalar, Schema, is_open, type_text
 
-__all__ = ["case_keys", "describe", "java_string", "reference_problem"]
+__all__ = ["case_keys", "describe", "java_string", "key_selectable", "reference_problem"]
 
 _LISTS = (list, tuple, set, frozenset, Sequence)
 _MAPPINGS = (dict, Mapping)
+# String.valueOf of an Integer, Long or BigInteger, what Jackson reads a JSON integer as.
+_INTEGER_FORM = re.compile(r"-?(0|[1-9][0-9]*)")
 
 
 def case_keys(annotation: Any) -> frozenset[str] | None:
@@ -34,6 +37,26 @@ def case_keys(annotation: Any) -> frozenset[str] | None:
         return None
     forms = [java_string(value) for value in values]
     return None if any(form is None for form in forms) else frozenset(f for f in forms if f)
+
+
+def key_selectable(annotation: Any, key: str) -> bool | None:
+    """Whether a value of the declared type can select case `key` (its `String.valueOf` is the
+    key): for a type whose values can be listed, one of them gives it; for an int, the key is
+    an integer's form (`7`, `-1`; never `07`, `+1` or `1.0`). None when the type does not say
+    (a str, a float, an undeclared type)."""
+    keys = case_keys(annotation)
+    if keys is not None:
+        return key in keys
+    annotation = _unwrapped(annotation)
+    members = _members(annotation)
+    if members is not None:
+        verdicts = [key_selectable(member, key) for member in members]
+        if True in verdicts:
+            return True
+        return None if None in verdicts else False
+    if annotation is int:
+        return _INTEGER_FORM.fullmatch(key) is not None
+    return None
 
 
 def describe(schema: Schema) -> str:

@@ -10,7 +10,7 @@ import pytest
 from pydantic import BaseModel, Field
 
 from deploy_dsl.schemas import annotation_schema
-from deploy_dsl.value_types import case_keys, reference_problem
+from deploy_dsl.value_types import case_keys, key_selectable, reference_problem
 
 
 class Colour(enum.Enum):
@@ -38,6 +38,32 @@ class Service(BaseModel):
 )
 def test_the_case_keys_a_declared_type_can_select(annotation: Any, keys: set[str] | None) -> None:
     assert case_keys(annotation) == (None if keys is None else frozenset(keys))
+
+
+@pytest.mark.parametrize(
+    ("annotation", "key", "selectable"),
+    [
+        # An integer's String.valueOf: digits, a minus; never a plus, leading zeros or `.0`.
+        (int, "7", True),
+        (int, "-12", True),
+        (int, "0", True),
+        (int, "07", False),
+        (int, "+1", False),
+        (int, "1.0", False),
+        (int, "many", False),
+        (int | None, "null", True),
+        (int | None, "many", False),
+        (int | str, "many", None),
+        (Literal["pass", "fail"], "passed", False),
+        (str, "anything", None),
+        (float, "1", None),
+        (Any, "x", None),
+    ],
+)
+def test_whether_a_declared_type_can_select_a_key(
+    annotation: Any, key: str, selectable: bool | None
+) -> None:
+    assert key_selectable(annotation, key) is selectable
 
 
 @pytest.mark.parametrize(

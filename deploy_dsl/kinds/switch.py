@@ -21,7 +21,7 @@ from deploy_dsl.task import (
     TaskOptions,
     task_list,
 )
-from deploy_dsl.value_types import case_keys, java_string
+from deploy_dsl.value_types import case_keys, java_string, key_selectable
 from deploy_dsl.wire import WorkflowTask
 
 __all__ = [
@@ -110,8 +110,9 @@ def case_problems(keys: Sequence[object], subject: object, has_default: bool) ->
     """Cases against what SwitchTaskMapper compares them with: the string form of the value
     (`String.valueOf`: `true`, `null`, `1`), so a key that is not a string is written in
     Python's form and may never match, and where the subject is a reference of a declared
-    type whose values can be listed, a key none of them gives never matches and a default
-    after cases that cover them all never runs."""
+    type that says which keys it can give (a Literal, an Enum, bool, int), a key it never
+    gives never matches and, where they can be listed, a default after cases that cover them
+    all never runs."""
     for key in keys:
         if not isinstance(key, str):
             form = java_string(key)
@@ -125,18 +126,16 @@ def case_problems(keys: Sequence[object], subject: object, has_default: bool) ->
     if not isinstance(schema, Scalar):
         return
     possible = case_keys(schema.annotation)
-    if possible is None:
-        return
-    shown = ", ".join(repr(value) for value in sorted(possible))
+    shown = ", ".join(repr(value) for value in sorted(possible or ()))
     declared = type_text(schema.annotation)
+    sees = f"one of {shown}" if possible is not None else "its string form (`7`, `-1`)"
     for key in dict.fromkeys(key for key in keys if isinstance(key, str)):
-        if key not in possible:
+        if key_selectable(schema.annotation, key) is False:
             yield Problem(
                 Code.CASE_NEVER_MATCHES,
-                f"case {key!r} can never match: {subject} is {declared}, so the SWITCH sees "
-                f"one of {shown}",
+                f"case {key!r} can never match: {subject} is {declared}, so the SWITCH sees {sees}",
             )
-    if has_default and possible <= {str(key) for key in keys}:
+    if possible is not None and has_default and possible <= {str(key) for key in keys}:
         yield Problem(
             Code.DEFAULT_UNREACHABLE,
             f"the default case never runs: the cases cover every value {subject} can take "
