@@ -14,6 +14,8 @@ from deploy_dsl.cli.common import (
     load_definitions,
     one_line,
     print_findings,
+    project,
+    shown,
 )
 from deploy_dsl.errors import DeployDslError
 from deploy_dsl.findings import Finding
@@ -62,9 +64,9 @@ def _failures(findings: Sequence[Finding], strict: bool) -> str | None:
     "--out",
     "out",
     type=click.Path(file_okay=False, path_type=Path),
-    default=Path("build"),
-    show_default=True,
-    help="Output directory; replaced as a whole, and only if the build succeeds.",
+    default=None,
+    help="Output directory; replaced as a whole, and only if the build succeeds [default: "
+    "build-dir of [tool.deploy-dsl] in pyproject.toml, build/ beside it].",
 )
 @click.option(
     "--readme",
@@ -83,7 +85,7 @@ def _failures(findings: Sequence[Finding], strict: bool) -> str | None:
 @TARGET_OPTION
 def build(
     definitions: str,
-    out: Path,
+    out: Path | None,
     readme: Path | None,
     lenient: bool,
     strict: bool,
@@ -93,16 +95,18 @@ def build(
 
     Uses the default worker URL, never `.env`, so build/ is the same on every machine.
     Validation errors (with --strict, warnings too) stop the build before anything is
-    written. OUT is replaced as a whole,
-    so it must be new, empty, or a previous build's output (it holds the `.deploy-dsl-build`
-    marker file every build writes); never the working directory or the definitions' folder.
+    written. OUT is replaced as a whole, so it must be new, empty, or a previous build's
+    output (it holds the `.deploy-dsl-build` marker file every build writes); never the
+    working directory or the definitions' folder.
     """
     from deploy_dsl.workspace.build import build_files
     from deploy_dsl.workspace.files import read_text
     from deploy_dsl.workspace.output import check_build_output, write_build, write_text
     from deploy_dsl.workspace.readme import updated_readme
 
-    project = load_definitions(definitions)
+    if out is None:
+        out = Path(shown(project(definitions).build_dir))
+    loaded = load_definitions(definitions)
     protected = _definition_dirs(definitions)
     try:
         # Refused before compiling: a wrong --out is said at once, whatever the definitions.
@@ -111,7 +115,7 @@ def build(
         raise one_line(error) from None
     try:
         compiled, files = build_files(
-            project, strict=not lenient, secrets_resolved=_secrets_resolved(target)
+            loaded, strict=not lenient, secrets_resolved=_secrets_resolved(target)
         )
     except DeployDslError as error:
         raise one_line(error) from None
