@@ -19,6 +19,7 @@ from bench import (
     report,
     scale_bench,
     server_bench,
+    validate_bench,
     worker_bench,
 )
 from deploy_dsl.errors import DeployDslError
@@ -26,6 +27,7 @@ from deploy_dsl.errors import DeployDslError
 SECTIONS = {
     "compile": compile_bench.main,
     "import": import_bench.main,
+    "validate": validate_bench.main,
     "worker": worker_bench.main,
     "server": server_bench.main,
     "plan": plan_bench.main,

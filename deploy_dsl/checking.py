@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from typing import Any, Final, Literal
 
 from deploy_dsl.findings import Code, Finding, Severity
-from deploy_dsl.location import Where
+from deploy_dsl.location import Location, Where
+from deploy_dsl.script_checks import ECMASCRIPT_VERSION, ScriptError, javascript_error, jq_error
 from deploy_dsl.wire import TaskDef, WorkflowDef, WorkflowTask
 
 __all__ = [
@@ -24,6 +25,8 @@ __all__ = [
     "Subject",
     "WorkflowScope",
     "branches",
+    "check_javascript",
+    "check_jq",
     "fails",
     "given",
     "require_input",
@@ -43,7 +46,9 @@ class Subject:
 
     `locations` says where each workflow, task and task definition was written (see
     Locations). `strict` is for this project's own Python definitions; JSON files (and code
-    imported from them) may rely on definitions that live elsewhere.
+    imported from them) may rely on definitions that live elsewhere. `secrets_resolved` says
+    whether the server they are for resolves `${workflow.secrets.*}` (Orkes does, Conductor
+    OSS does not); None when no server is known (build, validate).
     """
 
     workflows: Sequence[WorkflowDef]
@@ -51,6 +56,10 @@ class Subject:
     external_workflows: frozenset[str] = frozenset()
     locations: Locations = field(default_factory=dict)
     strict: bool = True
+    # (workflow name, task reference) -> where a Python definition wrote the task's script as
+    # a literal whose lines are the file's (see location.literal_location).
+    scripts: Mapping[tuple[str, str], Location] = field(default_factory=dict)
+    secrets_resolved: bool | None = None
 
     def where(self, key: tuple[str, str | None]) -> tuple[Where, ...]:
         return self.locations.get(key, ())
@@ -200,3 +209,55 @@ def require_input(
             task.task_reference_name,
             f"{task.type} has no inputParameters.{field}: {consequence}",
         )
+
+
+def check_javascript(
+    scope: WorkflowScope,
+    ref: str,
+    what: str,
+    script: object,
+    consequence: str,
+    *,
+    substituted: bool = False,
+    function_body: bool = False,
+) -> None:
+    """A JavaScript syntax error in `script` (the `what` of task `ref`), as GraalJS would
+    find it, and `consequence`: what the server then does.
+
+    `substituted`: the script is an input, into which Conductor substitutes `${...}` first; a
+    script holding one is not the text that runs, so it is left alone.
+    """
+    if not isinstance(script, str) or not script.strip() or (substituted and "${" in script):
+        return
+    error = javascript_error(script, function_body=function_body)
+    if error is not None:
+        scope.report(
+            Code.SCRIPT_SYNTAX,
+            ref,
+            f"{what}: JavaScript syntax error at {error.where()} ({error.message}): GraalJS "
+            f"(ECMAScript {ECMASCRIPT_VERSION}) cannot parse it, so {consequence}",
+            at=_script_line(scope, ref, error),
+        )
+
+
+def check_jq(scope: WorkflowScope, ref: str, query: object) -> None:
+    """A JSON_JQ_TRANSFORM query that jackson-jq cannot compile: the server compiles it when
+    the task runs (JsonJqTransform.start), and the task FAILS."""
+    if not isinstance(query, str) or not query.strip() or "${" in query:
+        return
+    error = jq_error(query)
+    if error is not None:
+        scope.report(
+            Code.JQ_SYNTAX,
+            ref,
+            f"queryExpression: jq error at {error.where('query')} ({error.message}): the "
+            "server compiles the query when the task runs, and the task FAILS",
+            at=_script_line(scope, ref, error),
+        )
+
+
+def _script_line(scope: WorkflowScope, ref: str, error: ScriptError) -> Location | None:
+    """The file's line of the script's erroneous line, where the script is a literal of a
+    Python definition; else None (the task's own place)."""
+    start = scope.subject.scripts.get((scope.workflow.name, ref))
+    return None if start is None else Location(start.filename, start.line + error.line - 1)

@@ -8,7 +8,7 @@ from typing import Literal
 
 from deploy_dsl.canonical import canonical_model_json
 from deploy_dsl.findings import Code, Finding
-from deploy_dsl.location import Where
+from deploy_dsl.location import Location, Where
 from deploy_dsl.project import Project
 from deploy_dsl.task import CompileOptions
 from deploy_dsl.trigger_checks import trigger_findings
@@ -50,21 +50,29 @@ class Compiled:
 
 
 def compile_project(
-    project: Project, options: CompileOptions | None = None, *, strict: bool = True
+    project: Project,
+    options: CompileOptions | None = None,
+    *,
+    strict: bool = True,
+    secrets_resolved: bool | None = None,
 ) -> Compiled:
     """Compiles and validates every definition; errors are returned, never raised.
 
     `strict=False` validates as for plain JSON files: for code imported from JSON, where
     undeclared inputs or workflows registered elsewhere are warnings, not errors.
+    `secrets_resolved`: whether the target server resolves `${workflow.secrets.*}` (see
+    Subject), when it is known.
     """
     options = options or CompileOptions()
     locations: dict[tuple[str, str | None], tuple[Where, ...]] = {}
+    scripts: dict[tuple[str, str], Location] = {}
     workflows: list[WorkflowDef] = []
     for workflow in project.workflows:
         compiled = workflow.compile(options)
         workflows.append(compiled.definition)
         for key, places in compiled.locations.items():
             locations[key] = (*locations.get(key, ()), *places)
+        scripts.update(compiled.scripts)
     taskdefs = [taskdef.to_wire() for taskdef in project.taskdefs]
     for taskdef in project.taskdefs:
         if taskdef.location:
@@ -76,6 +84,8 @@ def compile_project(
         external_workflows=frozenset(e.name for e in project.externals),
         locations=locations,
         strict=strict,
+        scripts=scripts,
+        secrets_resolved=secrets_resolved,
     )
     findings = [*_typed_findings(project), *validate(subject)]
     findings += trigger_findings(
@@ -112,8 +122,11 @@ def _typed_findings(project: Project) -> Iterator[Finding]:
     placed: set[int] = set()
     for workflow in project.workflows:
         placed.update(id(task) for task in walk_tasks(workflow.tasks))
-        for task, code, message in workflow.problems():
-            yield Finding(code, "error", workflow.name, task.ref, message, _shown(task.location))
+        for task, problem in workflow.problems():
+            where = _shown(task.location)
+            yield Finding(
+                problem.code, problem.severity, workflow.name, task.ref, problem.message, where
+            )
     for task in project.module_tasks:
         if id(task) not in placed:
             yield Finding(

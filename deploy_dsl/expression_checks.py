@@ -10,6 +10,7 @@ Only for top-level tasks does registration look at expressions
 from __future__ import annotations
 
 import re
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from typing import Final
 
@@ -42,7 +43,9 @@ class Site:
     """Where an expression is written: in a task's inputs (`task`), or the workflow's output."""
 
     task: str | None
-    visible: frozenset[str]  # references that have run (or been scheduled) before it
+    # References that have run (or been scheduled) before it: the validator's one live set,
+    # read while the expression is checked (never kept).
+    visible: AbstractSet[str]
     path: tuple[Branch, ...] = ()
     # The DO_WHILE whose own inputs these are: they are resolved again before every
     # condition (`DoWhile.evaluateCondition`), so they may read the loop's body.
@@ -146,14 +149,37 @@ def _check_workflow_path(scope: WorkflowScope, segments: list[str], shown: str, 
             "unless the caller sends it",
             scope.lenient(),
         )
+    elif field == "secrets" and scope.subject.secrets_resolved is False:
+        _unresolved_secret(scope, segments, shown, site)
     elif field == "variables" and len(segments) > 2 and segments[2] not in scope.variables:
+        # A warning: the workflow runs, reading null, and on Orkes a running workflow's
+        # variables can be set from outside it (Conductor OSS 3.32's WorkflowResource has no
+        # such endpoint).
         known = ", ".join(sorted(scope.variables)) or "none"
         scope.report(
             Code.UNDECLARED_VARIABLE,
             site.task,
-            f"{shown} resolves to null: variable {segments[2]!r} is neither declared nor set "
-            f"by a SET_VARIABLE task (known: {known})",
+            f"{shown}: variable {segments[2]!r} is neither declared nor set by a SET_VARIABLE "
+            f"task of this workflow (known: {known}); it resolves to null unless it is set "
+            "from outside the definition",
+            "warning",
         )
+
+
+def _unresolved_secret(scope: WorkflowScope, segments: list[str], shown: str, site: Site) -> None:
+    """Secrets are an Orkes feature: Conductor OSS 3.32 passes `${workflow.secrets.x}` on as
+    text (measured on the local server: the task's input holds the text, a header built from it
+    is sent as written). There, a value comes in as a workflow input, or from the server's
+    environment: `${workflow.env.X}` reads CONDUCTOR_ENV_X (EnvVariableEnvironmentDAO)."""
+    name = segments[2] if len(segments) > 2 else "NAME"
+    scope.report(
+        Code.SECRETS_NOT_RESOLVED,
+        site.task,
+        f"{shown}: this server (Conductor OSS) does not resolve secrets and passes the text on "
+        f"as it is; pass the value as a workflow input (`${{workflow.input.{name}}}`), or set "
+        f"CONDUCTOR_ENV_{name.upper()} in the server's environment and read "
+        f"`${{workflow.env.{name.upper()}}}`",
+    )
 
 
 def _check_task_path(scope: WorkflowScope, segments: list[str], shown: str, site: Site) -> None:
@@ -173,8 +199,12 @@ def _check_task_path(scope: WorkflowScope, segments: list[str], shown: str, site
         # Its own output, read in a loop body: the previous iteration's (null in the first),
         # as getTaskInputV2 maps each reference to its latest iteration. An accumulator.
         return
-    if site.loop_inputs_of is not None and site.loop_inputs_of in there.loops:
-        return  # a DO_WHILE's inputs may read its body: re-resolved before each condition
+    if site.loop_inputs_of is not None and (
+        root == site.loop_inputs_of or site.loop_inputs_of in there.loops
+    ):
+        # A DO_WHILE's inputs may read its body and its own output (`iteration`): they are
+        # resolved again before each condition (DoWhile.evaluateCondition), when both exist.
+        return
     sibling = _sibling(site.path, there.path)
     if sibling is not None and sibling.kind == "case":
         scope.report(

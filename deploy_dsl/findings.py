@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Literal
 
-__all__ = ["Code", "Finding", "Severity", "printable"]
+__all__ = ["Code", "Finding", "Problem", "Severity", "printable"]
 
 Severity = Literal["error", "warning"]
 
@@ -72,6 +72,23 @@ class Code(Enum):
     EVENT_QUEUE = "DSL084"
     ACTION_TASK = "DSL085"
     DUPLICATE_TRIGGER = "DSL086"
+    SCRIPT_SYNTAX = "DSL090"
+    JQ_SYNTAX = "DSL091"
+    CASE_NEVER_MATCHES = "DSL092"
+    CASE_KEY_NOT_A_STRING = "DSL093"
+    DEFAULT_UNREACHABLE = "DSL094"
+    REFERENCE_TYPE = "DSL095"
+    SECRETS_NOT_RESOLVED = "DSL096"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """What a builder finds wrong with a task from its typed arguments alone (a body against
+    its model, a case its value can never take); reported at the task's line."""
+
+    code: Code
+    message: str
+    severity: Severity = "error"
 
 
 @dataclass(frozen=True)

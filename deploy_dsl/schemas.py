@@ -4,12 +4,17 @@ A schema is built from a pydantic model (a workflow's input, a worker's answer) 
 annotation (`list[DeploymentInput]`), so a reference knows that `scope` is a string with nothing
 below it, that `waves[0]` is a Wave, and that a misspelt field does not exist. `ANY` is the one
 open shape: what a value of unknown shape (a script's result with no declared model) allows.
+
+A single value is a `Scalar`: an empty mapping (nothing below it) that keeps its declared type
+(`str`, `bool`, a `Literal`, an Enum) for the checks that compare types: a SWITCH's cases
+against the values its subject can take, a reference against the field it is given to.
 """
 
 from __future__ import annotations
 
+import json
 import types
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any, Final, Literal, TypeAlias, Union, get_args, get_origin
 
@@ -20,10 +25,12 @@ __all__ = [
     "LEAF",
     "ListOf",
     "MapOf",
+    "Scalar",
     "Schema",
     "annotation_schema",
     "is_open",
     "model_schema",
+    "type_text",
 ]
 
 
@@ -52,9 +59,30 @@ class MapOf:
     item: Schema
 
 
+class Scalar(Mapping[str, "Schema"]):
+    """One value, with nothing below it; `annotation` is its declared type (None: unknown)."""
+
+    __slots__ = ("annotation",)
+
+    def __init__(self, annotation: Any = None) -> None:
+        self.annotation = annotation
+
+    def __getitem__(self, key: str) -> Schema:
+        raise KeyError(key)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(())
+
+    def __len__(self) -> int:
+        return 0
+
+    def __repr__(self) -> str:
+        return f"Scalar({self.annotation!r})"
+
+
 Schema: TypeAlias = "_Open | ListOf | MapOf | Mapping[str, Schema]"
-# A scalar: nothing below it.
-LEAF: Final[Mapping[str, Schema]] = types.MappingProxyType({})
+# A scalar whose type nobody declared: nothing below it.
+LEAF: Final = Scalar()
 
 _building: dict[type[BaseModel], Mapping[str, Schema]] = {}
 _built: dict[type[BaseModel], Mapping[str, Schema]] = {}
@@ -89,13 +117,15 @@ def annotation_schema(annotation: Any) -> Schema:
     if origin is Annotated:
         return annotation_schema(get_args(annotation)[0])
     if origin is Literal:
-        return LEAF
+        return Scalar(annotation)
     if origin is Union or origin is types.UnionType:
         members = [a for a in get_args(annotation) if a is not type(None)]
         schemas = [annotation_schema(member) for member in members]
+        if all(isinstance(s, Scalar) for s in schemas):
+            return Scalar(annotation)  # `"a" | None` may be null: the union is the type
         if len(schemas) == 1:
             return schemas[0]
-        return LEAF if all(s is LEAF for s in schemas) else ANY
+        return ANY
     if origin in (list, tuple, set, frozenset, Sequence) or annotation in (list, tuple):
         items = [a for a in get_args(annotation) if a is not Ellipsis]
         return ListOf(annotation_schema(items[0]) if items else ANY)
@@ -104,5 +134,24 @@ def annotation_schema(annotation: Any) -> Schema:
         return MapOf(annotation_schema(pair[1]) if len(pair) == 2 else ANY)
     if isinstance(annotation, type):
         # A model has fields; any other class (str, int, an Enum, datetime, UUID) is one value.
-        return model_schema(annotation) if issubclass(annotation, BaseModel) else LEAF
+        return model_schema(annotation) if issubclass(annotation, BaseModel) else Scalar(annotation)
     return ANY
+
+
+def type_text(annotation: Any) -> str:
+    """A type annotation as a reader writes it: `list[Wave]`, `"a" | "b"`, `str | None`."""
+    if annotation is None or annotation is type(None):
+        return "None"
+    origin, args = get_origin(annotation), get_args(annotation)
+    if origin is Annotated:
+        return type_text(args[0])
+    if origin is Literal:
+        return " | ".join(json.dumps(arg) for arg in args)
+    if origin is Union or origin is types.UnionType:
+        return " | ".join(type_text(arg) for arg in args)
+    if origin is not None:
+        inner = ", ".join("..." if arg is Ellipsis else type_text(arg) for arg in args)
+        return f"{getattr(origin, '__name__', str(origin))}[{inner}]"
+    if annotation is Any:
+        return "Any"
+    return annotation.__name__ if isinstance(annotation, type) else str(annotation)

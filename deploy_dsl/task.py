@@ -21,7 +21,7 @@ from pydantic import BaseModel, ValidationError
 from deploy_dsl.arguments import require
 from deploy_dsl.errors import DefinitionError
 from deploy_dsl.expressions import Ref, render, value_schema
-from deploy_dsl.findings import Code
+from deploy_dsl.findings import Problem
 from deploy_dsl.location import Location, caller_location
 from deploy_dsl.options import CacheConfig, StateChangeEvent
 from deploy_dsl.schemas import ANY, Schema
@@ -173,6 +173,9 @@ class Task:
 
     type: ClassVar[str]
     output_schema: ClassVar[Schema] = ANY
+    # Where the task's script (or query, or condition) was written as a literal, for builders
+    # that take one: a syntax error in it is reported at its own line.
+    script_location: Location | None = None
 
     def __init__(self, ref: str, **options: Unpack[TaskOptions]) -> None:
         if not isinstance(ref, str) or not _REFERENCE_NAME.match(ref):
@@ -257,7 +260,7 @@ class Task:
         callee's output) say so here."""
         return type(self).output_schema
 
-    def problems(self) -> Iterator[tuple[Code, str]]:
+    def problems(self) -> Iterator[Problem]:
         """What is wrong with this task that only its typed arguments show (a body against its
         model); found when the workflow is compiled, reported at the task's line."""
         return iter(())

@@ -28,10 +28,11 @@ from deploy_dsl.event_handler import (
     StartWorkflowAction,
     UpdateVariables,
 )
-from deploy_dsl.findings import Code, Finding, Severity
+from deploy_dsl.findings import Code, Finding, Problem, Severity
 from deploy_dsl.location import Location
 from deploy_dsl.schedule import Schedule
 from deploy_dsl.schemas import is_open
+from deploy_dsl.script_checks import ECMASCRIPT_VERSION, javascript_error
 from deploy_dsl.task import Task
 from deploy_dsl.wire import WorkflowDef, WorkflowTask
 from deploy_dsl.workflow import ExternalWorkflow, Workflow, walk_tasks
@@ -160,7 +161,9 @@ def _start(
     what = f"the input of {target.name} v{target.version}"
     if model is None or given is None:
         if model is not None:
-            yield from _as_findings(subject, body_problems(model, {}, what), where)
+            yield from _as_findings(
+                subject, body_problems(model, {}, what, Code.TRIGGER_INPUT), where
+            )
         return
     if isinstance(given, BaseModel):
         if not isinstance(given, model):
@@ -171,14 +174,14 @@ def _start(
                 where,
             )
         return
-    yield from _as_findings(subject, body_problems(model, given, what), where)
+    yield from _as_findings(subject, body_problems(model, given, what, Code.TRIGGER_INPUT), where)
 
 
 def _as_findings(
-    subject: str, problems: Iterator[str], where: Location | None
+    subject: str, problems: Iterator[Problem], where: Location | None
 ) -> Iterator[Finding]:
-    for message in problems:
-        yield _finding(subject, Code.TRIGGER_INPUT, message, where)
+    for problem in problems:
+        yield _finding(subject, problem.code, problem.message, where, problem.severity)
 
 
 def _handler(handler: EventHandler, known: _Known) -> Iterator[Finding]:
@@ -186,6 +189,8 @@ def _handler(handler: EventHandler, known: _Known) -> Iterator[Finding]:
     problem, severity = _event_problem(handler.event)
     if problem is not None:
         yield _finding(subject, Code.EVENT_QUEUE, problem, handler.location, severity)
+    if handler.condition:
+        yield from _condition(subject, handler.condition, handler.location)
     for action in handler.actions:
         where = action.location or handler.location
         target = action.workflow
@@ -259,7 +264,9 @@ def _output(subject: str, action: CompleteTask, where: Location | None) -> Itera
     fields a typed task's output has."""
     what = f"the output of task {action.ref!r}"
     if action.decision is not None:
-        problems = body_problems(action.decision, action.output, what, partial=True)
+        problems = body_problems(
+            action.decision, action.output, what, Code.TRIGGER_INPUT, partial=True
+        )
         yield from _as_findings(subject, problems, where)
         return
     if not isinstance(action.task, Task):
@@ -282,8 +289,24 @@ def _variables(subject: str, action: UpdateVariables, where: Location | None) ->
     model = target.variables_model if isinstance(target, Workflow) else None
     if model is not None:
         what = f"the variables of {target.name}"
-        problems = body_problems(model, action.variables, what, partial=True)
+        problems = body_problems(model, action.variables, what, Code.TRIGGER_INPUT, partial=True)
         yield from _as_findings(subject, problems, where)
+
+
+def _condition(subject: str, condition: str, where: Location | None) -> Iterator[Finding]:
+    """A condition GraalJS cannot parse: the server evaluates it on every message with the
+    SWITCH's `javascript` evaluator (DefaultEventProcessor.executeEvent ->
+    ScriptEvaluator.evalBool), which throws, so no message ever runs the actions."""
+    error = javascript_error(condition)
+    if error is not None:
+        yield _finding(
+            subject,
+            Code.SCRIPT_SYNTAX,
+            f"condition: JavaScript syntax error at {error.where('condition')} "
+            f"({error.message}): GraalJS (ECMAScript {ECMASCRIPT_VERSION}) cannot parse it, so "
+            "every message fails the handler and none runs its actions",
+            where,
+        )
 
 
 def _placed_elsewhere(task: Task, workflow: Target) -> bool:

@@ -44,7 +44,7 @@ def _check_workflow(
 ) -> list[Finding]:
     scope = WorkflowScope(subject, workflow, workflow_names)
     _index(scope)
-    _walk(scope, workflow.tasks, frozenset(), ())
+    _walk(scope, workflow.tasks, set(), ())
     everything = frozenset(scope.placements)
     for body in expressions_in(workflow.output_parameters or {}):
         check_expression(scope, body, Site(None, everything))
@@ -79,24 +79,40 @@ def _index(scope: WorkflowScope) -> None:
 def _walk(
     scope: WorkflowScope,
     tasks: Sequence[WorkflowTask],
-    before: frozenset[str],
+    seen: set[str],
     path: tuple[Branch, ...],
-) -> frozenset[str]:
-    """Checks `tasks` in the order they run; returns every reference they (and their nested
-    tasks) define."""
-    seen = set(before)
+) -> list[str]:
+    """Checks `tasks` in the order they run, with `seen` the references that have run before
+    them; returns the references they (and their nested tasks) add to it.
+
+    One set serves the whole walk, in linear time: a branch's references are taken out again
+    when the branch is done (a sibling case or branch must not see them), and put back, all
+    branches' together, once the task that holds them is done. A copy per task made the walk
+    quadratic in the number of tasks.
+    """
+    added: list[str] = []
     for position, task in enumerate(tasks):
         ref = task.task_reference_name
         check_task(scope, Placement(task, path))
         loop = ref if task.type == "DO_WHILE" else None
-        site = Site(ref, frozenset(seen), path, loop_inputs_of=loop)
+        site = Site(ref, seen, path, loop_inputs_of=loop)
         for body in expressions_in(task.input_parameters or {}):
             check_expression(scope, body, site)
-        seen.add(ref)
-        inner: set[str] = set()
+        _add(seen, added, (ref,))
+        inner: list[str] = []
         for branch, child in branches(task):
-            inner |= _walk(scope, child, frozenset(seen), (*path, branch))
-        seen |= inner
+            nested = _walk(scope, child, seen, (*path, branch))
+            seen.difference_update(nested)
+            inner += nested
+        _add(seen, added, inner)
         following = tasks[position + 1] if position + 1 < len(tasks) else None
         check_following(scope, task, following)
-    return frozenset(seen - before)
+    return added
+
+
+def _add(seen: set[str], added: list[str], refs: Iterable[str]) -> None:
+    """Adds the references not seen yet, and records them as this level's."""
+    for ref in refs:
+        if ref not in seen:
+            seen.add(ref)
+            added.append(ref)

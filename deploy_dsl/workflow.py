@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import copy
 import functools
-import json
-import types
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Annotated, Any, Literal, TypedDict, Union, get_args, get_origin
+from typing import Any, Literal, TypedDict
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
@@ -16,11 +14,11 @@ from deploy_dsl.arguments import require
 from deploy_dsl.contracts import body_problems
 from deploy_dsl.errors import DefinitionError
 from deploy_dsl.expressions import Ref, render, value_schema, workflow_input
-from deploy_dsl.findings import Code
+from deploy_dsl.findings import Code, Problem
 from deploy_dsl.kinds.sub_workflow import WorkflowTarget
-from deploy_dsl.location import Where, caller_location
+from deploy_dsl.location import Location, Where, caller_location
 from deploy_dsl.options import CacheConfig, RateLimitConfig, SchemaDef
-from deploy_dsl.schemas import ANY, Schema
+from deploy_dsl.schemas import ANY, Schema, type_text
 from deploy_dsl.task import CompileOptions, LocatedError, Task
 from deploy_dsl.wire import WorkflowDef
 
@@ -71,6 +69,8 @@ class CompiledWorkflow:
     # (workflow name, task reference or None for the workflow) -> every "file:line" where one
     # was written (a duplicate reference has several)
     locations: Mapping[tuple[str, str | None], tuple[Where, ...]] = field(default_factory=dict)
+    # (workflow name, task reference) -> where the task's script literal starts
+    scripts: Mapping[tuple[str, str], Location] = field(default_factory=dict)
 
 
 class Workflow:
@@ -79,7 +79,9 @@ class Workflow:
     `input` is a pydantic model: its fields are the workflow's declared inputs, `inputs` gives
     typed references to them, and its defaults become the workflow's inputTemplate, which the
     server applies to every start (from the API, another workflow, a schedule).
-    `variables`, if given, is a model whose defaults are the workflow's initial variables.
+    `variables`, if given, is a model of the workflow's variables: the defaults are their
+    initial values; a field without a default is one the workflow's SET_VARIABLE tasks set
+    (the server starts the workflow without it).
 
     Args:
         name: the workflow's name.
@@ -219,16 +221,18 @@ class Workflow:
         field with the shape of the reference it is built from."""
         return {key: value_schema(value) for key, value in self.output.items()}
 
-    def problems(self) -> Iterator[tuple[Task, Code, str]]:
+    def problems(self) -> Iterator[tuple[Task, Problem]]:
         """Typed problems of the workflow's tasks, found when it is compiled: each task's own,
         and SET_VARIABLE tasks against the variables model."""
         for task in walk_tasks(self.tasks):
-            for code, message in task.problems():
-                yield task, code, message
+            for problem in task.problems():
+                yield task, problem
             if task.task_type == "SET_VARIABLE" and self.variables_model is not None:
-                what = "the workflow's variables"
-                for message in body_problems(self.variables_model, task.inputs, what, partial=True):
-                    yield task, Code.SET_VARIABLE_FIELD, message
+                what, code = "the workflow's variables", Code.SET_VARIABLE_FIELD
+                for problem in body_problems(
+                    self.variables_model, task.inputs, what, code, partial=True
+                ):
+                    yield task, problem
 
     def compile(self, options: CompileOptions | None = None) -> CompiledWorkflow:
         try:
@@ -264,13 +268,16 @@ class Workflow:
                 fields[field_name] = value
         fields.update(self.extra)
         locations: dict[tuple[str, str | None], tuple[Where, ...]] = {}
+        scripts: dict[tuple[str, str], Location] = {}
         if self.location:
             locations[(self.name, None)] = (self.location,)
         for task in walk_tasks(self.tasks):
             if task.location:
                 key = (self.name, task.ref)
                 locations[key] = (*locations.get(key, ()), task.location)
-        return CompiledWorkflow(WorkflowDef.model_validate(fields), locations)
+            if task.script_location:
+                scripts.setdefault((self.name, task.ref), task.script_location)
+        return CompiledWorkflow(WorkflowDef.model_validate(fields), locations, scripts)
 
 
 def walk_tasks(tasks: Sequence[Task]) -> Iterator[Task]:
@@ -323,25 +330,6 @@ def input_fields(model: type[BaseModel] | None) -> tuple[InputField, ...]:
     )
 
 
-def type_text(annotation: Any) -> str:
-    """A type annotation as a reader writes it: `list[Wave]`, `"a" | "b"`, `str | None`."""
-    if annotation is None or annotation is type(None):
-        return "None"
-    origin, args = get_origin(annotation), get_args(annotation)
-    if origin is Annotated:
-        return type_text(args[0])
-    if origin is Literal:
-        return " | ".join(json.dumps(arg) for arg in args)
-    if origin is Union or origin is types.UnionType:
-        return " | ".join(type_text(arg) for arg in args)
-    if origin is not None:
-        inner = ", ".join("..." if arg is Ellipsis else type_text(arg) for arg in args)
-        return f"{getattr(origin, '__name__', str(origin))}[{inner}]"
-    if annotation is Any:
-        return "Any"
-    return annotation.__name__ if isinstance(annotation, type) else str(annotation)
-
-
 def _target_name(target: str | WorkflowTarget | None) -> str | None:
     return target if target is None or isinstance(target, str) else target.name
 
@@ -357,11 +345,9 @@ def _field_names(model: type[BaseModel] | None) -> list[str] | None:
 
 
 def _defaults(model: type[BaseModel] | None) -> dict[str, Any] | None:
+    """The workflow's initial variables: the fields of the variables model that have a default.
+    A field without one is a variable the workflow sets (SET_VARIABLE) and starts without."""
     if model is None:
         return None
-    try:
-        return model().model_dump(mode="json", by_alias=True)
-    except ValueError as error:
-        raise DefinitionError(
-            f"variables model {model.__name__} needs a default for every field: {error}"
-        ) from error
+    initial = {name for name, info in model.model_fields.items() if not info.is_required()}
+    return model.model_construct().model_dump(mode="json", by_alias=True, include=initial)

@@ -11,6 +11,7 @@ from deploy_dsl.dsl import (
     Fork,
     Http,
     Inline,
+    SetVariable,
     Simple,
     SubWorkflow,
     Switch,
@@ -120,3 +121,16 @@ def test_workflow_records_inputs_and_where_each_task_was_written() -> None:
     assert [str(place) for place in compiled.locations[("wf", "t")]] == [
         f"tests/test_builders.py:{line}"
     ]
+
+
+def test_a_variable_without_a_default_is_set_later_not_started_with() -> None:
+    # SetVariable.execute sets any name: a variables model's field without a default is one
+    # the workflow's SET_VARIABLE tasks set, so it is left out of the initial variables.
+    class Vars(BaseModel):
+        attempts: int = 0
+        verdict: str
+
+    remember = SetVariable("remember", inputs={"verdict": "ok"})
+    workflow = Workflow("wf", version=1, owner_email="o@x", variables=Vars, tasks=[remember])
+    assert workflow.compile().definition.variables == {"attempts": 0}
+    assert list(workflow.problems()) == []

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -197,6 +198,43 @@ def test_the_dashboard_settings_from_dotenv(monkeypatch: pytest.MonkeyPatch) -> 
     Path(".env").write_text("DASHBOARD_TOKEN=\n")
     with pytest.raises(SettingsError, match="DASHBOARD_TOKEN: is set but empty: unset it"):
         load_settings()
+
+
+@pytest.mark.parametrize(
+    ("value", "problem"),
+    [
+        ("http://h/${workflow.input.scope}", "holds an expression"),
+        ("localhost:3000", "is not an http(s) URL with a host"),
+        ("http:///path", "is not an http(s) URL with a host"),
+        ("http://h/a b", "is not an http(s) URL with a host"),
+    ],
+)
+@pytest.mark.parametrize("name", ["WORKER_BASE_URL", "PROMETHEUS_URL"])
+def test_a_url_that_would_end_up_wrong_in_definitions_is_refused(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str, problem: str
+) -> None:
+    # WORKER_BASE_URL is written into every worker step's URI when registering, PROMETHEUS_URL
+    # into the canary's queries.
+    monkeypatch.setenv(name, value)
+    with pytest.raises(SettingsError, match=name + r": .*" + re.escape(problem)):
+        load_settings()
+
+
+def test_an_expression_in_dotenv_is_kept_as_written_and_refused_where_it_matters(
+    tmp_path: Path,
+) -> None:
+    # python-dotenv would expand `${workflow.input.scope}` to '' (no such variable), leaving
+    # a URL that looks fine; as written, the URL check refuses it instead.
+    env = tmp_path / "with_expression.env"
+    env.write_text("WORKER_BASE_URL=http://h/${workflow.input.scope}\n", encoding="utf-8")
+    with pytest.raises(SettingsError, match=r"'http://h/\$\{workflow.input.scope\}' holds"):
+        load_settings(env)
+    # A secret holding `${` is kept whole.
+    env.write_text(
+        "ORKES_BASE_URL=https://o.example\nORKES_KEY=k\nORKES_SECRET=a${HOME}b\n", encoding="utf-8"
+    )
+    secret = load_settings(env).orkes_secret
+    assert secret is not None and secret.get_secret_value() == "a${HOME}b"
 
 
 def test_prometheus_defaults_to_its_own_port_and_build_s_url() -> None:

@@ -95,6 +95,10 @@ RULES: list[tuple[str, list[dict[str, Any]], list[tuple[str, str, str | None]]]]
     ("loop_inputs_read_body",
      [task("loop", "DO_WHILE", loopCondition="$.v < 3", inputParameters={"v": "${a.output.n}"},
          loopOver=[task("a")])], []),
+    # ... and its own output: `${loop.output.iteration}` is the loop's counter by then
+    ("loop_inputs_read_itself",
+     [task("loop", "DO_WHILE", loopCondition="$.i < 3", inputParameters={
+         "i": "${loop.output.iteration}", "all": "${loop.output}"}, loopOver=[task("a")])], []),
     # SwitchTaskMapper schedules one case: another case's task never runs, so it reads null
     ("switch_sibling", [task("s", "SWITCH", evaluatorType="value-param", expression="k",
         inputParameters={"k": "x"}, decisionCases={
@@ -105,9 +109,13 @@ RULES: list[tuple[str, list[dict[str, Any]], list[tuple[str, str, str | None]]]]
         [task("a")], [task("b", inputParameters={"v": "${a.output}"})]]),
         task("j", "JOIN", joinOn=["a", "b"])],
      [(WARNING, "SIBLING_BRANCH_REF", "b")]),
-    # WorkflowExecutorOps: variables start as the definition's; an unknown one reads null
+    # WorkflowExecutorOps: variables start as the definition's; one nothing sets reads null,
+    # which the workflow may mean (a SWITCH's default case): a warning
     ("undeclared_variable", [task("a", inputParameters={"x": "${workflow.variables.nope}"})],
-     [(ERROR, "UNDECLARED_VARIABLE", "a")]),
+     [(WARNING, "UNDECLARED_VARIABLE", "a")]),
+    # SetVariable.execute puts any name into the variables, declared or not
+    ("variable_set_not_declared", [task("s", "SET_VARIABLE", inputParameters={"case": "a"}),
+        task("a", inputParameters={"x": "${workflow.variables.case}"})], []),
     # WorkflowTaskTypeConstraint.isSwitchTaskValid: decisionCases must not be empty ...
     ("switch_no_cases", [task("s", "SWITCH", evaluatorType="javascript", expression="1",
         decisionCases={})], [(ERROR, "SWITCH_NO_CASES", "s")]),
@@ -222,6 +230,42 @@ RULES: list[tuple[str, list[dict[str, Any]], list[tuple[str, str, str | None]]]]
      [(WARNING, "WAIT_DURATION", "w")]),
     ("wait_expression", [task("w", "WAIT", inputParameters={"duration": "${workflow.input.d}"})],
      [(WARNING, "UNDECLARED_INPUT", "w")]),
+    # WorkflowTaskTypeConstraint.isSwitchTaskValid parses a `javascript` expression at
+    # registration (ScriptEvaluator.validateScriptSyntax, GraalJS 25: ECMAScript 2025) ...
+    ("switch_javascript_syntax", [task("s", "SWITCH", evaluatorType="javascript",
+        expression="$.k ==", inputParameters={"k": 1}, decisionCases={"a": [task("a")]})],
+     [(ERROR, "SCRIPT_SYNTAX", "s")]),
+    # ... and accepts what GraalJS parses (optional chaining, ??, spread)
+    ("switch_javascript_modern", [task("s", "SWITCH", evaluatorType="javascript",
+        expression="({...$.o})?.k ?? 'none'", inputParameters={"o": {}},
+        decisionCases={"a": [task("a")]})], []),
+    # ... but not a `graaljs` one: SwitchTaskMapper fails the SWITCH when it evaluates it
+    ("switch_graaljs_syntax", [task("s", "SWITCH", evaluatorType="graaljs", expression="$.k ==",
+        inputParameters={"k": 1}, decisionCases={"a": [task("a")]})],
+     [(ERROR, "SCRIPT_SYNTAX", "s")]),
+    # isDecisionTaskValid parses caseExpression at registration (validateScriptExpression)
+    ("decision_syntax", [task("d", "DECISION", caseExpression="$.k ===",
+        inputParameters={"k": 1}, decisionCases={"a": [task("a")]})],
+     [(ERROR, "SCRIPT_SYNTAX", "d")]),
+    # Inline.execute evaluates the expression; nothing parses it at registration
+    ("inline_syntax", [task("i", "INLINE", inputParameters={"evaluatorType": "graaljs",
+        "expression": "(function () { return $.a + ; })()", "a": 1})],
+     [(ERROR, "SCRIPT_SYNTAX", "i")]),
+    # ... an input holding `${...}` is substituted first (getTaskInputV2): its text is not judged
+    ("inline_substituted", [task("b"), task("i", "INLINE", inputParameters={
+        "evaluatorType": "graaljs", "expression": "${b.output.n} +"})], []),
+    # Lambda.execute runs the script as a function's body: `return` is how it answers
+    ("lambda_return", [task("l", "LAMBDA", inputParameters={"scriptExpression": "return $.a;",
+        "a": 1})], []),
+    # DoWhile.evaluateCondition evaluates the condition (ScriptEvaluator.evalBool)
+    ("loop_condition_syntax", [task("d", "DO_WHILE", loopCondition="$.d['iteration'] <",
+        loopOver=[task("a")])], [(ERROR, "SCRIPT_SYNTAX", "d")]),
+    # JsonJqTransform compiles the query when the task runs (jackson-jq 0.0.13)
+    ("jq_syntax", [task("q", "JSON_JQ_TRANSFORM", inputParameters={
+        "queryExpression": ".a | | .b", "a": {}})], [(ERROR, "JQ_SYNTAX", "q")]),
+    # ... which has functions jq lacks (group/0): not an error
+    ("jq_jackson_function", [task("q", "JSON_JQ_TRANSFORM", inputParameters={
+        "queryExpression": ".xs | group", "xs": [1]})], []),
     # DeciderService: an unknown type is scheduled for a worker that never comes
     ("unknown_type", [task("u", "MY_TYPE")], [(WARNING, "UNKNOWN_TASK_TYPE", "u")]),
 ]  # fmt: skip

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 import click
@@ -17,8 +18,44 @@ from deploy_dsl.cli.common import (
     shown,
 )
 from deploy_dsl.errors import DeployDslError
+from deploy_dsl.findings import Finding
 
-__all__ = ["build", "validate"]
+__all__ = ["STRICT_OPTION", "TARGET_OPTION", "build", "validate"]
+
+STRICT_OPTION = click.option(
+    "--strict",
+    is_flag=True,
+    help="Warnings fail too (exit 1): for CI, where a workflow that runs but probably not as "
+    "meant must not land.",
+)
+
+
+# What `--target` says a server resolves: secrets are an Orkes feature.
+_RESOLVES_SECRETS = {"oss": False, "orkes": True}
+
+TARGET_OPTION = click.option(
+    "--target",
+    type=click.Choice(sorted(_RESOLVES_SECRETS)),
+    default=None,
+    help="Check for a kind of server without reaching one: `oss` refuses "
+    "`${workflow.secrets.*}` (Conductor OSS passes it on as text), `orkes` accepts it. "
+    "plan, register and run ask the server itself.",
+)
+
+
+def _secrets_resolved(target: str | None) -> bool | None:
+    return None if target is None else _RESOLVES_SECRETS[target]
+
+
+def _failures(findings: Sequence[Finding], strict: bool) -> str | None:
+    """What fails the command, if anything: errors, and with --strict warnings too."""
+    errors = sum(f.severity == "error" for f in findings)
+    warnings = len(findings) - errors
+    if errors:
+        return f"{errors} validation error(s)"
+    if strict and warnings:
+        return f"{warnings} warning(s), and --strict fails on warnings"
+    return None
 
 
 @click.command()
@@ -44,13 +81,23 @@ __all__ = ["build", "validate"]
     help="Validate as for JSON files (undeclared inputs, workflows and task definitions "
     "registered elsewhere are warnings): for definitions imported from JSON.",
 )
-def build(definitions: str, out: Path | None, readme: Path | None, lenient: bool) -> None:
+@STRICT_OPTION
+@TARGET_OPTION
+def build(
+    definitions: str,
+    out: Path | None,
+    readme: Path | None,
+    lenient: bool,
+    strict: bool,
+    target: str | None,
+) -> None:
     """Compile definitions to canonical Conductor JSON (and docs) in OUT.
 
     Uses the default worker URL, never `.env`, so build/ is the same on every machine.
-    Validation errors stop the build before anything is written. OUT is replaced as a whole,
-    so it must be new, empty, or a previous build's output (it holds the `.deploy-dsl-build`
-    marker file every build writes); never the working directory or the definitions' folder.
+    Validation errors (with --strict, warnings too) stop the build before anything is
+    written. OUT is replaced as a whole, so it must be new, empty, or a previous build's
+    output (it holds the `.deploy-dsl-build` marker file every build writes); never the
+    working directory or the definitions' folder.
     """
     from deploy_dsl.workspace.build import build_files
     from deploy_dsl.workspace.files import read_text
@@ -67,13 +114,15 @@ def build(definitions: str, out: Path | None, readme: Path | None, lenient: bool
     except DeployDslError as error:
         raise one_line(error) from None
     try:
-        compiled, files = build_files(loaded, strict=not lenient)
+        compiled, files = build_files(
+            loaded, strict=not lenient, secrets_resolved=_secrets_resolved(target)
+        )
     except DeployDslError as error:
         raise one_line(error) from None
-    if print_findings(compiled.findings):
-        raise click.ClickException(
-            f"{len(compiled.errors)} validation error(s); {out}/ was left as it was"
-        )
+    print_findings(compiled.findings)
+    failed = _failures(compiled.findings, strict)
+    if failed:
+        raise click.ClickException(f"{failed}; {out}/ was left as it was")
     try:
         # Rendered before anything is written: a bad block must not leave a half-done build.
         old = read_text(readme, what="README") if readme else None
@@ -113,12 +162,15 @@ def _definition_dirs(definitions: str) -> list[Path]:
 @click.command()
 @click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @DEFINITIONS_OPTION
-def validate(files: tuple[Path, ...], definitions: str) -> None:
+@STRICT_OPTION
+@TARGET_OPTION
+def validate(files: tuple[Path, ...], definitions: str, strict: bool, target: str | None) -> None:
     """Validate the project's definitions, or the given Conductor JSON FILES.
 
-    Prints every finding, one per line, with its location; exits 1 if any is an error.
-    For JSON files, undeclared inputs, unknown sub-workflows and HTTP tasks without a task
-    definition are warnings (they may be declared elsewhere).
+    Prints every finding, one per line, with its location; exits 1 if any is an error (with
+    --strict, if any is a warning too). For JSON files, undeclared inputs, unknown
+    sub-workflows and HTTP tasks without a task definition are warnings (they may be
+    declared elsewhere).
     """
     from deploy_dsl.validation import Subject
     from deploy_dsl.validation import validate as run_validation
@@ -134,15 +186,20 @@ def validate(files: tuple[Path, ...], definitions: str) -> None:
             taskdefs=loaded.taskdefs,
             locations=loaded.locations,
             strict=False,
+            secrets_resolved=_secrets_resolved(target),
         )
         findings = run_validation(subject)
         count = f"{len(loaded.workflows)} workflow(s), {len(loaded.taskdefs)} task def(s)"
     else:
-        compiled = compile_definitions(load_definitions(definitions))
+        project = load_definitions(definitions)
+        compiled = compile_definitions(project, secrets_resolved=_secrets_resolved(target))
         findings = compiled.findings
         count = f"{len(compiled.workflows)} workflow(s), {len(compiled.taskdefs)} task def(s)"
     errors = print_findings(findings)
     warnings = len(findings) - errors
     click.echo(f"checked {count}: {errors} error(s), {warnings} warning(s)")
-    if errors:
+    failed = _failures(findings, strict)
+    if failed:
+        if not errors:
+            click.echo(f"failed: {failed}", err=True)
         sys.exit(1)

@@ -103,13 +103,18 @@ def load_definitions(source: str) -> Project:
 
 
 def compile_definitions(
-    project: Project, options: CompileOptions | None = None, *, strict: bool = True
+    project: Project,
+    options: CompileOptions | None = None,
+    *,
+    strict: bool = True,
+    secrets_resolved: bool | None = None,
 ) -> Compiled:
-    """Compiles and validates; a definition that cannot be compiled is one line with its place."""
+    """Compiles and validates; a definition that cannot be compiled is one line with its place.
+    `secrets_resolved`: what the target server does with `${workflow.secrets.*}`, if known."""
     from deploy_dsl.compiler import compile_project
 
     try:
-        return compile_project(project, options, strict=strict)
+        return compile_project(project, options, strict=strict, secrets_resolved=secrets_resolved)
     except DeployDslError as error:
         raise one_line(error) from None
 

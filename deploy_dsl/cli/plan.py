@@ -62,18 +62,25 @@ class Planned:
 
 
 def planned(definitions: str, env_file: Path | None, lenient: bool) -> Planned:
-    """Compiles with the active settings (validation errors stop here, nothing is read) and
-    compares with what the server holds."""
+    """Compiles with the active settings, for the server they name (validation errors stop
+    here, nothing is read) and compares with what the server holds."""
     from deploy_dsl.client.registration import read_plan
 
     active = settings(env_file)
     project = load_definitions(definitions)
-    compiled = compile_definitions(project, active.compile_options(), strict=not lenient)
+    # Connecting sends nothing to Conductor OSS and mints the token on Orkes: which of the two
+    # it is decides what the server resolves (secrets).
+    api = connect(active)
+    compiled = compile_definitions(
+        project,
+        active.compile_options(),
+        strict=not lenient,
+        secrets_resolved=api.resolves_secrets,
+    )
     if compiled.errors:
         print_findings(compiled.findings)
         raise click.ClickException(f"{len(compiled.errors)} validation error(s); nothing sent")
     owner = ownership(definitions, compiled)
-    api = connect(active)
     externals = [(e.name, e.version) for e in project.externals]
     try:
         current = read_plan(api, compiled, externals=externals, ownership=owner)
@@ -129,7 +136,9 @@ def plan(
     (owned: the project's ownerEmail, or a name prefix in pyproject.toml [tool.deploy-dsl]; a
     schedule or event handler also when it starts one of the project's workflows). References
     that neither the server nor the code provides (external workflows, sub-workflows, SIMPLE
-    task names, what a schedule starts) are errors: exit 1. The first line names the server.
+    task names, what a schedule starts) are errors: exit 1. So is a workflow that reads
+    `${workflow.secrets.*}` when the server is Conductor OSS, which passes it on as text
+    (Orkes resolves it). The first line names the server.
     """
     current = planned(definitions, env_file, lenient)
     result = current.plan

@@ -64,8 +64,9 @@ def register(
     refused (bump the version: the new one is added beside the old, which stays for the
     executions that use it), and so is a schedule or event handler of that name that is not
     the project's, and a reference to an external workflow, sub-workflow or SIMPLE task that
-    neither the server nor the code provides; then nothing is written. If the server refuses
-    part of it, what was and was not registered is listed (exit 1).
+    neither the server nor the code provides, and, on Conductor OSS, a workflow that reads
+    `${workflow.secrets.*}` (OSS passes it on as text); then nothing is written. If the
+    server refuses part of it, what was and was not registered is listed (exit 1).
     """
     from deploy_dsl.client.registration import RegistrationFailed, apply
 

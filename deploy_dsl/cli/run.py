@@ -14,8 +14,10 @@ import click
 from deploy_dsl.cli.common import (
     DEFINITIONS_OPTION,
     ENV_FILE_OPTION,
+    compile_definitions,
     connect,
     load_definitions,
+    print_findings,
     settings,
 )
 from deploy_dsl.errors import DeployDslError
@@ -23,6 +25,8 @@ from deploy_dsl.findings import printable
 
 if TYPE_CHECKING:
     from deploy_dsl.client.api import ConductorApi
+    from deploy_dsl.client.settings import Settings
+    from deploy_dsl.project import Project
     from deploy_dsl.wire import WorkflowDef
     from deploy_dsl.workflow import Workflow
 
@@ -115,11 +119,12 @@ def run(
 ) -> None:
     """Start WORKFLOW (its latest version in the definitions) and print its id.
 
-    The input is checked against the workflow's input model before anything is sent. If the
-    version registered on the server differs from what the definitions compile to now (or is
-    not registered), one warning line says so on stderr. A workflow the definitions do not
-    have is started as the server holds it (its latest version, or WORKFLOW:VERSION), its
-    input unchecked.
+    The input is checked against the workflow's input model before anything is sent, and a
+    workflow that reads `${workflow.secrets.*}` (or starts one that does) is refused when the
+    server is Conductor OSS, which passes it on as text. If the version registered on the
+    server differs from what the definitions compile to now (or is not registered), one
+    warning line says so on stderr. A workflow the definitions do not have is started as the
+    server holds it (its latest version, or WORKFLOW:VERSION), its input unchecked.
 
     With --wait, each task is printed as it finishes, then the final status and output. Exit
     codes: 0 COMPLETED; 3 COMPLETED with output `outcome: rolled_back` (0 with
@@ -149,6 +154,8 @@ def start(
     inputs = _validated_input(workflow, _read_input(input_source), input_source or "no input")
     active = settings(env_file)
     api = connect(active)
+    if not api.resolves_secrets:
+        _refuse_unresolved_secrets(project, workflow.name, active)
     try:
         warning = _registered_differs(api, workflow.compile(active.compile_options()).definition)
         if warning:
@@ -158,6 +165,34 @@ def start(
         raise click.ClickException(str(error)) from None
     click.echo(f"started {workflow.name} v{workflow.version}: {workflow_id}")
     return api, workflow_id
+
+
+def _refuse_unresolved_secrets(project: Project, name: str, active: Settings) -> None:
+    """Stops, naming each task, if the workflow (or one it starts) reads a secret: Conductor
+    OSS passes `${workflow.secrets.*}` on as text."""
+    from deploy_dsl.findings import Code
+    from deploy_dsl.kinds import workflow_calls
+
+    compiled = compile_definitions(project, active.compile_options(), secrets_resolved=False)
+    by_name = {w.name: w for w in compiled.workflows}
+    reached, waiting = {name}, [name]
+    while waiting:
+        current = by_name.get(waiting.pop())
+        for call in workflow_calls(current) if current is not None else ():
+            if call.name not in reached:
+                reached.add(call.name)
+                waiting.append(call.name)
+    unresolved = [
+        finding
+        for finding in compiled.findings
+        if finding.code is Code.SECRETS_NOT_RESOLVED and finding.workflow in reached
+    ]
+    if unresolved:
+        print_findings(unresolved)
+        raise click.ClickException(
+            f"{name} reads {len(unresolved)} secret(s) this server does not resolve; nothing "
+            "started"
+        )
 
 
 def _version(defined: list[Workflow], version: int) -> Workflow:

@@ -99,6 +99,9 @@ class ConductorApi:
             )
         self.url = connection.server_url
         self.requests = 0
+        # Whether `${workflow.secrets.*}` resolves there: an Orkes feature, and Orkes is the
+        # server that mints tokens; Conductor OSS has no /token (see _first_token).
+        self.resolves_secrets = False
         self._credentials = auth is not None
         configuration = Configuration(server_api_url=self.url, authentication_settings=auth)
         if auth is not None:
@@ -147,6 +150,7 @@ class ConductorApi:
                 f"{self.url}/token", 200, "the answer holds no token", credentials=True
             )
         configuration.update_token(token)
+        self.resolves_secrets = True
 
     def _call(self, request: Any, what: str, *, count: bool = True) -> Any:
         from conductor.client.http.rest import ApiException

@@ -13,6 +13,7 @@ reads these: build/ must be the same on every machine.
 from __future__ import annotations
 
 import urllib.parse
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,7 +27,12 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import (
+    BaseSettings,
+    DotEnvSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
 
 from deploy_dsl.errors import DeployDslError
 from deploy_dsl.task import DEFAULT_PROMETHEUS_URL, DEFAULT_WORKER_BASE_URL, CompileOptions
@@ -44,6 +50,7 @@ __all__ = [
     "Settings",
     "SettingsError",
     "api_url",
+    "definition_url",
     "load_settings",
 ]
 
@@ -75,8 +82,41 @@ class SettingsError(DeployDslError):
     """The settings are incomplete or contradictory."""
 
 
+class _LiteralDotEnv(DotEnvSettingsSource):
+    """`.env` read as written. python-dotenv expands `${NAME}` in values by default, and to an
+    empty string where NAME is unset, so `WORKER_BASE_URL=http://h/${workflow.input.x}` would
+    silently become `http://h/`; here it stays as written, for the checks below to refuse
+    (and a secret holding `${` is kept whole)."""
+
+    def _read_env_file(self, file_path: Path) -> Mapping[str, str | None]:
+        from dotenv import dotenv_values
+        from pydantic_settings.sources.utils import parse_env_vars
+
+        values = dotenv_values(file_path, encoding=self.env_file_encoding, interpolate=False)
+        return parse_env_vars(
+            values, self.case_sensitive, self.env_ignore_empty, self.env_parse_none_str
+        )
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        assert isinstance(dotenv_settings, DotEnvSettingsSource)
+        literal = _LiteralDotEnv(
+            settings_cls,
+            env_file=dotenv_settings.env_file,
+            env_file_encoding=dotenv_settings.env_file_encoding,
+        )
+        return init_settings, env_settings, literal, file_secret_settings
 
     conductor_base_url: str | None = Field(
         default=None, validation_alias=AliasChoices("CONDUCTOR_BASE_URL", "CONDUCTOR_SERVER_URL")
@@ -119,6 +159,14 @@ class Settings(BaseSettings):
     dashboard_host: str = Field(default=DEFAULT_DASHBOARD_HOST, validation_alias="DASHBOARD_HOST")
     # What the dashboard's decisions and terminate need; unset: a new one at each start.
     dashboard_token: SecretStr | None = Field(default=None, validation_alias="DASHBOARD_TOKEN")
+
+    @field_validator("worker_base_url", "prometheus_base_url")
+    @classmethod
+    def _definition_url_is_a_url(cls, value: str | None) -> str | None:
+        # Both are written into definitions (CompileOptions: every worker step's URI, the
+        # canary's Prometheus queries): an expression there would be resolved by Conductor in
+        # every HTTP task, and a non-URL fails every call.
+        return None if value is None else definition_url(value)
 
     @field_validator("orkes_key", "orkes_secret", "dashboard_token")
     @classmethod
@@ -197,6 +245,24 @@ class Settings(BaseSettings):
                 raise SettingsError("ORKES_KEY and ORKES_SECRET are set but ORKES_BASE_URL is not")
             return Connection(api_url(base), key.get_secret_value(), secret.get_secret_value())
         return Connection(api_url(self.conductor_url))
+
+
+def definition_url(value: str) -> str:
+    """A URL that is written into definitions: plain http(s) with a host, no `${...}`."""
+    text = value.strip()
+    if "${" in text:
+        raise ValueError(
+            f"{text!r} holds an expression (`${{...}}`), which Conductor would resolve in "
+            "every task that uses it; set a plain URL"
+        )
+    parts = urllib.parse.urlsplit(text)
+    if (
+        parts.scheme not in ("http", "https")
+        or not parts.hostname
+        or any(c.isspace() for c in text)
+    ):
+        raise ValueError(f"{text!r} is not an http(s) URL with a host")
+    return text
 
 
 def _port(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import keyword
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,6 +24,7 @@ class ModelField:
     name: str  # the Python attribute
     key: str  # the JSON key (the alias when it differs)
     default: Any
+    required: bool = False  # no default: a variable the workflow sets, not one it starts with
 
 
 @dataclass
@@ -35,19 +37,25 @@ class Model:
     model: type[BaseModel]
 
     def needs(self) -> frozenset[str]:
-        defaults = frozenset().union(*(self._default(f).needs() for f in self.fields))
+        written = [f for f in self.fields if not (f.required and f.name == f.key)]
+        defaults = frozenset().union(*(self._default(f).needs() for f in written))
         return defaults | {"Any", "BaseModel"}
 
     def source(self) -> str:
         lines = [f"class {self.class_name}(BaseModel):", f'    """{self.docstring}"""']
         lines += [""] if self.fields else []
         for item in self.fields:
+            if item.required and item.name == item.key:
+                lines.append(f"    {item.name}: Any")
+                continue
             prefix = f"    {item.name}: Any = "
             lines.append(prefix + self._default(item).layout(4, len(prefix)))
         return "\n".join(lines)
 
     @staticmethod
     def _default(item: ModelField) -> Node:
+        if item.required:
+            return Call("Field", [], [("alias", Str(item.key))])
         value = literal(item.default)
         mutable = isinstance(item.default, dict | list)
         if item.name == item.key and not mutable:
@@ -82,17 +90,21 @@ def _field_name(key: str, taken: set[str]) -> str:
     return name
 
 
-def _model(class_name: str, docstring: str, values: dict[str, Any]) -> Model:
+def _model(
+    class_name: str, docstring: str, values: dict[str, Any], required: Sequence[str] = ()
+) -> Model:
     taken: set[str] = set()
     fields = [ModelField(_field_name(key, taken), key, value) for key, value in values.items()]
-    definitions: dict[str, Any] = {
-        item.name: (Any, Field(default=item.default, alias=item.key))
-        if item.name != item.key
-        else (Any, item.default)
-        for item in fields
-    }
+    fields += [ModelField(_field_name(key, taken), key, None, required=True) for key in required]
+    definitions: dict[str, Any] = {item.name: (Any, _field_info(item)) for item in fields}
     model = create_model(class_name, __base__=BaseModel, **definitions)
     return Model(class_name, docstring, fields, model)
+
+
+def _field_info(item: ModelField) -> Any:
+    if item.required:
+        return Field(alias=item.key)
+    return Field(default=item.default, alias=item.key) if item.name != item.key else item.default
 
 
 def _docstring(text: str, workflow: str) -> str:
@@ -109,6 +121,12 @@ def input_model(class_name: str, workflow: str, keys: list[str], defaults: dict[
     return _model(class_name, docstring, {key: defaults.get(key) for key in keys})
 
 
-def variables_model(class_name: str, workflow: str, values: dict[str, Any]) -> Model:
-    """The workflow's initial variables: the defaults are the values the JSON gives."""
-    return _model(class_name, _docstring("Initial variables of {}.", workflow), values)
+def variables_model(
+    class_name: str, workflow: str, values: dict[str, Any], set_later: Sequence[str]
+) -> Model:
+    """The workflow's variables: those it starts with, their values the defaults, then those
+    only its SET_VARIABLE tasks set (`set_later`), without a default, so that they are not
+    among the initial variables but may be set and read (SetVariable.execute sets any name)."""
+    later = [key for key in set_later if key not in values]
+    docstring = _docstring("Variables of {}.", workflow)
+    return _model(class_name, docstring, values, list(dict.fromkeys(later)))

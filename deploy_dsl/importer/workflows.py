@@ -167,8 +167,14 @@ class _WorkflowImport:
         if not isinstance(values, dict):
             return None
         name = pascal_case(self.entry.stem) + "Variables"
+        set_later = [
+            str(key)
+            for task in walk(self.data.get("tasks"))
+            if task.get("type") == "SET_VARIABLE" and isinstance(task.get("inputParameters"), dict)
+            for key in task["inputParameters"]
+        ]
         return variables_model(
-            self.names.allocate(name, "Variables", "model"), self.entry.workflow, values
+            self.names.allocate(name, "Variables", "model"), self.entry.workflow, values, set_later
         )
 
     # -- the Workflow call -------------------------------------------------------------------

@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, ClassVar, Unpack
 
 from deploy_dsl.arguments import require
-from deploy_dsl.checking import Placement, WorkflowScope, fails
+from deploy_dsl.checking import Placement, WorkflowScope, check_javascript, fails
 from deploy_dsl.errors import DefinitionError
-from deploy_dsl.findings import Code
+from deploy_dsl.findings import Code, Problem
 from deploy_dsl.kind import Importing, ImportPlan, Kind, Planned, Snippet, scalar_text
 from deploy_dsl.kinds.noop import Noop
-from deploy_dsl.kinds.switch import CASE_FIELDS, case_bodies, cases_plan, taken_case, wire_cases
+from deploy_dsl.kinds.switch import (
+    CASE_FIELDS,
+    case_bodies,
+    case_problems,
+    cases_plan,
+    taken_case,
+    wire_cases,
+)
+from deploy_dsl.location import literal_location
 from deploy_dsl.schemas import ANY, Schema
 from deploy_dsl.task import CompileOptions, Task, TaskOptions
 from deploy_dsl.wire import WorkflowTask
@@ -54,11 +62,17 @@ class Decision(Task):
         require(f"DECISION {ref!r}", "param", param, str, optional=True)
         require(f"DECISION {ref!r}", "script", script, str, optional=True)
         self.cases, self.default = case_bodies(f"DECISION {ref!r}", cases, default)
+        self.written_keys: list[object] = list(cases)
         self.param = param
         self.script = script
+        self.script_location = None if script is None else literal_location(script)
 
     def children(self) -> list[list[Task]]:
         return [*self.cases.values(), self.default]
+
+    def problems(self) -> Iterator[Problem]:
+        subject = self.inputs.get(self.param) if self.param is not None else None
+        return case_problems(self.written_keys, subject, bool(self.default))
 
     def wire_fields(self, options: CompileOptions) -> dict[str, Any]:
         return {
@@ -78,6 +92,10 @@ def _check(scope: WorkflowScope, placement: Placement) -> None:
             "DECISION needs caseValueParam or caseExpression: "
             + fails(placement, "the workflow FAILS there"),
         )
+    # isDecisionTaskValid parses the script at registration (validateScriptExpression).
+    at_run_time = "the workflow FAILS when it reaches the DECISION (DecisionTaskMapper)"
+    consequence = fails(placement, at_run_time)
+    check_javascript(scope, ref, "caseExpression", task.case_expression, consequence)
     if not task.decision_cases:
         scope.report(
             Code.SWITCH_NO_CASES,

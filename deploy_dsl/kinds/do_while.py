@@ -7,13 +7,14 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Final, Unpack
 
 from deploy_dsl.arguments import require
-from deploy_dsl.checking import Placement, WorkflowScope, fails
+from deploy_dsl.checking import Placement, WorkflowScope, check_javascript, fails
 from deploy_dsl.errors import DefinitionError
 from deploy_dsl.expressions import Ref
 from deploy_dsl.findings import Code
 from deploy_dsl.kind import Importing, ImportPlan, Kind, Planned, Snippet
 from deploy_dsl.kinds.noop import Noop
-from deploy_dsl.schemas import LEAF, Schema
+from deploy_dsl.location import literal_location
+from deploy_dsl.schemas import Scalar, Schema
 from deploy_dsl.task import (
     CONDITION_EVALUATORS,
     CompileOptions,
@@ -67,6 +68,7 @@ class DoWhile(Task):
         if not body:
             raise DefinitionError(f"DO_WHILE {ref!r}: needs at least one task in its body")
         self.condition = condition
+        self.script_location = literal_location(condition)
         self.body = task_list(ref, "body", body)
         self.evaluator = evaluator
         self.items = items
@@ -77,7 +79,7 @@ class DoWhile(Task):
         return DoWhile.iteration_of(self.ref)
 
     def output_fields(self) -> Schema:
-        return {"iteration": LEAF}
+        return {"iteration": Scalar(int)}
 
     @staticmethod
     def iteration_of(ref: str) -> Ref:
@@ -87,7 +89,7 @@ class DoWhile(Task):
         Args:
             ref: the loop's reference name.
         """
-        return Ref(f"{ref}.output.iteration", LEAF)
+        return Ref(f"{ref}.output.iteration", Scalar(int))
 
     def children(self) -> list[list[Task]]:
         return [self.body]
@@ -142,6 +144,10 @@ def _check_loop_condition(scope: WorkflowScope, task: WorkflowTask) -> None:
             "DO_WHILE FAILS (a script syntax error); read values as `$.name`",
         )
         return
+    # DoWhile.evaluateCondition runs it with ScriptEvaluator.evalBool, whatever evaluatorType.
+    check_javascript(
+        scope, ref, "loopCondition", condition, "the DO_WHILE FAILS when it evaluates it"
+    )
     body = {inner.task_reference_name for inner in walk(task.loop_over or [])}
     known = {ref} | body | set(task.input_parameters or {})
     for match in _CONDITION_NAME.finditer(condition):

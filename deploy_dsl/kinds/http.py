@@ -12,7 +12,7 @@ from deploy_dsl.checking import Placement, WorkflowScope, task_template
 from deploy_dsl.contracts import body_problems
 from deploy_dsl.errors import DefinitionError
 from deploy_dsl.expressions import Ref
-from deploy_dsl.findings import Code
+from deploy_dsl.findings import Code, Problem
 from deploy_dsl.kind import Importing, ImportPlan, Kind, Planned, Snippet
 from deploy_dsl.kinds.simple import check_contract
 from deploy_dsl.schemas import ANY, LEAF, MapOf, Schema, model_schema
@@ -153,15 +153,15 @@ class Http(Task):
             return _OPEN_HTTP_OUTPUT
         return _http_output(model_schema(self.response_model))
 
-    def problems(self) -> Iterator[tuple[Code, str]]:
+    def problems(self) -> Iterator[Problem]:
         body = self.body
         if self.request_model is None:
             return
         if not isinstance(body, Mapping):
-            yield Code.REQUEST_BODY, f"the body must be a mapping for {self.request_model.__name__}"
+            model = self.request_model.__name__
+            yield Problem(Code.REQUEST_BODY, f"the body must be a mapping for {model}")
             return
-        for problem in body_problems(self.request_model, body, "the body"):
-            yield Code.REQUEST_BODY, problem
+        yield from body_problems(self.request_model, body, "the body", Code.REQUEST_BODY)
 
     def url(self, options: CompileOptions) -> str:
         uri = self.uri

@@ -6,9 +6,10 @@ from collections.abc import Mapping
 from typing import Any, Literal, Unpack
 
 from deploy_dsl.arguments import require
-from deploy_dsl.checking import EVALUATORS, Placement, WorkflowScope
+from deploy_dsl.checking import EVALUATORS, Placement, WorkflowScope, check_javascript
 from deploy_dsl.findings import Code
 from deploy_dsl.kind import Importing, ImportPlan, Kind, Planned, Snippet
+from deploy_dsl.location import literal_location
 from deploy_dsl.schemas import ANY, Schema, annotation_schema
 from deploy_dsl.task import CompileOptions, Task, TaskOptions
 
@@ -45,6 +46,7 @@ class Inline(Task):
         require(f"Inline {ref!r}", "script", script, str)
         self.result_schema = ANY if result is None else annotation_schema(result)
         self.script = script
+        self.script_location = literal_location(script)
         self.evaluator = evaluator
 
     def output_fields(self) -> Schema:
@@ -74,6 +76,12 @@ def _check(scope: WorkflowScope, placement: Placement) -> None:
             Code.TASK_FIELD_MISSING,
             ref,
             "INLINE has no expression in its inputParameters: the task FAILS",
+        )
+    elif evaluator in (None, "javascript", "graaljs"):
+        # Inline.execute evaluates it (javascript when no evaluatorType is given); nothing
+        # parses it at registration.
+        check_javascript(
+            scope, ref, "INLINE expression", expression, "the task FAILS", substituted=True
         )
 
 

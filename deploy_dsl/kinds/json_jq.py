@@ -6,8 +6,9 @@ from collections.abc import Mapping
 from typing import Any, Unpack
 
 from deploy_dsl.arguments import require
-from deploy_dsl.checking import Placement, WorkflowScope, require_input
+from deploy_dsl.checking import Placement, WorkflowScope, check_jq, require_input, task_template
 from deploy_dsl.kind import Importing, ImportPlan, Kind, Planned
+from deploy_dsl.location import literal_location
 from deploy_dsl.schemas import ANY, LEAF, ListOf, Schema, annotation_schema
 from deploy_dsl.task import CompileOptions, Task, TaskOptions
 
@@ -32,6 +33,7 @@ class JsonJq(Task):
         super().__init__(ref, **options)
         require(f"JsonJq {ref!r}", "query", query, str)
         self.query = query
+        self.script_location = literal_location(query)
         self.result_schema = ANY if result is None else annotation_schema(result)
 
     def output_fields(self) -> Schema:
@@ -47,6 +49,9 @@ class JsonJq(Task):
 
 def _check(scope: WorkflowScope, placement: Placement) -> None:
     require_input(scope, placement, "queryExpression")
+    task = placement.task
+    inputs = {**task_template(scope, task), **(task.input_parameters or {})}
+    check_jq(scope, task.task_reference_name, inputs.get("queryExpression"))
 
 
 def _plan(raw: Mapping[str, Any], inputs: Mapping[str, Any], code: Importing) -> Planned:

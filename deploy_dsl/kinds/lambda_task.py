@@ -6,8 +6,9 @@ from collections.abc import Mapping
 from typing import Any, Unpack
 
 from deploy_dsl.arguments import require
-from deploy_dsl.checking import Placement, WorkflowScope, require_input
+from deploy_dsl.checking import Placement, WorkflowScope, check_javascript, require_input
 from deploy_dsl.kind import Importing, ImportPlan, Kind, Planned
+from deploy_dsl.location import literal_location
 from deploy_dsl.schemas import ANY, Schema, annotation_schema
 from deploy_dsl.task import CompileOptions, Task, TaskOptions
 
@@ -36,6 +37,7 @@ class Lambda(Task):
         super().__init__(ref, **options)
         require(f"Lambda {ref!r}", "script", script, str)
         self.script = script
+        self.script_location = literal_location(script)
         self.result_schema = ANY if result is None else annotation_schema(result)
 
     def output_fields(self) -> Schema:
@@ -47,6 +49,14 @@ class Lambda(Task):
 
 def _check(scope: WorkflowScope, placement: Placement) -> None:
     require_input(scope, placement, "scriptExpression", run_time_only=True)
+    task = placement.task
+    # Lambda.execute runs it as the body of `function scriptFun(){...}`.
+    script = (task.input_parameters or {}).get("scriptExpression")
+    consequence = "the task FAILS"
+    check_javascript(
+        scope, task.task_reference_name, "LAMBDA scriptExpression", script, consequence,
+        substituted=True, function_body=True,
+    )  # fmt: skip
 
 
 def _plan(raw: Mapping[str, Any], inputs: Mapping[str, Any], code: Importing) -> Planned:

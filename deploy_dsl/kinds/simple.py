@@ -7,7 +7,7 @@ from typing import Any, Unpack
 
 from deploy_dsl.contracts import body_problems
 from deploy_dsl.errors import DefinitionError
-from deploy_dsl.findings import Code
+from deploy_dsl.findings import Code, Problem
 from deploy_dsl.kind import Importing, ImportPlan, Kind, Planned
 from deploy_dsl.schemas import ANY, Schema, model_schema
 from deploy_dsl.task import ModelClass, Task, TaskOptions, is_model
@@ -48,10 +48,11 @@ class Simple(Task):
     def output_fields(self) -> Schema:
         return ANY if self.response_model is None else model_schema(self.response_model)
 
-    def problems(self) -> Iterator[tuple[Code, str]]:
+    def problems(self) -> Iterator[Problem]:
         if self.request_model is not None:
-            for problem in body_problems(self.request_model, self.inputs, "the inputs"):
-                yield Code.REQUEST_BODY, problem
+            yield from body_problems(
+                self.request_model, self.inputs, "the inputs", Code.REQUEST_BODY
+            )
 
 
 def check_contract(

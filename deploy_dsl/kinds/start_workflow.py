@@ -11,7 +11,7 @@ from deploy_dsl.arguments import require
 from deploy_dsl.checking import Placement, WorkflowScope, require_input
 from deploy_dsl.contracts import body_problems
 from deploy_dsl.errors import DefinitionError
-from deploy_dsl.findings import Code
+from deploy_dsl.findings import Code, Problem
 from deploy_dsl.kind import (
     Importing,
     ImportPlan,
@@ -101,13 +101,12 @@ class StartWorkflow(Task):
             idempotency_key, idempotency_strategy, priority, task_to_domain
         )
 
-    def problems(self) -> Iterator[tuple[Code, str]]:
+    def problems(self) -> Iterator[Problem]:
         model: type[BaseModel] | None = getattr(self.workflow, "input_model", None)
         if model is None or self.workflow is None:
             return
         what = f"the input of {self.workflow.name}"
-        for problem in body_problems(model, self.start_input or {}, what):
-            yield Code.SUB_WORKFLOW_INPUT, problem
+        yield from body_problems(model, self.start_input or {}, what, Code.SUB_WORKFLOW_INPUT)
 
     def wire_inputs(self, options: CompileOptions) -> dict[str, Any]:
         if self.workflow is None:

@@ -12,7 +12,7 @@ from deploy_dsl.checking import Placement, WorkflowScope, fails
 from deploy_dsl.contracts import body_problems
 from deploy_dsl.errors import DefinitionError
 from deploy_dsl.expressions import Ref, render
-from deploy_dsl.findings import Code
+from deploy_dsl.findings import Code, Problem
 from deploy_dsl.kind import (
     Importing,
     ImportPlan,
@@ -136,13 +136,12 @@ class SubWorkflow(Task):
         schema: Schema = getattr(self.workflow, "output_schema", ANY)
         return schema
 
-    def problems(self) -> Iterator[tuple[Code, str]]:
+    def problems(self) -> Iterator[Problem]:
         model: type[BaseModel] | None = getattr(self.workflow, "input_model", None)
         if model is None or self.workflow is None:
             return
         what = f"the input of {self.workflow.name}"
-        for problem in body_problems(model, self.inputs, what):
-            yield Code.SUB_WORKFLOW_INPUT, problem
+        yield from body_problems(model, self.inputs, what, Code.SUB_WORKFLOW_INPUT)
 
     def wire_fields(self, options: CompileOptions) -> dict[str, Any]:
         workflow = self.workflow

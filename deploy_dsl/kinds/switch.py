@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, ClassVar, Final, Unpack
 
-from deploy_dsl.checking import EVALUATORS, Placement, WorkflowScope, fails
+from deploy_dsl.checking import EVALUATORS, Placement, WorkflowScope, check_javascript, fails
 from deploy_dsl.errors import DefinitionError
 from deploy_dsl.expressions import Ref
-from deploy_dsl.findings import Code
+from deploy_dsl.findings import Code, Problem
 from deploy_dsl.kind import Importing, ImportPlan, Kind, Planned, Snippet, scalar_text
 from deploy_dsl.kinds.noop import Noop
-from deploy_dsl.schemas import ANY, LEAF, Schema
+from deploy_dsl.location import literal_location
+from deploy_dsl.schemas import ANY, LEAF, Scalar, Schema, type_text
 from deploy_dsl.task import (
     CONDITION_EVALUATORS,
     CompileOptions,
@@ -21,6 +22,7 @@ from deploy_dsl.task import (
     TaskOptions,
     task_list,
 )
+from deploy_dsl.value_types import case_keys, java_string, key_selectable
 from deploy_dsl.wire import WorkflowTask
 
 __all__ = [
@@ -29,6 +31,7 @@ __all__ = [
     "KIND",
     "Switch",
     "case_bodies",
+    "case_problems",
     "cases_plan",
     "taken_case",
     "wire_cases",
@@ -74,6 +77,8 @@ class Switch(Task):
         if (value is None) == (script is None):
             raise DefinitionError(f"SWITCH {ref!r}: give exactly one of value= or script=")
         self.cases, self.default = case_bodies(f"SWITCH {ref!r}", cases, default)
+        self.written_keys: list[object] = list(cases)
+        self.value = value
         if value is not None:
             self.evaluator = evaluator or "value-param"
             self.expression = "switchCaseValue"
@@ -81,9 +86,13 @@ class Switch(Task):
         else:
             self.evaluator = evaluator or "graaljs"
             self.expression = str(script)
+            self.script_location = literal_location(self.expression)
 
     def children(self) -> list[list[Task]]:
         return [*self.cases.values(), self.default]
+
+    def problems(self) -> Iterator[Problem]:
+        return case_problems(self.written_keys, self.value, bool(self.default))
 
     def wire_fields(self, options: CompileOptions) -> dict[str, Any]:
         return {
@@ -100,6 +109,44 @@ def case_bodies(
         raise DefinitionError(f"{owner}: needs at least one case")
     bodies = {str(k): task_list(owner, f"case {k!r}", v) for k, v in cases.items()}
     return bodies, task_list(owner, "default", default)
+
+
+def case_problems(keys: Sequence[object], subject: object, has_default: bool) -> Iterator[Problem]:
+    """Cases against what SwitchTaskMapper compares them with: the string form of the value
+    (`String.valueOf`: `true`, `null`, `1`), so a key that is not a string is written in
+    Python's form and may never match, and where the subject is a reference of a declared
+    type that says which keys it can give (a Literal, an Enum, bool, int), a key it never
+    gives never matches and, where they can be listed, a default after cases that cover them
+    all never runs."""
+    for key in keys:
+        if not isinstance(key, str):
+            form = java_string(key)
+            fix = f"; write {form!r}" if form is not None else ""
+            yield Problem(
+                Code.CASE_KEY_NOT_A_STRING,
+                f"case key {key!r} is a {type(key).__name__}, written as {str(key)!r}: the "
+                "SWITCH compares the value's string form (`true`, `null`, `1`) with the keys" + fix,
+            )
+    schema = subject.schema if isinstance(subject, Ref) else None
+    if not isinstance(schema, Scalar):
+        return
+    possible = case_keys(schema.annotation)
+    shown = ", ".join(repr(value) for value in sorted(possible or ()))
+    declared = type_text(schema.annotation)
+    sees = f"one of {shown}" if possible is not None else "its string form (`7`, `-1`)"
+    for key in dict.fromkeys(key for key in keys if isinstance(key, str)):
+        if key_selectable(schema.annotation, key) is False:
+            yield Problem(
+                Code.CASE_NEVER_MATCHES,
+                f"case {key!r} can never match: {subject} is {declared}, so the SWITCH sees {sees}",
+            )
+    if possible is not None and has_default and possible <= {str(key) for key in keys}:
+        yield Problem(
+            Code.DEFAULT_UNREACHABLE,
+            f"the default case never runs: the cases cover every value {subject} can take "
+            f"({declared}: {shown})",
+            "warning",
+        )
 
 
 def wire_cases(
@@ -146,6 +193,18 @@ def _check(scope: WorkflowScope, placement: Placement) -> None:
         )
     elif evaluator == "value-param":
         _check_value_param(scope, task)
+    elif evaluator in ("javascript", "graaljs"):
+        # SwitchTaskMapper evaluates it when the workflow reaches the SWITCH, and a failure
+        # fails the task; registration parses `javascript` ones only
+        # (WorkflowTaskTypeConstraint.isSwitchTaskValid: ScriptEvaluator.validateScriptSyntax).
+        at_run_time = "the SWITCH FAILS when the workflow reaches it, and the workflow with it"
+        if evaluator == "javascript":
+            at_run_time = fails(placement, at_run_time)
+        else:
+            at_run_time = "the server accepts it (graaljs is not parsed at registration) and " + (
+                at_run_time
+            )
+        check_javascript(scope, ref, "SWITCH expression", task.expression, at_run_time)
     if not task.decision_cases:
         if placement.registration_checked:
             scope.report(

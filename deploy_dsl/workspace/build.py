@@ -11,10 +11,15 @@ from deploy_dsl.workspace.output import BUILD_MARKER, BUILD_MARKER_TEXT
 __all__ = ["build_files"]
 
 
-def build_files(project: Project, *, strict: bool = True) -> tuple[Compiled, dict[str, str]]:
+def build_files(
+    project: Project, *, strict: bool = True, secrets_resolved: bool | None = None
+) -> tuple[Compiled, dict[str, str]]:
     """Compiles with the default options (the same on every machine) and renders build/,
-    docs included, and the marker that lets the next build replace it."""
-    compiled = compile_project(project, CompileOptions(), strict=strict)
+    docs included, and the marker that lets the next build replace it. `secrets_resolved`:
+    what the target server does with secrets, if given."""
+    compiled = compile_project(
+        project, CompileOptions(), strict=strict, secrets_resolved=secrets_resolved
+    )
     if compiled.errors:
         return compiled, {}
     files = render_files(compiled, docs=render_docs)

@@ -34,11 +34,18 @@ def _recipe() -> list[str]:
     return [line.split("#", 1)[0].strip() for line in found.group(1).splitlines()]
 
 
-def _deploy_dsl_args(line: str, env_file: Path) -> list[str]:
-    """The arguments of a recipe line's `deploy-dsl` call, the settings file replaced."""
+def _deploy_dsl_args(line: str, env_file: Path, out: Path) -> list[str]:
+    """The arguments of a recipe line's `deploy-dsl` call, the settings file replaced; `build`
+    writes to `out` (the checkout's build/ stays as committed, which `git diff` checks)."""
     words = shlex.split(line.split("||", 1)[0])
     assert words[0] == ".venv/bin/deploy-dsl", line
-    return [str(env_file) if word.endswith(".env") else word for word in words[1:]]
+    args = [str(env_file) if word.endswith(".env") else word for word in words[1:]]
+    return [*args, "--out", str(out)] if args[0] == "build" else args
+
+
+def _files(directory: Path) -> dict[str, bytes]:
+    found = (p for p in directory.rglob("*") if p.is_file())
+    return {str(p.relative_to(directory)): p.read_bytes() for p in found}
 
 
 def _env_file(tmp_path: Path, conductor_url: str) -> Path:
@@ -58,12 +65,17 @@ def test_the_readme_ci_recipe_against_the_local_server(
 ) -> None:
     lines = [line for line in _recipe() if line]
     assert lines[:2] == ["make check", "make test"]
+    assert "git diff --exit-code build/" in lines
     calls = [line for line in lines if "deploy-dsl" in line]
-    assert [shlex.split(c)[1] for c in calls] == ["plan", "register", "plan"], calls
+    assert [shlex.split(c)[1] for c in calls] == ["build", "plan", "register", "plan"], calls
+    assert "--strict" in shlex.split(calls[0])
     url = f"http://127.0.0.1:{stack.conductor_port}"
     env_file = _env_file(tmp_path, url)
-    results = [run_cli(*_deploy_dsl_args(c, env_file), env=_CLEARED) for c in calls]
-    first, applied, last = results
+    out = tmp_path / "build"
+    results = [run_cli(*_deploy_dsl_args(c, env_file, out), env=_CLEARED) for c in calls]
+    built, first, applied, last = results
+    assert built.returncode == 0, str(built)
+    assert _files(out) == _files(REPO_ROOT / "build")  # the recipe's `git diff --exit-code`
     assert first.returncode in (0, 2), str(first)  # the recipe's `test "$status" -ne 1`
     assert first.stdout.splitlines()[0] == f"plan against {url}/api"
     assert applied.returncode == 0, str(applied)

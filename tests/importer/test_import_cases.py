@@ -187,6 +187,50 @@ def test_do_while_with_a_switch_inside(tmp_path: Path) -> None:
 
 
 @case
+def _variables_and_loop_counters() -> Definitions:
+    # Written from Conductor's code, for the three classes of false errors found on workflows
+    # it runs correctly: SetVariable.execute sets any name, declared in `variables` or not;
+    # DoWhile.evaluateCondition resolves the loop's own inputs again, when its output (the
+    # iteration) exists; a variable nothing sets reads null, which a SWITCH may mean.
+    remember = _task("remember", "SET_VARIABLE", inputParameters={"case": "b", "seen": True})
+    route = _task(
+        "route",
+        "SWITCH",
+        evaluatorType="value-param",
+        expression="switchCaseValue",
+        inputParameters={"switchCaseValue": "${workflow.variables.case}"},
+        decisionCases={"b": [_task("on_b", inputParameters={"n": "${workflow.variables.count}"})]},
+        defaultCase=[_task("other", inputParameters={"m": "${workflow.variables.elsewhere}"})],
+    )
+    loop = _task(
+        "loop",
+        "DO_WHILE",
+        loopCondition="$.pass < 3",
+        inputParameters={"pass": "${loop.output.iteration}", "so_far": "${loop.output}"},
+        loopOver=[_task("body")],
+    )
+    definition = _workflow("variables_set_later", [remember, route, loop], variables={"count": 0})
+    return [definition]
+
+
+def test_variables_set_by_tasks_and_loops_reading_themselves_build(tmp_path: Path) -> None:
+    (definition,) = _variables_and_loop_counters()
+    imported = _import(tmp_path, definition)
+    _assert_round_trip(imported, definition)
+    text = imported.text("0.json")
+    # The variables the JSON starts with keep their values; those only SET_VARIABLE sets are
+    # declared without a default, so that they are not among the initial variables.
+    assert "count: Any = 0" in text
+    assert "case: Any\n" in text and "seen: Any\n" in text
+    assert "value=variables.case," in text
+    assert 'DoWhile.iteration_of("loop")' in text
+    findings = compile_project(imported.project, strict=False).findings
+    assert [(f.severity, f.code.value, f.task) for f in findings] == [
+        ("warning", "DSL016", "other")
+    ], "\n".join(map(str, findings))
+
+
+@case
 def _unknown() -> Definitions:
     custom = _task("custom", "MY_TASK", inputParameters={"a": 1}, futureField={"x": True})
     definition = _workflow("custom", [custom], laterField=[1, 2.5, None])

@@ -8,3 +8,7 @@ unknown = EventHandler("unknown", event="rabbit:approvals", actions=start)  # ex
 short = EventHandler("short", event="conductor:approvals", actions=start)  # expect-warning: DSL084
 own = EventHandler("own", event="conductor:job:approvals", actions=start)
 broker = EventHandler("broker", event="sqs:approvals", actions=start)
+# The condition runs on every message; one GraalJS cannot parse runs no action, ever.
+queue = "conductor:job:approvals"
+typo = EventHandler("typo", event=queue, actions=start, condition="$.ok ==")  # expect: DSL090
+valid = EventHandler("valid", event=queue, actions=start, condition="$.ok == true")
