@@ -7,7 +7,7 @@ from deploy_dsl.controls import (
     FailureThreshold,
     previous_result,
 )
-from deploy_dsl.expressions import WORKFLOW, Ref, workflow_input, workflow_variables
+from deploy_dsl.expressions import WORKFLOW, Ref, nullsafe, workflow_input, workflow_variables
 from deploy_dsl.kinds.decision import Decision
 from deploy_dsl.kinds.do_while import DoWhile
 from deploy_dsl.kinds.dynamic import Dynamic
@@ -34,10 +34,11 @@ from deploy_dsl.kinds.wait import Wait
 from deploy_dsl.options import CacheConfig, RateLimitConfig, SchemaDef, StateChangeEvent
 from deploy_dsl.task import ExportedFields, Task, TaskOptions
 from deploy_dsl.taskdef import RateLimit, RetryPolicy, TaskDef
-from deploy_dsl.workflow import ExternalWorkflow, Workflow, WorkflowExportedFields
+from deploy_dsl.workflow import AnyWorkflow, ExternalWorkflow, Workflow, WorkflowExportedFields
 
 __all__ = [
     "WORKFLOW",
+    "AnyWorkflow",
     "ApprovalGate",
     "ApprovalVerdict",
     "BatchedFanOut",
@@ -80,6 +81,7 @@ __all__ = [
     "WorkerEndpoint",
     "Workflow",
     "WorkflowExportedFields",
+    "nullsafe",
     "previous_result",
     "workflow_input",
     "workflow_variables",
@@ -87,6 +89,8 @@ __all__ = [
 
 # What the public names that are values, not builders, stand for (in the generated reference).
 CONSTANTS = {
+    "AnyWorkflow": "Any Workflow, for annotations: a bare `Workflow` is one without an output "
+    "model.",
     "WORKFLOW": "The running workflow: `WORKFLOW.workflowId`, `WORKFLOW.input`, "
     "`WORKFLOW.variables` and the other fields of `${workflow.*}`.",
 }

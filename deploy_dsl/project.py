@@ -10,7 +10,7 @@ from typing import Any
 from deploy_dsl.errors import DefinitionError
 from deploy_dsl.task import Task
 from deploy_dsl.taskdef import TaskDef
-from deploy_dsl.workflow import ExternalWorkflow, Workflow
+from deploy_dsl.workflow import AnyWorkflow, ExternalWorkflow, Workflow
 
 __all__ = ["Project", "collect"]
 
@@ -19,13 +19,13 @@ __all__ = ["Project", "collect"]
 class Project:
     """Every definition found, in a stable order (by name, then version)."""
 
-    workflows: list[Workflow] = field(default_factory=list)
+    workflows: list[AnyWorkflow] = field(default_factory=list)
     taskdefs: list[TaskDef] = field(default_factory=list)
     externals: list[ExternalWorkflow] = field(default_factory=list)
     # Tasks the modules hold at their top level: each should be placed in some workflow.
     module_tasks: list[Task] = field(default_factory=list)
 
-    def workflow(self, name: str) -> Workflow:
+    def workflow(self, name: str) -> AnyWorkflow:
         matches = [w for w in self.workflows if w.name == name]
         if not matches:
             known = ", ".join(w.name for w in self.workflows) or "none"

@@ -23,7 +23,7 @@ from deploy_dsl.errors import DeployDslError
 if TYPE_CHECKING:
     from deploy_dsl.client.api import ConductorApi
     from deploy_dsl.wire import WorkflowDef
-    from deploy_dsl.workflow import Workflow
+    from deploy_dsl.workflow import AnyWorkflow
 
 __all__ = ["follow", "run", "start", "status"]
 
@@ -52,7 +52,7 @@ def _read_input(source: str | None) -> dict[str, Any]:
     return data
 
 
-def _validated_input(workflow: Workflow, data: dict[str, Any], source: str) -> dict[str, Any]:
+def _validated_input(workflow: AnyWorkflow, data: dict[str, Any], source: str) -> dict[str, Any]:
     from pydantic import ValidationError
 
     model = workflow.input_model

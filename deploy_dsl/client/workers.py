@@ -32,7 +32,7 @@ class ContractBroken(DeployDslError):
     """A task's input or a worker's answer does not fit the task's contract."""
 
 
-def handler(task: Simple, function: WorkerFunction) -> TaskHandlerFunction:
+def handler(task: Simple[Any], function: WorkerFunction) -> TaskHandlerFunction:
     """The input-to-output function the task runner calls for `task`, checked both ways."""
     request, response = task.request_model, task.response_model
 

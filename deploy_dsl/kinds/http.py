@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import builtins
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Final, Literal, Unpack, get_args
+from typing import Any, Final, Generic, Literal, Unpack, get_args
 
 from deploy_dsl.arguments import require
 from deploy_dsl.checking import Placement, WorkflowScope, task_template
 from deploy_dsl.contracts import body_problems
 from deploy_dsl.errors import DefinitionError
-from deploy_dsl.expressions import Ref
+from deploy_dsl.expressions import Ref, Shape
 from deploy_dsl.findings import Code
 from deploy_dsl.kind import Importing, ImportPlan, Kind, Planned, Snippet
 from deploy_dsl.kinds.simple import check_contract
@@ -19,7 +20,16 @@ from deploy_dsl.schemas import ANY, LEAF, MapOf, Schema, model_schema
 from deploy_dsl.task import CompileOptions, ModelClass, Task, TaskOptions
 from deploy_dsl.wire import WorkflowTask
 
-__all__ = ["HTTP_METHODS", "KIND", "Http", "HttpMethod", "WorkerEndpoint", "http_endpoint"]
+__all__ = [
+    "HTTP_METHODS",
+    "KIND",
+    "Http",
+    "HttpMethod",
+    "HttpOutput",
+    "HttpResponse",
+    "WorkerEndpoint",
+    "http_endpoint",
+]
 
 HttpMethod = Literal["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
 HTTP_METHODS: Final = get_args(HttpMethod)
@@ -42,7 +52,24 @@ class WorkerEndpoint:
         return f"{options.worker_base_url.rstrip('/')}/{self.path.lstrip('/')}"
 
 
-class Http(Task):
+class HttpResponse(Generic[Shape]):
+    """An HTTP task's `output.response` as the type checker sees it (HttpTask puts the answer
+    there); never instantiated: at run time it is a Ref."""
+
+    body: Shape
+    statusCode: int
+    headers: dict[str, Ref]
+    reasonPhrase: str
+
+
+class HttpOutput(Generic[Shape]):
+    """An HTTP task's `output` as the type checker sees it: `response.body` is the `response=`
+    model, or Ref (open) without one."""
+
+    response: HttpResponse[Shape]
+
+
+class Http(Task[HttpOutput[Shape]]):
     """Conductor's HTTP system task; a non-2xx answer fails it (retries come from its TaskDef).
 
     The request is `http_request` in the task's inputs (HttpTask.Input). Without `uri` the
@@ -63,7 +90,8 @@ class Http(Task):
         app_name: appName, with vip_address.
         request: the model the body must be an instance of (checked when compiled).
         response: the model of a 2xx answer's body: `output.response.body.<field>` is checked
-            against it when the definition is imported.
+            against it when the definition is imported, and is that model to the type
+            checker (without one the body is Ref, open).
         **options: TaskOptions (name, inputs, ...).
     """
 
@@ -84,7 +112,7 @@ class Http(Task):
         vip_address: str | None = None,
         app_name: str | None = None,
         request: ModelClass | None = None,
-        response: ModelClass | None = None,
+        response: builtins.type[Shape] | None = None,
         **options: Unpack[TaskOptions],
     ) -> None:
         super().__init__(ref, **options)

@@ -27,7 +27,7 @@ _REQUEST: Final = {
 }
 
 
-class KafkaPublish(Task):
+class KafkaPublish(Task[Ref]):
     """Publishes a record to a Kafka topic (KAFKA_PUBLISH, `kafka_request`); the server needs
     its Kafka module.
 

@@ -25,7 +25,7 @@ from deploy_dsl.schemas import LEAF, Schema
 from deploy_dsl.task import CompileOptions, Task, TaskOptions
 from deploy_dsl.wire import WorkflowTask
 
-__all__ = ["KIND", "StartWorkflow"]
+__all__ = ["KIND", "StartWorkflow", "StartedWorkflow"]
 
 _REQUEST_KEYS = frozenset(
     {"name", "version", "input", "correlationId", "idempotencyKey", "idempotencyStrategy",
@@ -33,7 +33,13 @@ _REQUEST_KEYS = frozenset(
 )  # fmt: skip
 
 
-class StartWorkflow(Task):
+class StartedWorkflow:
+    """A START_WORKFLOW's `output` as the type checker sees it. Never instantiated."""
+
+    workflowId: str
+
+
+class StartWorkflow(Task[StartedWorkflow]):
     """Starts another workflow and goes on at once (START_WORKFLOW).
 
     The new execution is not a child; `output.workflowId` names it.

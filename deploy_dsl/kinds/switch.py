@@ -22,13 +22,29 @@ from deploy_dsl.task import (
 )
 from deploy_dsl.wire import WorkflowTask
 
-__all__ = ["CASE_FIELDS", "KIND", "Switch", "case_bodies", "cases_plan", "wire_cases"]
+__all__ = [
+    "CASE_FIELDS",
+    "KIND",
+    "Switch",
+    "SwitchOutput",
+    "case_bodies",
+    "cases_plan",
+    "wire_cases",
+]
 
 # The WorkflowTask fields that hold a SWITCH's or DECISION's task lists.
 CASE_FIELDS: Final = frozenset({"decisionCases", "defaultCase"})
 
 
-class Switch(Task):
+class SwitchOutput:
+    """A SWITCH's `output` as the type checker sees it. Never instantiated: a Ref at run
+    time."""
+
+    evaluationResult: Ref
+    selectedCase: str
+
+
+class Switch(Task[SwitchOutput]):
     """Runs the tasks of the case whose key equals the evaluated value, else `default`.
 
     `value` (a reference) gives a value-param switch; `script` gives a javascript or graaljs
@@ -38,7 +54,8 @@ class Switch(Task):
         ref: the task reference name (see Task).
         cases: the task list of each case, by case key.
         default: the tasks run when no case matches.
-        value: the value to switch on (value-param).
+        value: the value to switch on (value-param): a reference (`inputs.env`, a step's
+            `response.body.status`), whatever the type it points at.
         script: the expression to switch on (javascript or graaljs).
         evaluator: evaluatorType, when the default for `value` / `script` is not wanted.
         **options: TaskOptions.
@@ -53,7 +70,7 @@ class Switch(Task):
         *,
         cases: Mapping[str, Sequence[Task]],
         default: Sequence[Task] = (),
-        value: Ref | str | None = None,
+        value: Ref | str | int | float | bool | None = None,
         script: str | None = None,
         evaluator: Evaluator | None = None,
         **options: Unpack[TaskOptions],

@@ -25,7 +25,7 @@ from deploy_dsl.testing.plan import Mocks, TaskDefs
 from deploy_dsl.testing.result import FlowResult, TaskRun
 from deploy_dsl.testing.runner import FlowRunner
 from deploy_dsl.testing.server import flow_server
-from deploy_dsl.workflow import Workflow
+from deploy_dsl.workflow import AnyWorkflow
 
 __all__ = ["Flow", "flow", "flow_runner"]
 
@@ -42,7 +42,7 @@ class Flow:
 
     def run(
         self,
-        workflow: Workflow,
+        workflow: AnyWorkflow,
         input: BaseModel | Mapping[str, Any] | None = None,
         mocks: Mocks | None = None,
         *,

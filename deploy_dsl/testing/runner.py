@@ -33,7 +33,7 @@ from deploy_dsl.testing.plan import Level, Mocks, TaskDefs, mock_request, plan
 from deploy_dsl.testing.references import TaskIndex
 from deploy_dsl.testing.result import FlowResult, TaskRun, read_result
 from deploy_dsl.testing.watchdog import look
-from deploy_dsl.workflow import Workflow
+from deploy_dsl.workflow import AnyWorkflow, Workflow
 
 __all__ = ["DEFAULT_BUDGET_SECONDS", "FlowRunner"]
 
@@ -73,7 +73,7 @@ class FlowRunner:
 
     def run(
         self,
-        workflow: Workflow,
+        workflow: AnyWorkflow,
         input: BaseModel | Mapping[str, Any] | None = None,
         mocks: Mocks | None = None,
         *,
@@ -113,7 +113,7 @@ class FlowRunner:
 
     # -- the call ------------------------------------------------------------------------------
 
-    def _run(self, workflow: Workflow, inputs: Any, level: Level, budget: float) -> FlowResult:
+    def _run(self, workflow: AnyWorkflow, inputs: Any, level: Level, budget: float) -> FlowResult:
         isolated = self._isolator.isolate(workflow)
         self._register(isolated.scratch)
         request = {
@@ -252,7 +252,7 @@ class FlowRunner:
             self._reader.terminate(root, f"flowtest: {why}"[:500])
 
 
-def _checked_input(workflow: Workflow, given: BaseModel | Mapping[str, Any] | None) -> Any:
+def _checked_input(workflow: AnyWorkflow, given: BaseModel | Mapping[str, Any] | None) -> Any:
     """The input as sent: a model instance as JSON; a mapping checked against the workflow's
     input model (as `deploy-dsl run` does) and sent as given."""
     if isinstance(given, BaseModel):
