@@ -1,7 +1,7 @@
 """Deployment controls as building blocks: an approval gate, a failure threshold, a batched
 fan-out (pure).
 
-Each one composes the builders of tasks.py and flow.py (WAIT, INLINE, SWITCH, DO_WHILE,
+Each one composes the builders of deploy_dsl.kinds (WAIT, INLINE, SWITCH, DO_WHILE,
 FORK_JOIN_DYNAMIC), so what it compiles to is ordinary Conductor JSON the validator checks like
 any other. Their scripts run on the server (graaljs); control_scripts.py holds them.
 """
