@@ -105,12 +105,12 @@ class Http(Task[HttpOutput[Shape]]):
         method: HttpMethod | None = None,
         body: Any = None,
         headers: Mapping[str, Any] | None = None,
-        content_type: str | None = None,
-        accept: str | Sequence[str] | None = None,
+        content_type: str | Ref | None = None,
+        accept: str | Sequence[str] | Ref | None = None,
         connection_timeout_ms: int | Ref | None = None,
         read_timeout_ms: int | Ref | None = None,
-        vip_address: str | None = None,
-        app_name: str | None = None,
+        vip_address: str | Ref | None = None,
+        app_name: str | Ref | None = None,
         request: ModelClass | None = None,
         response: builtins.type[Shape] | None = None,
         **options: Unpack[TaskOptions],
@@ -122,12 +122,13 @@ class Http(Task[HttpOutput[Shape]]):
         if method is not None and method not in HTTP_METHODS:
             raise DefinitionError(f"{owner}: method {method!r} is not one of {HTTP_METHODS}")
         require(owner, "headers", headers, Mapping, optional=True)
-        require(owner, "content_type", content_type, str, optional=True)
-        require(owner, "accept", accept, str, list, tuple, optional=True)
+        # The request is in the task's inputs: the server resolves a reference in any field.
+        require(owner, "content_type", content_type, str, Ref, optional=True)
+        require(owner, "accept", accept, str, list, tuple, Ref, optional=True)
         require(owner, "connection_timeout_ms", connection_timeout_ms, int, Ref, optional=True)
         require(owner, "read_timeout_ms", read_timeout_ms, int, Ref, optional=True)
-        require(owner, "vip_address", vip_address, str, optional=True)
-        require(owner, "app_name", app_name, str, optional=True)
+        require(owner, "vip_address", vip_address, str, Ref, optional=True)
+        require(owner, "app_name", app_name, str, Ref, optional=True)
         self.uri = uri
         self.method = method or "GET"
         self.request: dict[str, Any] = {

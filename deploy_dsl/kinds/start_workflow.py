@@ -11,6 +11,7 @@ from deploy_dsl.arguments import require
 from deploy_dsl.checking import Placement, WorkflowScope, require_input
 from deploy_dsl.contracts import body_problems
 from deploy_dsl.errors import DefinitionError
+from deploy_dsl.expressions import Ref
 from deploy_dsl.findings import Code
 from deploy_dsl.kind import Importing, ImportPlan, Kind, Planned, Snippet, WorkflowCall
 from deploy_dsl.kinds.sub_workflow import (
@@ -72,10 +73,10 @@ class StartWorkflow(Task[StartedWorkflow]):
         workflow: WorkflowTarget | None = None,
         start_input: Mapping[str, Any] | None = None,
         latest: bool = False,
-        correlation_id: str | None = None,
-        idempotency_key: str | None = None,
+        correlation_id: str | Ref | None = None,
+        idempotency_key: str | Ref | None = None,
         idempotency_strategy: IdempotencyStrategy | None = None,
-        priority: int | str | None = None,
+        priority: int | str | Ref | None = None,
         task_to_domain: Mapping[str, str] | None = None,
         **options: Unpack[TaskOptions],
     ) -> None:
@@ -87,9 +88,10 @@ class StartWorkflow(Task[StartedWorkflow]):
             raise DefinitionError(f"{owner}: the start's fields need workflow=")
         require(owner, "start_input", start_input, Mapping, optional=True)
         require(owner, "latest", latest, bool)
-        require(owner, "correlation_id", correlation_id, str, optional=True)
-        require(owner, "idempotency_key", idempotency_key, str, optional=True)
-        require(owner, "priority", priority, int, str, optional=True)
+        # startWorkflow is one of the task's inputs: the server resolves references in it.
+        require(owner, "correlation_id", correlation_id, str, Ref, optional=True)
+        require(owner, "idempotency_key", idempotency_key, str, Ref, optional=True)
+        require(owner, "priority", priority, int, str, Ref, optional=True)
         require(owner, "task_to_domain", task_to_domain, Mapping, optional=True)
         self.workflow = workflow
         self.start_input = dict(start_input) if start_input is not None else None

@@ -165,9 +165,9 @@ class SubWorkflow(Task[Shape]):
 
 
 def idempotency_fields(
-    key: str | None,
+    key: str | Ref | None,
     strategy: str | None,
-    priority: int | str | None,
+    priority: int | str | Ref | None,
     task_to_domain: Mapping[str, str] | None,
 ) -> dict[str, Any]:
     """The start options SUB_WORKFLOW and START_WORKFLOW share, by their wire names."""
