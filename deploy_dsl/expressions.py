@@ -146,6 +146,8 @@ _own: Final = object.__getattribute__
 _REF_NAMES: Final = frozenset(dir(Ref))
 
 
+# The slots read past __getattribute__ (object.__getattribute__ answers Any): their types are
+# those __init__ gave them.
 def path_of(ref: Ref) -> str:
     """The expression of a reference without `${}`, e.g. `workflow.input.scope`."""
     return cast(str, _own(ref, "_path"))
