@@ -41,10 +41,10 @@ test: $(STAMP) ## the whole suite: unit, snapshot, worker (gunicorn), flow, end 
 worker: $(STAMP) ## run the mock worker in the foreground (port WORKER_PORT, default 3000)
 	$(DSL) server worker
 
-up: $(STAMP) ## start the local Conductor server, the worker and the dashboard (prints its URL)
+up: $(STAMP) ## start the local Conductor server, the worker, the dashboard and Prometheus
 	$(DSL) server up
 
-down: $(STAMP) ## stop the local Conductor server, the worker, the dashboard (and the cluster)
+down: $(STAMP) ## stop the local Conductor server, the worker, the dashboard, Prometheus (and the cluster)
 	$(DSL) server down
 
 up-cluster: $(STAMP) ## start the local cluster: PostgreSQL, 2 Conductor nodes, its worker
@@ -57,7 +57,7 @@ register: $(STAMP) ## register task definitions and workflows with the active se
 	$(DSL) register
 
 deploy: $(STAMP) ## the seed's rollback scenario
-	$(DSL) run deploy_simple_v1 --input samples/deploy_input.json --wait
+	$(DSL) run deploy_simple_v1 --input samples/deploy_input.json --wait --rolled-back-ok
 
 deploy-success: $(STAMP) ## a deploy that finalizes (scope svc-success)
 	$(DSL) run deploy_simple_v1 --input samples/deploy_success_input.json --wait

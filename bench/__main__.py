@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from bench import (
+    canary_bench,
     cluster_bench,
     compile_bench,
     dashboard_bench,
@@ -29,6 +30,7 @@ SECTIONS = {
     "plan": plan_bench.main,
     "flows": flow_bench.main,
     "cluster": cluster_bench.main,
+    "canary": canary_bench.main,
     "scale": scale_bench.main,
     "dashboard": dashboard_bench.main,
     # Last: it kills and restarts the local Conductor.

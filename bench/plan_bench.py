@@ -4,12 +4,12 @@ The server gets this repository's definitions (4 workflows, 12 task definitions)
 generated workflows of another owner as make it hold WORKFLOWS in all (5 HTTP tasks each, the
 size of a deploy). Then, side by side with the same plan on the server as it was before:
 
-(a) the plan in process (two reads and the diff), median of ROUNDS, with its request count;
+(a) the plan in process (four reads and the diff), median of ROUNDS, with its request count;
 (b) `deploy-dsl plan --json` as a process (start-up, compile, reads, diff), median of ROUNDS;
 (c) `register` in process, side by side at both sizes: one of the project's workflows was
-    changed on the server (its description), so the plan has one update; two reads, the diff
+    changed on the server (its description), so the plan has one update; four reads, the diff
     and one bulk PUT put it back. Median of ROUNDS, with its request count;
-(d) what the larger of the two reads weighs: GET /metadata/workflow, bytes and time.
+(d) what the largest of the reads weighs: GET /metadata/workflow, bytes and time.
 
 Target: under 2 s with the same number of requests whatever the server holds. The generated
 workflows are deleted afterwards (one DELETE each: 3.32.3 has no bulk delete).
@@ -197,7 +197,7 @@ def main() -> None:
             f"    Conductor {api_url}; this project: {ours} workflows, "
             f"{len(compiled.taskdefs)} task definitions"
         )
-        print(f"(a) plan in process (two reads and the diff), median of {ROUNDS}")
+        print(f"(a) plan in process (four reads and the diff), median of {ROUNDS}")
         print(
             f"    server holding {held_before:5d} workflow definitions  "
             f"{before.seconds * 1000:7.0f} ms  {before.requests} request(s)"

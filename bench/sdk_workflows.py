@@ -1,15 +1,15 @@
 """The workflows of this repository built with conductor-python's own DSL, for comparison.
 
 Run as a script: `python bench/sdk_workflows.py OUT_DIR`. It writes the files `deploy-dsl build`
-writes for a fixed set of this project's workflows (the seven of COVERED, and the task
-definitions; not the docs, which the SDK has no counterpart for), through the SDK's models: the
-same names, task types, references, inputs and policies. The JavaScript of the INLINE tasks,
-the descriptions and the version numbers are data, not structure: they are read from the
-committed build/ rather than copied in here, so they cannot drift (reading them is a few small
-JSON files, charged to this script). A workflow added to definitions/ is not covered here, and
-needs not be.
+writes for a fixed set of this project's workflows (COVERED, and their task definitions; not
+the docs, which the SDK has no counterpart for), through the SDK's models: the same names, task
+types, references, inputs and policies. The JavaScript of the INLINE tasks, the descriptions
+and the version numbers are data, not structure: they are read from the committed build/
+rather than copied in here, so they cannot drift (reading them is a few small JSON files,
+charged to this script). A workflow added to definitions/ is not covered here, and needs not
+be.
 
-`tests/test_bench_sdk_workflows.py` checks that it writes those workflows and the task
+`tests/test_bench_sdk_workflows.py` checks that it writes those workflows and their task
 definitions as build/ holds them, task reference for task reference, so the bench compares like
 with like.
 """
@@ -42,11 +42,20 @@ __all__ = ["COVERED", "main"]
 BUILD = Path(__file__).resolve().parent.parent / "build"
 OWNER = "platform-team@example.com"
 WORKER = "http://localhost:3000"
+PROMETHEUS_QUERY = "http://localhost:9090/api/v1/query"
 # The workflows written here: the project's, as of when the bench was written.
 COVERED = (
     "deploy_simple_v1", "deploy_failed_v1", "finalize_deployment_v1", "pipeline_simple_v1",
-    "rollback_deployment_v1", "rollout_v1", "rollout_wave_v1",
+    "rollback_deployment_v1", "rollout_v1", "rollout_wave_v1", "canary_v1",
 )  # fmt: skip
+# Their versions, as build/ holds them: data, like the scripts and descriptions.
+VERSIONS = {
+    name: json.loads((BUILD / "workflows" / f"{name}.json").read_text(encoding="utf-8"))["version"]
+    for name in COVERED
+}
+CANARY_INPUTS = ("scope", "version", "env", "interval", "count", "window", "max_error_rate",
+                 "max_latency_p99", "on_inconclusive", "pause_before_full")  # fmt: skip
+CANARY_WEIGHTS = (10, 25, 50, 100)
 # rollout_wave_v1's inputs, which rollout_v1 passes from its prepare_wave result
 WAVE_INPUTS = ("name", "services", "max_parallel", "max_failures",
                "approval", "wave", "label", "canary")  # fmt: skip
@@ -73,13 +82,11 @@ class Texts:
 
     def __init__(self) -> None:
         self.workflows: dict[str, str] = {}
-        self.versions: dict[str, int] = {}
         self.tasks: dict[tuple[str, str], dict[str, Any]] = {}
         for name in COVERED:
             path = BUILD / "workflows" / f"{name}.json"
             data = json.loads(path.read_text(encoding="utf-8"))
             self.workflows[data["name"]] = data.get("description", "")
-            self.versions[data["name"]] = data["version"]
             for task in _walk(data["tasks"]):
                 self.tasks[(data["name"], task["taskReferenceName"])] = task
 
@@ -101,7 +108,7 @@ def _walk(tasks: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
             yield from _walk(task.get(key) or [])
 
 
-def step(name: str, body: dict[str, Any]) -> HttpTask:
+def step(name: str, body: dict[str, Any], ref: str | None = None) -> HttpTask:
     request = {
         "uri": f"{WORKER}/{name}",
         "method": "POST",
@@ -111,7 +118,9 @@ def step(name: str, body: dict[str, Any]) -> HttpTask:
         "connectionTimeOut": 2000,
         "readTimeOut": 10000,
     }
-    return HttpTask(name, request)
+    task = HttpTask(ref or name, request)
+    task.name = name
+    return task
 
 
 def identity(deployment_id: str = "${workflow.workflowId}") -> dict[str, Any]:
@@ -124,7 +133,7 @@ def identity(deployment_id: str = "${workflow.workflowId}") -> dict[str, Any]:
 
 
 def workflow(texts: Texts, name: str, inputs: list[str], timeout: int) -> ConductorWorkflow:
-    built = ConductorWorkflow(executor=None, name=name, version=texts.versions[name])
+    built = ConductorWorkflow(executor=None, name=name, version=VERSIONS[name])
     built.description = texts.workflows[name]
     built.owner_email(OWNER)
     built.input_parameters(inputs)
@@ -143,8 +152,8 @@ def value_switch(ref: str, value: str) -> SwitchTask:
     return SwitchTask(ref, value)  # the SDK writes it as switchCaseValue, as deploy-dsl does
 
 
-def sub_workflow(texts: Texts, ref: str, name: str, inputs: dict[str, Any]) -> SubWorkflowTask:
-    task = SubWorkflowTask(ref, name, texts.versions[name])
+def sub_workflow(ref: str, name: str, inputs: dict[str, Any]) -> SubWorkflowTask:
+    task = SubWorkflowTask(ref, name, VERSIONS[name])
     task.name = name
     task.input_parameters.update(inputs)
     return task
@@ -186,6 +195,28 @@ def follow_up(texts: Texts, name: str, steps: list[str]) -> ConductorWorkflow:
     return built
 
 
+def rolled_back(body: dict[str, Any], prefix: str = "") -> list[Any]:
+    return [
+        sub_workflow(f"{prefix}rollback", "rollback_deployment_v1", body),
+        step("rollback_deployment", body, f"{prefix}rollback_deployment"),
+        set_outcome(f"{prefix}record_rolled_back", "rolled_back"),
+    ]
+
+
+def health_check(body: dict[str, Any]) -> list[Any]:
+    decide = value_switch("decide_outcome", "${effective_status.output.response.body.status}")
+    decide.switch_case(
+        "success",
+        [
+            sub_workflow("finalize", "finalize_deployment_v1", body),
+            step("finalize_deployment", body),
+            set_outcome("record_finalized", "finalized"),
+        ],
+    )
+    decide.default_case(rolled_back(body))
+    return [step("effective_status", body), decide]
+
+
 def deploy(texts: Texts) -> ConductorWorkflow:
     built = workflow(texts, "deploy_simple_v1", ["scope", "version", "env"], 900)
     infra = "${create_infrastructure.output.response.body.infrastructureId}"
@@ -194,24 +225,8 @@ def deploy(texts: Texts) -> ConductorWorkflow:
     built.add(step("wait_infrastructure_created", body))
     built.add(set_outcome("traffic_at_risk", "rolled_back"))
     built.add(step("swap_traffic", body))
-    built.add(step("effective_status", body))
-    decide = value_switch("decide_outcome", "${effective_status.output.response.body.status}")
-    decide.switch_case(
-        "success",
-        [
-            sub_workflow(texts, "finalize", "finalize_deployment_v1", body),
-            step("finalize_deployment", body),
-            set_outcome("record_finalized", "finalized"),
-        ],
-    )
-    decide.default_case(
-        [
-            sub_workflow(texts, "rollback", "rollback_deployment_v1", body),
-            step("rollback_deployment", body),
-            set_outcome("record_rolled_back", "rolled_back"),
-        ]
-    )
-    built.add(decide)
+    for task in health_check(body):
+        built.add(task)
     built.variables({"outcome": None})
     built.failure_workflow("deploy_failed_v1")
     built.output_parameters(
@@ -236,14 +251,7 @@ def deploy_failed(texts: Texts) -> ConductorWorkflow:
     decide = value_switch(
         "roll_back_if_traffic_moved", "${deployment_status.output.response.body.needsRollback}"
     )
-    decide.switch_case(
-        "true",
-        [
-            sub_workflow(texts, "rollback", "rollback_deployment_v1", body),
-            step("rollback_deployment", body),
-            set_outcome("record_rolled_back", "rolled_back"),
-        ],
-    )
+    decide.switch_case("true", rolled_back(body))
     built.add(decide)
     built.variables({"outcome": None})
     built.output_parameters(
@@ -269,7 +277,7 @@ def pipeline(texts: Texts) -> ConductorWorkflow:
         "deploy_wave",
         "join_wave",
         "deploy_simple_v1",
-        texts.versions["deploy_simple_v1"],
+        VERSIONS["deploy_simple_v1"],
         "${prepare_wave.output.result}",
     )
     deploys.optional = True
@@ -341,7 +349,7 @@ def rollout_wave(texts: Texts) -> ConductorWorkflow:
         "deploys_fork",
         "deploys_join",
         "deploy_simple_v1",
-        texts.versions["deploy_simple_v1"],
+        VERSIONS["deploy_simple_v1"],
         "${deploys_batch.output.result}",
     )
     deploys.optional = True
@@ -369,9 +377,7 @@ def rollout(texts: Texts) -> ConductorWorkflow:
         texts, name, "prepare_wave", texts.tasks[(name, "prepare_wave")]["inputParameters"]
     )
     result = "${prepare_wave.output.result"
-    wave = sub_workflow(
-        texts, "wave", "rollout_wave_v1", {k: f"{result}.{k}}}" for k in WAVE_INPUTS}
-    )
+    wave = sub_workflow("wave", "rollout_wave_v1", {k: f"{result}.{k}}}" for k in WAVE_INPUTS})
     tally = inline(
         texts, name, "rollout_tally", texts.tasks[(name, "rollout_tally")]["inputParameters"]
     )
@@ -385,7 +391,7 @@ def rollout(texts: Texts) -> ConductorWorkflow:
     tallied = "${rollout_tally.output.result"
     halted = value_switch("halted", f"{tallied}.halt}}")
     callee = "rollback_deployment_v1"
-    back = fork("roll_back", "rolled_back", callee, texts.versions[callee], f"{tallied}.rollBack}}")
+    back = fork("roll_back", "rolled_back", callee, VERSIONS[callee], f"{tallied}.rollBack}}")
     stop = TerminateTask("halt_rollout", WorkflowStatus.FAILED, f"{tallied}.reason}}")
     outputs = {
         "waves": "waves",
@@ -402,7 +408,138 @@ def rollout(texts: Texts) -> ConductorWorkflow:
     return built
 
 
+class Canary:
+    """canary_v1's tasks, step by step; the scripts, the markers and the aborted output are
+    text, read from build/ like every script here."""
+
+    name = "canary_v1"
+
+    def __init__(self, texts: Texts, body: dict[str, Any]) -> None:
+        self.texts = texts
+        self.body = body
+
+    def given(self, ref: str) -> dict[str, Any]:
+        found: dict[str, Any] = self.texts.tasks[(self.name, ref)]["inputParameters"]
+        return found
+
+    def described(self, task: Any, ref: str) -> Any:
+        task.description = self.texts.description(self.name, ref)
+        return task
+
+    def inline(self, ref: str) -> InlineTask:
+        return inline(self.texts, self.name, ref, self.given(ref))
+
+    def abort(self, prefix: str) -> list[Any]:
+        end = TerminateTask(
+            f"{prefix}_end", WorkflowStatus.FAILED, self.given(f"{prefix}_end")["terminationReason"]
+        )
+        end.input_parameters.update(
+            {"workflowOutput": self.given(f"{prefix}_end")["workflowOutput"]}
+        )
+        return [*rolled_back(self.body, f"{prefix}_"), self.described(end, f"{prefix}_end")]
+
+    def manual(self, ref: str) -> list[Any]:
+        wait = self.described(WaitTask(ref), ref)
+        wait.input_parameters.update(self.given(ref))
+        go = value_switch(f"{ref}_go", f"${{{ref}_decision.output.result.promoted}}")
+        go.switch_case("false", self.abort(f"{ref}_abort"))
+        return [wait, self.inline(f"{ref}_decision"), self.described(go, f"{ref}_go")]
+
+    def analysis(self, ref: str) -> list[Any]:
+        wait = self.described(WaitTask(f"{ref}_wait"), f"{ref}_wait")
+        wait.input_parameters.update({"duration": "${workflow.input.interval}"})
+        queries = []
+        for metric in ("error_rate", "latency_p99"):
+            query = HttpTask(
+                f"{ref}_{metric}",
+                {
+                    "uri": PROMETHEUS_QUERY,
+                    "method": "POST",
+                    "body": f"${{{ref}_queries.output.result.{metric}}}",
+                    "contentType": "application/x-www-form-urlencoded",
+                    "accept": "application/json",
+                    "connectionTimeOut": 2000,
+                    "readTimeOut": 5000,
+                },
+            )
+            query.name = "prometheus_query"
+            query.optional = True
+            queries.append(self.described(query, f"{ref}_{metric}"))
+        loop = DoWhileTask(
+            ref,
+            f"$.{ref}_measure['result']['done'] == false",
+            [wait, *queries, self.inline(f"{ref}_measure")],
+        )
+        return [self.inline(f"{ref}_queries"), self.described(loop, ref)]
+
+    def step(self, number: int, weight: int) -> list[Any]:
+        prefix = f"canary_{number}"
+        tasks: list[Any] = [
+            step("swap_traffic", {**self.body, "weight": weight}, f"{prefix}_traffic"),
+            *self.analysis(f"{prefix}_analysis"),
+        ]
+        rule = value_switch(f"{prefix}_rule", "${workflow.input.on_inconclusive}")
+        rule.switch_case("abort", self.abort(f"{prefix}_inconclusive"))
+        rule.default_case(self.manual(f"{prefix}_held"))
+        verdict = value_switch(
+            f"{prefix}_verdict", f"${{{prefix}_analysis_measure.output.result.verdict}}"
+        )
+        verdict.switch_case("failed", self.abort(f"{prefix}_failed"))
+        verdict.switch_case("inconclusive", [self.described(rule, f"{prefix}_rule")])
+        tasks.append(self.described(verdict, f"{prefix}_verdict"))
+        if weight == 50:
+            kind_ref = f"{prefix}_pause_kind"
+            expression = self.texts.tasks[(self.name, kind_ref)]["expression"]
+            kind = SwitchTask(kind_ref, expression, use_javascript=True)
+            kind.input_parameters.update(self.given(kind_ref))
+            timed = self.described(WaitTask(f"{prefix}_pause_timed"), f"{prefix}_pause_timed")
+            timed.input_parameters.update({"duration": "${workflow.input.pause_before_full}"})
+            kind.switch_case("manual", self.manual(f"{prefix}_pause"))
+            kind.switch_case("timed", [timed])
+            tasks.append(self.described(kind, kind_ref))
+        return tasks
+
+
+def canary(texts: Texts) -> ConductorWorkflow:
+    built = workflow(texts, Canary.name, list(CANARY_INPUTS), 604800)
+    infra = "${create_infrastructure.output.response.body.infrastructureId}"
+    body = {**identity(), "infrastructureId": infra}
+    steps = Canary(texts, body)
+    built.add(step("create_infrastructure", identity()))
+    built.add(step("wait_infrastructure_created", body))
+    built.add(set_outcome("traffic_at_risk", "rolled_back"))
+    for number, weight in enumerate(CANARY_WEIGHTS, start=1):
+        for task in steps.step(number, weight):
+            built.add(task)
+    for task in health_check(body):
+        built.add(task)
+    built.variables({"outcome": None})
+    built.failure_workflow("deploy_failed_v1")
+    release = {
+        **{key: f"${{workflow.input.{key}}}" for key in ("scope", "version", "env")},
+        "deploymentId": "${workflow.workflowId}",
+        "infrastructureId": infra,
+    }
+    built.output_parameters(
+        {
+            **release,
+            "outcome": "${workflow.variables.outcome}",
+            "status": "${effective_status.output.response.body.status}",
+            "analyses": [
+                f"${{canary_{n}_analysis_measure.output.result}}"
+                for n in range(1, len(CANARY_WEIGHTS) + 1)
+            ],
+        }
+    )
+    return built
+
+
 def taskdefs() -> list[TaskDef]:
+    """By name, as build/taskdefs.json holds them."""
+    return sorted(_taskdefs(), key=lambda taskdef: str(taskdef.name))
+
+
+def _taskdefs() -> list[TaskDef]:
     return [
         TaskDef(
             name=name,
@@ -419,6 +556,18 @@ def taskdefs() -> list[TaskDef]:
             poll_timeout_seconds=15,
         )
         for name, (logic, timeout) in STEPS.items()
+    ] + [
+        TaskDef(
+            name="prometheus_query",
+            description="POST /api/v1/query on Prometheus, for a canary analysis",
+            owner_email=OWNER,
+            retry_count=0,
+            retry_logic="FIXED",
+            retry_delay_seconds=1,
+            timeout_seconds=30,
+            response_timeout_seconds=15,
+            timeout_policy="RETRY",
+        )
     ]
 
 
@@ -428,6 +577,7 @@ def main() -> None:
     texts = Texts()
     client = ApiClient()
     workflows = [
+        canary(texts),
         deploy(texts),
         deploy_failed(texts),
         follow_up(

@@ -35,6 +35,7 @@ from pathlib import Path
 from flask import Flask
 
 from bench import report
+from bench.slow_clients import KINDS, health_latency, slow_connections
 
 __all__ = ["create_bare_app", "main"]
 
@@ -49,6 +50,10 @@ PATH = "/effective_status"
 BODY = json.dumps({"scope": "svc-bench", "version": "1.0.0", "env": "bench"})
 TARGET_RATIO = 0.8  # issue 13
 TARGET_P99_MS = 20.0
+# Issue 26: /health while this many slow-header, idle and slow-body connections are open.
+SLOW_CLIENTS = 1000
+HEALTH_PROBES = 50
+TARGET_HEALTH_MS = 100.0
 
 _WRK_SCRIPT = """
 wrk.method = "POST"
@@ -291,6 +296,31 @@ def main() -> None:
         f" round by round {paired[0]:.2f}..{paired[-1]:.2f}, median {statistics.median(paired):.2f}"
     )
     print(f"  worker p99 {best['worker'].p99_ms:.2f} ms (target < {TARGET_P99_MS:g} ms)")
+    with tempfile.TemporaryDirectory(prefix="worker-bench-slow-") as tmp:
+        _slow_clients(Path(tmp))
+
+
+def _slow_clients(scratch: Path) -> None:
+    """/health on an idle worker, then while SLOW_CLIENTS connections stall (a third each of
+    KINDS): each probe a new connection, one after another."""
+    with _Server("worker.app:create_app()", scratch / "worker") as server:
+        health_latency(server.port, 5)  # warm up
+        idle = health_latency(server.port, HEALTH_PROBES)
+        with slow_connections(server.port, SLOW_CLIENTS):
+            time.sleep(1.0)  # accepted by now: measure the worker holding them, not the queue
+            crowded = health_latency(server.port, HEALTH_PROBES)
+    print(
+        f"  /health, {HEALTH_PROBES} probes: idle p50 {idle.p50:.1f} ms, worst {idle.worst:.1f} ms;"
+        f" with {SLOW_CLIENTS} slow clients ({', '.join(KINDS)}) open: p50 {crowded.p50:.1f} ms,"
+        f" worst {crowded.worst:.1f} ms, unanswered {crowded.failed}"
+        f" (target worst < {TARGET_HEALTH_MS:g} ms)"
+    )
+    report.record("health p50, idle worker", idle.p50, "ms")
+    report.record(f"health p50, {SLOW_CLIENTS} slow clients", crowded.p50, "ms")
+    report.at_most(
+        f"health worst, {SLOW_CLIENTS} slow clients", crowded.worst, "ms", TARGET_HEALTH_MS
+    )
+    report.at_most(f"health unanswered, {SLOW_CLIENTS} slow clients", crowded.failed, "", 0)
 
 
 if __name__ == "__main__":

@@ -15,13 +15,10 @@ from definitions.common import (
     worker_step,
 )
 from definitions.deploy_failed import deploy_failed_v1
-from definitions.finalize_deployment import finalize_deployment_v1
-from definitions.rollback_deployment import roll_back
+from definitions.settle import health_check
 from deploy_dsl.dsl import (
     WORKFLOW,
     SetVariable,
-    SubWorkflow,
-    Switch,
     Workflow,
     workflow_input,
     workflow_variables,
@@ -56,23 +53,8 @@ wait_infrastructure_created = worker_step("wait_infrastructure_created", step_bo
 # which is what deploy_failed_v1 makes true if anything below fails or times out.
 traffic_at_risk = SetVariable("traffic_at_risk", inputs={"outcome": "rolled_back"})
 swap_traffic = worker_step("swap_traffic", step_body)
-effective_status = worker_step("effective_status", step_body)
-
 follow_up = {**identity(inputs), "infrastructureId": infrastructure_id}
-
-decide_outcome = Switch(
-    "decide_outcome",
-    value=effective_status.output.response.body.status,
-    cases={
-        "success": [
-            SubWorkflow("finalize", workflow=finalize_deployment_v1, inputs=follow_up),
-            worker_step("finalize_deployment", step_body),
-            SetVariable("record_finalized", inputs={"outcome": "finalized"}),
-        ],
-    },
-    # Anything but a clear success rolls back: an unknown status must not keep new traffic.
-    default=roll_back(follow_up, step_body),
-)
+effective_status, decide_outcome = health_check(follow_up, step_body)
 
 deploy_simple_v1 = Workflow(
     "deploy_simple_v1",

@@ -16,11 +16,19 @@ rollback_deployment_v1 = follow_up_workflow(
 )
 
 
-def roll_back(follow_up: dict[str, Any], step_body: dict[str, Any]) -> list[Task]:
+def roll_back(
+    follow_up: dict[str, Any], step_body: dict[str, Any], *, prefix: str | None = None
+) -> list[Task]:
     """The tasks that roll a deploy back, wherever it is decided (the deploy's SWITCH, its
-    failure workflow): the follow-up sub-workflow, the worker's settle, the recorded outcome."""
+    failure workflow, each place a canary aborts): the follow-up sub-workflow, the worker's
+    settle, the recorded outcome. `prefix` keeps their references apart where a workflow rolls
+    back in several places."""
+
+    def named(ref: str) -> str:
+        return f"{prefix}_{ref}" if prefix else ref
+
     return [
-        SubWorkflow("rollback", workflow=rollback_deployment_v1, inputs=follow_up),
-        worker_step("rollback_deployment", step_body),
-        SetVariable("record_rolled_back", inputs={"outcome": "rolled_back"}),
+        SubWorkflow(named("rollback"), workflow=rollback_deployment_v1, inputs=follow_up),
+        worker_step("rollback_deployment", step_body, ref=named("rollback_deployment")),
+        SetVariable(named("record_rolled_back"), inputs={"outcome": "rolled_back"}),
     ]

@@ -5,11 +5,13 @@ from __future__ import annotations
 from typing import get_args
 
 from definitions.common import OWNER_EMAIL
+from deploy_dsl.canary import PROMETHEUS_QUERY_TASK
 from deploy_dsl.dsl import RetryPolicy, TaskDef
 from worker.contract import StepName
 
 __all__ = [
     "POLL_TIMEOUT_SECONDS",
+    "PROMETHEUS_QUERY",
     "PROVISIONING_WAIT",
     "ROLLBACK_STEPS",
     "STEP_TASKDEFS",
@@ -64,5 +66,19 @@ PROVISIONING_WAIT = TaskDef(
     timeout_seconds=300,
     response_timeout_seconds=30,
     poll_timeout_seconds=POLL_TIMEOUT_SECONDS,
+    timeout_policy="RETRY",
+)
+
+# A canary analysis's query: no retry, since the analysis's next interval is the retry and an
+# unanswered query counts as an inconclusive measurement (the task is optional); a query that
+# hangs is cut by its readTimeOut (5 s), well within these; one timed out fails like the rest
+# (RETRY with no retry left), which the optional task turns into an inconclusive measurement.
+PROMETHEUS_QUERY = TaskDef(
+    PROMETHEUS_QUERY_TASK,
+    owner_email=OWNER_EMAIL,
+    description="POST /api/v1/query on Prometheus, for a canary analysis",
+    retry=RetryPolicy(count=0, delay_seconds=1, logic="FIXED"),
+    timeout_seconds=30,
+    response_timeout_seconds=15,
     timeout_policy="RETRY",
 )

@@ -1,11 +1,29 @@
 """The public surface for definition modules: `from deploy_dsl.dsl import ...`."""
 
+from deploy_dsl.canary import (
+    MANUAL,
+    Abort,
+    Analysis,
+    AnalysisResult,
+    CanaryStep,
+    CanarySteps,
+    Metric,
+)
 from deploy_dsl.controls import (
     ApprovalGate,
     ApprovalVerdict,
     BatchedFanOut,
     FailureThreshold,
     previous_result,
+)
+from deploy_dsl.event_handler import (
+    CompleteTask,
+    EventHandler,
+    FailTask,
+    StartWorkflowAction,
+    TerminateWorkflow,
+    UpdateVariables,
+    payload,
 )
 from deploy_dsl.expressions import WORKFLOW, Ref, nullsafe, workflow_input, workflow_variables
 from deploy_dsl.kinds.decision import Decision
@@ -16,7 +34,7 @@ from deploy_dsl.kinds.exclusive_join import ExclusiveJoin
 from deploy_dsl.kinds.fork_join import Fork
 from deploy_dsl.kinds.fork_join_dynamic import DynamicFork
 from deploy_dsl.kinds.generic import GenericTask
-from deploy_dsl.kinds.http import Http, WorkerEndpoint
+from deploy_dsl.kinds.http import Http, PrometheusEndpoint, WorkerEndpoint
 from deploy_dsl.kinds.human import Human
 from deploy_dsl.kinds.inline import Inline
 from deploy_dsl.kinds.join import Join
@@ -32,25 +50,35 @@ from deploy_dsl.kinds.switch import Switch
 from deploy_dsl.kinds.terminate import Terminate
 from deploy_dsl.kinds.wait import Wait
 from deploy_dsl.options import CacheConfig, RateLimitConfig, SchemaDef, StateChangeEvent
+from deploy_dsl.schedule import Schedule
 from deploy_dsl.task import ExportedFields, Task, TaskOptions
 from deploy_dsl.taskdef import RateLimit, RetryPolicy, TaskDef
 from deploy_dsl.workflow import AnyWorkflow, ExternalWorkflow, Workflow, WorkflowExportedFields
 
 __all__ = [
+    "MANUAL",
     "WORKFLOW",
+    "Abort",
+    "Analysis",
+    "AnalysisResult",
     "AnyWorkflow",
     "ApprovalGate",
     "ApprovalVerdict",
     "BatchedFanOut",
     "CacheConfig",
+    "CanaryStep",
+    "CanarySteps",
+    "CompleteTask",
     "Decision",
     "DoWhile",
     "Dynamic",
     "DynamicFork",
     "Event",
+    "EventHandler",
     "ExclusiveJoin",
     "ExportedFields",
     "ExternalWorkflow",
+    "FailTask",
     "FailureThreshold",
     "Fork",
     "GenericTask",
@@ -61,15 +89,19 @@ __all__ = [
     "JsonJq",
     "KafkaPublish",
     "Lambda",
+    "Metric",
     "Noop",
+    "PrometheusEndpoint",
     "RateLimit",
     "RateLimitConfig",
     "Ref",
     "RetryPolicy",
+    "Schedule",
     "SchemaDef",
     "SetVariable",
     "Simple",
     "StartWorkflow",
+    "StartWorkflowAction",
     "StateChangeEvent",
     "SubWorkflow",
     "Switch",
@@ -77,11 +109,14 @@ __all__ = [
     "TaskDef",
     "TaskOptions",
     "Terminate",
+    "TerminateWorkflow",
+    "UpdateVariables",
     "Wait",
     "WorkerEndpoint",
     "Workflow",
     "WorkflowExportedFields",
     "nullsafe",
+    "payload",
     "previous_result",
     "workflow_input",
     "workflow_variables",
@@ -93,4 +128,5 @@ CONSTANTS = {
     "model.",
     "WORKFLOW": "The running workflow: `WORKFLOW.workflowId`, `WORKFLOW.input`, "
     "`WORKFLOW.variables` and the other fields of `${workflow.*}`.",
+    "MANUAL": "A CanaryStep's pause that waits for `deploy-dsl promote` or `deploy-dsl abort`.",
 }

@@ -28,6 +28,7 @@ __all__ = [
     "Shape",
     "Snippet",
     "WorkflowCall",
+    "call_detail",
     "scalar_text",
 ]
 
@@ -132,6 +133,23 @@ class WorkflowCall:
     how: Literal[
         "sub-workflow", "inline sub-workflow", "dynamic fork", "started", "failure workflow"
     ]
+
+    @property
+    def label(self) -> str:
+        """`name vN`, or the name alone for whatever version is newest."""
+        return self.name + (f" v{self.version}" if self.version is not None else "")
+
+
+def call_detail(
+    calls: Callable[[WorkflowTask], Iterator[WorkflowCall]],
+) -> Callable[[WorkflowTask], str | None]:
+    """The docs detail of a type whose tasks call a workflow: the workflow it calls."""
+
+    def detail(task: WorkflowTask) -> str | None:
+        call = next(calls(task), None)
+        return None if call is None else call.label
+
+    return detail
 
 
 @dataclass(frozen=True)

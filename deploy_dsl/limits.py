@@ -15,6 +15,8 @@ from __future__ import annotations
 from typing import Any, Final
 
 __all__ = [
+    "MAX_DEFINITION_FILE_BYTES",
+    "MAX_INPUT_FILE_BYTES",
     "MAX_JSON_DEPTH",
     "MAX_NAME_BYTES",
     "MAX_NESTING",
@@ -40,6 +42,14 @@ MAX_JSON_DEPTH: Final = 3 * MAX_NESTING + 20
 # A workflow's name becomes a file name (`build/workflows/<name>.json`): file systems allow
 # 255 bytes, and the suffix needs a few.
 MAX_NAME_BYTES: Final = 200
+# A Conductor JSON file that `validate` and `import` read. Reading and importing take time and
+# memory in proportion (a 50 MB file took 27 s and 2.3 GB to import), so a file over this is
+# refused before it is read. The largest workflow of Conductor's own test corpus
+# (tests/data/conductor) is 13 KB and the largest of this project's build/ 13 KB too.
+MAX_DEFINITION_FILE_BYTES: Final = 4 * 1024 * 1024
+# A workflow input read by `run --input`: the server fails a workflow whose input passes
+# 10240 KB (ConductorProperties.maxWorkflowInputPayloadSizeThreshold in Conductor 3.32.3).
+MAX_INPUT_FILE_BYTES: Final = 10240 * 1024
 # WorkflowDef.version is a Java int.
 MIN_VERSION: Final = -(2**31)
 MAX_VERSION: Final = 2**31 - 1

@@ -8,6 +8,8 @@ from types import ModuleType
 from typing import Any
 
 from deploy_dsl.errors import DefinitionError
+from deploy_dsl.event_handler import EventHandler
+from deploy_dsl.schedule import Schedule
 from deploy_dsl.task import Task
 from deploy_dsl.taskdef import TaskDef
 from deploy_dsl.workflow import AnyWorkflow, ExternalWorkflow, Workflow
@@ -22,6 +24,8 @@ class Project:
     workflows: list[AnyWorkflow] = field(default_factory=list)
     taskdefs: list[TaskDef] = field(default_factory=list)
     externals: list[ExternalWorkflow] = field(default_factory=list)
+    schedules: list[Schedule] = field(default_factory=list)
+    event_handlers: list[EventHandler] = field(default_factory=list)
     # Tasks the modules hold at their top level: each should be placed in some workflow.
     module_tasks: list[Task] = field(default_factory=list)
 
@@ -34,7 +38,8 @@ class Project:
 
 
 def collect(modules: Iterable[ModuleType]) -> Project:
-    """The definitions held by module globals (a TaskDef list counts too), each once."""
+    """The definitions held by module globals (a list of them counts too), each once:
+    workflows, task definitions, external workflows, schedules and event handlers."""
     seen: set[int] = set()
     project = Project()
     for module in modules:
@@ -44,6 +49,8 @@ def collect(modules: Iterable[ModuleType]) -> Project:
     project.workflows.sort(key=lambda w: (w.name, w.version))
     project.taskdefs.sort(key=lambda t: t.name)
     project.externals.sort(key=lambda e: (e.name, e.version))
+    project.schedules.sort(key=lambda s: s.name)
+    project.event_handlers.sort(key=lambda h: h.name)
     return project
 
 
@@ -56,6 +63,10 @@ def _add(project: Project, item: Any, seen: set[int]) -> None:
         project.taskdefs.append(item)
     elif isinstance(item, ExternalWorkflow):
         project.externals.append(item)
+    elif isinstance(item, Schedule):
+        project.schedules.append(item)
+    elif isinstance(item, EventHandler):
+        project.event_handlers.append(item)
     elif isinstance(item, Task):
         project.module_tasks.append(item)
     else:

@@ -4,6 +4,7 @@ definitions the server would refuse, and calls that never end."""
 from __future__ import annotations
 
 import math
+import unicodedata
 from collections import defaultdict
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, Final
@@ -14,17 +15,33 @@ from deploy_dsl.kinds import calls
 from deploy_dsl.limits import MAX_NAME_BYTES, MAX_NESTING, MAX_VERSION, MIN_VERSION
 from deploy_dsl.wire import TaskDef, WorkflowDef, WorkflowTask, dump, walk
 
-__all__ = ["RESERVED_NAMES", "nesting_depth", "project_findings"]
+__all__ = [
+    "RESERVED_NAMES",
+    "file_name_key",
+    "name_character_problem",
+    "nesting_depth",
+    "project_findings",
+]
 
 # Workflow names whose docs page would be another file of build/docs/ (case-insensitively, for
 # the file systems that fold case).
 RESERVED_NAMES: Final = frozenset({"readme", "reference"})
 # TaskDef.responseTimeoutSeconds when a definition leaves it out (conductor-common).
 DEFAULT_RESPONSE_TIMEOUT: Final = 3600
+# Characters no name needs and every tool trips on: line breaks end a log line or a Markdown
+# heading, escape sequences drive the terminal, and bidirectional controls make a name read
+# as another (`Trojan Source`). Conductor itself stores such names as they are.
+_BIDI_CONTROLS: Final = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e") | frozenset(
+    "\u2066\u2067\u2068\u2069"
+)
+# The fences of the README's generated blocks (`build --readme` finds them by text).
+_MARKERS: Final = ("<!--", "-->")
 
 
 def project_findings(subject: Subject) -> Iterator[Finding]:
     yield from _workflow_identities(subject)
+    yield from _name_characters(subject)
+    yield from _names_differing_in_case(subject)
     yield from _failure_workflows(subject)
     yield from _duplicate_workflows(subject)
     yield from _taskdef_findings(subject)
@@ -129,6 +146,86 @@ def file_name_problem(name: str) -> str | None:
     if name.lower() in RESERVED_NAMES:
         return f"the name {name!r} is the name of another file in build/docs/; choose another"
     return None
+
+
+def name_character_problem(name: str, *, workflow: bool = False) -> str | None:
+    """Why a name (of a workflow, task or task definition) cannot be shown or written as it
+    is, if it cannot: a control character, a line or paragraph separator, a bidirectional
+    control, or, in a workflow's name (which the README's block fences carry), a fence."""
+    for char in name:
+        category = unicodedata.category(char)
+        if category in ("Cc", "Zl", "Zp") or char in _BIDI_CONTROLS:
+            what = "a control character" if category == "Cc" else "an invisible layout character"
+            return (
+                f"the name holds {what} ({ascii(char)[1:-1]}): names are shown in logs, file "
+                "names and docs, where it breaks the line or reorders the text; remove it"
+            )
+    for marker in _MARKERS if workflow else ():
+        if marker in name:
+            return (
+                f"the name holds {marker!r}, which fences the README's generated blocks "
+                "(`build --readme`); remove it"
+            )
+    return None
+
+
+def _name_characters(subject: Subject) -> Iterator[Finding]:
+    for workflow in subject.workflows:
+        problem = name_character_problem(workflow.name, workflow=True)
+        if problem:
+            yield _finding(subject, Code.NAME_CONTROL_CHARACTER, workflow.name, problem)
+        stack: list[WorkflowTask] = list(workflow.tasks)
+        while stack:
+            task = stack.pop()
+            for what, value in (("reference", task.task_reference_name), ("name", task.name)):
+                problem = name_character_problem(value or "")
+                if problem:
+                    places = subject.where((workflow.name, task.task_reference_name))
+                    yield Finding(
+                        Code.NAME_CONTROL_CHARACTER,
+                        "error",
+                        workflow.name,
+                        task.task_reference_name,
+                        f"task {what}: {problem}",
+                        shown(places[0] if places else None),
+                    )
+            for child in task.children():
+                stack.extend(child)
+    for taskdef in subject.taskdefs:
+        problem = name_character_problem(taskdef.name)
+        if problem:
+            key = f"taskdef:{taskdef.name}"
+            yield _finding(subject, Code.NAME_CONTROL_CHARACTER, taskdef.name, problem, key=key)
+
+
+def file_name_key(name: str) -> str:
+    """What a case-insensitive file system (macOS, Windows) sees of a file name: case folded,
+    and on macOS's APFS Unicode normalization too (`é` written either way is one file)."""
+    return unicodedata.normalize("NFD", name).lower()
+
+
+def _names_differing_in_case(subject: Subject) -> Iterator[Finding]:
+    """Two workflows `Deploy` and `deploy` both run on the server (names are compared exactly,
+    MetadataDAO keys them as written), but build/workflows/Deploy.json and deploy.json are one
+    file on macOS and Windows: one build would silently lose the other there. Task references
+    that differ only in case (`Build`, `build`) stay legal: they become no file, and the server
+    tells them apart (TaskReferenceNameUniqueValidator compares them with equals)."""
+    by_key: dict[str, list[str]] = defaultdict(list)
+    for name in dict.fromkeys(workflow.name for workflow in subject.workflows):
+        by_key[file_name_key(name)].append(name)
+    for names in by_key.values():
+        if len(names) < 2:
+            continue
+        for name in names:
+            others = ", ".join(repr(other) for other in names if other != name)
+            yield _finding(
+                subject,
+                Code.NAMES_DIFFER_IN_CASE,
+                name,
+                f"workflow {name!r} differs from {others} only in case (or Unicode form): "
+                "build/ writes one file per name, and on a case-insensitive file system (macOS, "
+                "Windows) one would overwrite the other; rename one",
+            )
 
 
 def nesting_depth(tasks: Sequence[WorkflowTask]) -> int:

@@ -31,6 +31,7 @@ from deploy_dsl.wire import WorkflowTask, dump
 
 __all__ = [
     "CONDITION_EVALUATORS",
+    "DEFAULT_PROMETHEUS_URL",
     "DEFAULT_WORKER_BASE_URL",
     "CompileOptions",
     "Evaluator",
@@ -46,6 +47,8 @@ __all__ = [
 ]
 
 DEFAULT_WORKER_BASE_URL = "http://localhost:3000"
+# Prometheus's own default port.
+DEFAULT_PROMETHEUS_URL = "http://localhost:9090"
 # A task class's `type` attribute hides the builtin inside its body.
 ModelClass = type[BaseModel]
 # The script evaluators of SWITCH, DO_WHILE and JOIN conditions (value-param: an input's value).
@@ -59,9 +62,11 @@ Output = TypeVar("Output", covariant=True, default=object)
 
 @dataclass(frozen=True)
 class CompileOptions:
-    """What may differ between the committed build/ and a registration: only the worker URL."""
+    """What may differ between the committed build/ and a registration: the URLs of the
+    worker and of Prometheus."""
 
     worker_base_url: str = DEFAULT_WORKER_BASE_URL
+    prometheus_url: str = DEFAULT_PROMETHEUS_URL
 
 
 class ExportedFields(TypedDict, total=False):
@@ -147,6 +152,10 @@ class TaskOptions(TypedDict, total=False):
 
 
 OPTION_NAMES = frozenset(TaskOptions.__annotations__)
+# The options whose values are structures of their own, checked by _check_structured.
+_STRUCTURED = frozenset(
+    {"on_state_change", "cache_config", "task_definition", "metadata", "exported", "extra"}
+)
 # Each option with its WorkflowTask field and the type it must have.
 _SCALAR_OPTIONS: dict[str, tuple[str, type]] = {
     "optional": ("optional", bool),
@@ -180,29 +189,42 @@ class Task(Generic[Output]):
             )
         self.ref = ref
         self.location = caller_location()
-        owner = f"{type(self).__name__} {ref!r}"
-        unknown = options.keys() - OPTION_NAMES
-        if unknown:
-            raise DefinitionError(unknown_argument(owner, min(unknown), type(self)))
-        name = options.get("name")
-        require(owner, "name", name, str, optional=True)
-        self.name: str = name or ref
-        inputs = options.get("inputs")
-        require(owner, "inputs", inputs, Mapping, optional=True)
-        self.inputs: dict[str, Any] = dict(inputs or {})
-        self.description = options.get("description")
-        require(owner, "description", self.description, str, optional=True)
         self.task_type = type(self).type
         self.options = options
+        self.name: str = ref
+        self.inputs: dict[str, Any] = {}
+        self.description: str | None = None
         # The shared fields in wire form, checked here so a mistake is reported at its line.
         self.common: dict[str, Any] = {}
-        given: Mapping[str, object] = options
-        for key, (wire, kind) in _SCALAR_OPTIONS.items():
-            value = given.get(key)
-            if value is not None:
-                require(owner, key, value, kind)
-                self.common[wire] = value
-        self._check_structured(owner, options)
+        if options:  # most tasks take a few options or none: only those given are looked at
+            self._take_options(options)
+
+    def _take_options(self, options: TaskOptions) -> None:
+        owner = f"{type(self).__name__} {self.ref!r}"
+        if not options.keys() <= OPTION_NAMES:
+            unknown = min(options.keys() - OPTION_NAMES)
+            raise DefinitionError(unknown_argument(owner, unknown, type(self)))
+        # Each value is checked by require() before use; pyright reads a TypedDict's values
+        # as object, whatever the annotation says.
+        given = cast("Mapping[str, Any]", options)
+        for key, value in given.items():
+            if value is None:
+                continue
+            scalar = _SCALAR_OPTIONS.get(key)
+            if scalar is not None:
+                require(owner, key, value, scalar[1])
+                self.common[scalar[0]] = value
+            elif key == "name":
+                require(owner, key, value, str)
+                self.name = value or self.ref
+            elif key == "inputs":
+                require(owner, key, value, Mapping)
+                self.inputs = dict(value)
+            elif key == "description":
+                require(owner, key, value, str)
+                self.description = value
+        if options.keys() & _STRUCTURED:
+            self._check_structured(owner, options)
 
     def _check_structured(self, owner: str, options: TaskOptions) -> None:
         events = options.get("on_state_change")
@@ -284,10 +306,11 @@ class Task(Generic[Output]):
             "inputParameters": render(self.wire_inputs(options)),
         }
         fields.update(self.wire_fields(options))
-        for key, value in (self.options.get("exported") or {}).items():
-            if value is None or fields.get(key) is None:
-                fields[key] = value
-        fields.update(self.options.get("extra") or {})
+        if self.options:
+            for key, value in (self.options.get("exported") or {}).items():
+                if value is None or fields.get(key) is None:
+                    fields[key] = value
+            fields.update(self.options.get("extra") or {})
         return WorkflowTask.model_validate(fields)
 
     def wire_inputs(self, options: CompileOptions) -> dict[str, Any]:

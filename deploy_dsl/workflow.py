@@ -26,6 +26,7 @@ from deploy_dsl.task import CompileOptions, LocatedError, Task
 from deploy_dsl.wire import WorkflowDef
 
 __all__ = [
+    "AnyTarget",
     "AnyWorkflow",
     "CompiledWorkflow",
     "ExternalWorkflow",
@@ -315,6 +316,9 @@ class Workflow(Generic[In, Out]):
 # Any workflow, whatever its models: a bare `Workflow` is one without an output model
 # (Workflow[BaseModel, Ref]), which a workflow with one is not.
 AnyWorkflow = Workflow[BaseModel, object]
+# What a schedule or an event handler's action starts: any workflow, the project's or one
+# registered by someone else.
+AnyTarget = AnyWorkflow | ExternalWorkflow[object]
 
 
 def walk_tasks(tasks: Sequence[Task]) -> Iterator[Task]:

@@ -98,8 +98,34 @@ def test_several_gates_need_a_choice() -> None:
         decide(api, "root", approved=False, by="a", reason="no")
     gate = decide(api, "root", approved=False, by="a", reason="no", gate="second")
     assert gate.gate == "second"
-    with pytest.raises(NoGateWaiting, match="no approval gate named 'third' is waiting"):
+    with pytest.raises(
+        NoGateWaiting,
+        match=r"^no approval gate named 'third' is waiting in rollout_v1 root; waiting: first "
+        r"\(wave 2 \(eu\)\) in rollout_wave_v1 w2$",
+    ):
         decide(api, "root", approved=False, by="a", reason="no", gate="third")
+
+
+@pytest.mark.parametrize("name", ["approve_wave", "eu", "EU", "wave 2", "wave 2 (eu)"])
+def test_a_gate_is_named_by_its_reference_its_wave_or_its_label(name: str) -> None:
+    api = FakeApi(rollout(gate_wait()))
+    gate = decide(api, "root", approved=True, by="a", reason=None, gate=name)
+    assert gate.gate == "approve_wave"
+
+
+def test_a_gate_in_a_loop_is_named_without_its_iteration() -> None:
+    api = FakeApi(rollout(gate_wait("approve__3")))
+    assert decide(api, "root", approved=True, by="a", reason=None, gate="approve").gate == (
+        "approve__3"
+    )
+
+
+@pytest.mark.parametrize("name", ["2 (e", "us", "approve", "wave 3"])
+def test_a_name_that_is_not_a_whole_label_or_word_matches_nothing(name: str) -> None:
+    api = FakeApi(rollout(gate_wait()))
+    with pytest.raises(NoGateWaiting, match="waiting: approve_wave"):
+        decide(api, "root", approved=True, by="a", reason=None, gate=name)
+    assert api.completed == []
 
 
 def test_a_decision_the_timeout_beat_is_reported_not_claimed() -> None:

@@ -57,6 +57,7 @@ def test_build_ignores_dotenv(tmp_path: Path) -> None:
 def test_failed_build_leaves_the_output_untouched(tmp_path: Path) -> None:
     out = tmp_path / "out"
     out.mkdir()
+    (out / ".deploy-dsl-build").write_text("a previous build\n")
     (out / "keep.json").write_text("{}\n")
     broken = _definitions(
         tmp_path,
@@ -70,7 +71,7 @@ def test_failed_build_leaves_the_output_untouched(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert "DSL001" in result.stdout and "broken.py:3" in result.stdout
     assert "left as it was" in result.stderr
-    assert _snapshot(out) == {"keep.json": b"{}\n"}
+    assert _snapshot(out) == {".deploy-dsl-build": b"a previous build\n", "keep.json": b"{}\n"}
 
 
 def test_a_typo_in_a_definition_names_the_file_and_line(tmp_path: Path) -> None:

@@ -51,7 +51,7 @@ def test_node_properties_put_everything_on_postgres() -> None:
     assert properties["conductor.app.lock-lease-time"] == f"{LOCK_LEASE_MS}ms"
     assert properties["conductor.app.lock-time-to-try"] == "5000ms"
     assert properties["conductor.app.max-postpone-duration-seconds"] == "60s"
-    assert properties["conductor.scheduler.enabled"] == "false"
+    assert properties["conductor.scheduler.enabled"] == "true"
     assert "pw-123" not in repr(database)
 
 

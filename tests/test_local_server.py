@@ -100,7 +100,7 @@ def test_render_properties() -> None:
     for store in ("db", "queue", "indexing"):
         assert properties[f"conductor.{store}.type"] == "sqlite"
     assert properties["conductor.integrations.ai.enabled"] == "false"
-    assert properties["conductor.scheduler.enabled"] == "false"
+    assert properties["conductor.scheduler.enabled"] == "true"
     assert properties["conductor.app.systemTaskWorkerPollInterval"] == "10ms"
     assert properties["spring.datasource.hikari.maximum-pool-size"] == "1"
     assert properties["conductor.app.maxPostponeDurationSeconds"] == "15"
@@ -174,7 +174,9 @@ def test_garbage_in_a_pid_file_reads_as_stopped(tmp_path: Path) -> None:
 def test_down_with_nothing_recorded(tmp_path: Path) -> None:
     lines: list[str] = []
     stack.down(lines.append, layout=Layout(tmp_path))
-    assert lines == ["nothing to stop: neither Conductor, the worker nor the dashboard is running"]
+    assert lines == [
+        "nothing to stop: neither Conductor, the worker, the dashboard nor Prometheus is running"
+    ]
 
 
 def test_jar_from_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

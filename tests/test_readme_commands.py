@@ -14,6 +14,7 @@ from tests.conftest import REPO_ROOT
 _ROW = re.compile(r"^\| `deploy-dsl ([^`]+)` \|", re.MULTILINE)
 SERVER_COMMANDS = (
     "plan", "register", "run", "status", "approve", "reject", "terminate", "retry", "dashboard",
+    "pause", "resume", "restart", "rerun", "history", "list", "show", "diff", "delete",
 )  # fmt: skip
 
 

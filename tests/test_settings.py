@@ -33,6 +33,8 @@ def _clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: object) -> Non
         "DASHBOARD_PORT",
         "DASHBOARD_HOST",
         "DASHBOARD_TOKEN",
+        "PROMETHEUS_PORT",
+        "PROMETHEUS_URL",
     ):
         monkeypatch.delenv(name, raising=False)  # fmt: skip
     monkeypatch.chdir(str(tmp_path))  # no stray .env
@@ -194,4 +196,32 @@ def test_the_dashboard_settings_from_dotenv(monkeypatch: pytest.MonkeyPatch) -> 
     assert "s3cret-token" not in repr(settings)
     Path(".env").write_text("DASHBOARD_TOKEN=\n")
     with pytest.raises(SettingsError, match="DASHBOARD_TOKEN: is set but empty: unset it"):
+        load_settings()
+
+
+def test_prometheus_defaults_to_its_own_port_and_build_s_url() -> None:
+    settings = Settings()
+    assert (settings.local_prometheus_port, settings.prometheus_url) == (
+        9090,
+        "http://localhost:9090",
+    )
+    assert settings.compile_options().prometheus_url == "http://localhost:9090"
+
+
+def test_prometheus_port_and_url(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PROMETHEUS_PORT", "9690")
+    settings = Settings()
+    assert settings.prometheus_url == "http://localhost:9690"
+    assert settings.compile_options().prometheus_url == "http://localhost:9690"
+    monkeypatch.delenv("PROMETHEUS_PORT")
+    monkeypatch.setenv("PROMETHEUS_URL", "http://localhost:9191/")
+    assert (Settings().local_prometheus_port, Settings().prometheus_url) == (
+        9191,
+        "http://localhost:9191",
+    )
+    monkeypatch.setenv("PROMETHEUS_PORT", "9690")
+    with pytest.raises(
+        SettingsError,
+        match="PROMETHEUS_URL=http://localhost:9191/ is on port 9191 but PROMETHEUS_PORT=9690",
+    ):
         load_settings()

@@ -8,12 +8,15 @@ from flask import Flask, Response, request
 
 from worker import steps
 from worker.body import MAX_BODY_BYTES, read_body
+from worker.contract import STEPS, TrafficFaultAnswer
 from worker.errors import ApiError, json_response, register_error_handlers
 from worker.faults import DELAY_HEADER, FAIL_HEADER, NO_FAULT, FaultSyntaxError, fault_for_request
 from worker.logs import CALL_ENVIRON_KEY, StepCallLog, configure_logging
-from worker.models import parse_fault_request, parse_step_request
+from worker.metrics import CONTENT_TYPE, exposition, registry_for
+from worker.models import parse_fault_request, parse_step_request, parse_traffic_fault
 from worker.settings import WorkerSettings, load_settings
 from worker.store import Store
+from worker.traffic import Behaviour
 
 __all__ = ["MAX_BODY_BYTES", "create_app"]
 
@@ -38,8 +41,10 @@ class _WorkerFlask(Flask):
 
 def create_app(settings: WorkerSettings | None = None) -> Flask:
     settings = settings or load_settings()
-    store = Store(settings.db_path)
+    store = Store(settings.db_path, rps=settings.traffic_rps)
     store.initialize()
+    idle = settings.traffic_idle_seconds
+    metrics = registry_for(lambda: store.served(idle))
     rules = settings.rules
     fault_plan = settings.fault_plan
     body_timeout = settings.body_timeout_seconds
@@ -54,7 +59,7 @@ def create_app(settings: WorkerSettings | None = None) -> Flask:
     # lookup, so the environ is fetched once and read directly.
     def run_step(step: str) -> Response:
         environ = request.environ
-        body = parse_step_request(read_body(environ, body_timeout))
+        body = parse_step_request(read_body(environ, body_timeout), STEPS[step].request)
         environ[CALL_ENVIRON_KEY] = (body.key, body.scope)
         try:
             fault = fault_for_request(
@@ -128,5 +133,24 @@ def create_app(settings: WorkerSettings | None = None) -> Flask:
     @app.delete("/faults/<path:scope>")
     def clear_faults(scope: str) -> Response:
         return json_response({"scope": scope, "cleared": store.clear_scope_faults(scope)})
+
+    # How one version's simulated requests behave (error rate, latency), from now on: a test
+    # makes version 2 bad and watches the canary analysis catch it.
+    @app.put("/faults/traffic")
+    def set_traffic_fault() -> Response:
+        data = parse_traffic_fault(read_body(request.environ, body_timeout))
+        behaviour = Behaviour(data.errorRate, data.latencySeconds)
+        store.set_traffic_fault(data.scope, data.version, behaviour)
+        answer = TrafficFaultAnswer(
+            scope=data.scope,
+            version=data.version,
+            errorRate=behaviour.error_rate,
+            latencySeconds=behaviour.latency,
+        )
+        return json_response(answer)
+
+    @app.get("/metrics")
+    def served_metrics() -> Response:
+        return Response(exposition(metrics), 200, {"Content-Type": CONTENT_TYPE})
 
     return app

@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, StringConstraints
 
 __all__ = [
     "STEPS",
@@ -33,6 +33,9 @@ __all__ = [
     "StepContract",
     "StepName",
     "StepRequest",
+    "SwapTrafficRequest",
+    "TrafficFaultAnswer",
+    "TrafficFaultRequest",
     "TrafficRestoredAnswer",
     "TrafficSwappedAnswer",
 ]
@@ -65,12 +68,43 @@ class StepRequest(BaseModel):
         return self.deploymentId or f"{self.scope}@{self.version}/{self.env}"
 
 
+class SwapTrafficRequest(StepRequest):
+    """swap_traffic's body: a step's, and the share of the traffic the version gets."""
+
+    weight: StrictInt | None = Field(
+        default=None,
+        ge=0,
+        le=100,
+        description="the percentage of the scope's traffic this version gets (a canary step); "
+        "the rest stays on the previous version. Absent: 100, all of it",
+    )
+
+
 class FaultRequest(BaseModel):
     """`PUT /faults/<scope>/<step>`: the test control of the mock worker, not a step."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     fail: int = Field(ge=0, le=1000, description="calls to fail for each deployment of the scope")
+
+
+class TrafficFaultRequest(BaseModel):
+    """`PUT /faults/traffic`: how the simulated traffic of one version of a scope behaves (a
+    test control): a share of its requests fail, and they take this long."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    scope: NonEmptyStr = Field(description="the service")
+    version: NonEmptyStr = Field(description="the version whose requests misbehave")
+    errorRate: StrictFloat = Field(
+        default=0.0, ge=0, le=1, description="the share of its requests that fail (0 to 1)"
+    )
+    latencySeconds: StrictFloat = Field(
+        default=0.05,
+        ge=0,
+        le=10,
+        description="their typical latency: requests take from half to one and a half times it",
+    )
 
 
 class _Answer(BaseModel):
@@ -116,6 +150,7 @@ class TrafficSwappedAnswer(StepAnswer):
     infrastructureId: str
     trafficVersion: str | None
     previousVersion: str | None
+    trafficWeight: int = Field(description="the percentage of the traffic this version has now")
 
 
 class EffectiveStatusAnswer(StepAnswer):
@@ -123,6 +158,7 @@ class EffectiveStatusAnswer(StepAnswer):
     status: Literal["success", "failure"] = Field(description="what the deploy's SWITCH reads")
     reason: str
     infrastructureId: str
+    trafficWeight: int = Field(description="the percentage of the traffic the version has")
 
 
 class SettledAnswer(StepAnswer):
@@ -152,6 +188,16 @@ class DeploymentStatusAnswer(StepAnswer):
     trafficMoved: bool = Field(description="swap_traffic moved traffic to it")
     outcome: Literal["finalized", "rolled_back"] | None
     needsRollback: bool = Field(description="traffic moved and nothing settled it yet")
+    trafficWeight: int = Field(description="the percentage of the traffic the version has")
+
+
+class TrafficFaultAnswer(_Answer):
+    """What `PUT /faults/traffic` set."""
+
+    scope: str
+    version: str
+    errorRate: float
+    latencySeconds: float
 
 
 class ErrorAnswer(_Answer):
@@ -194,7 +240,7 @@ StepName = Literal[
 STEPS: dict[str, StepContract] = {
     "create_infrastructure": StepContract(StepRequest, CreateInfrastructureAnswer),
     "wait_infrastructure_created": StepContract(StepRequest, InfrastructureReadyAnswer),
-    "swap_traffic": StepContract(StepRequest, TrafficSwappedAnswer),
+    "swap_traffic": StepContract(SwapTrafficRequest, TrafficSwappedAnswer),
     "effective_status": StepContract(StepRequest, EffectiveStatusAnswer),
     "finalize_deployment": StepContract(StepRequest, SettledAnswer),
     "rollback_deployment": StepContract(StepRequest, SettledAnswer),

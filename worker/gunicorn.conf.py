@@ -1,9 +1,9 @@
 """gunicorn settings for the worker, run from the repository root as
 ``gunicorn -c worker/gunicorn.conf.py 'worker.app:create_app()'``.
 
-Port, processes and threads come from WorkerSettings (WORKER_PORT, WORKER_PROCESSES,
-WORKER_THREADS), so a bad ``WORKER_*`` value stops gunicorn with one clear message before any
-process starts.
+Port, processes, connections and the header deadline come from WorkerSettings (WORKER_PORT,
+WORKER_PROCESSES, WORKER_CONNECTIONS, WORKER_HEADER_TIMEOUT_SECONDS), so a bad ``WORKER_*``
+value stops gunicorn with one clear message before any process starts.
 """
 
 from worker.settings import WorkerConfigError, load_settings
@@ -15,14 +15,13 @@ except WorkerConfigError as exc:
 
 bind = f"127.0.0.1:{_settings.port}"
 workers = _settings.processes
-# Threads, not sync workers: a sync process serves one connection at a time, so two clients
-# that stall mid-body blocked every request until the 30 s worker timeout killed both
-# processes (and their clients got gunicorn's HTML 500). A gthread process waits for a new
-# connection's first bytes in its event loop, then serves it on one of `threads` threads; the
-# app bounds the wait for a body (WORKER_BODY_TIMEOUT_SECONDS, worker/body.py).
-worker_class = "gthread"
-threads = _settings.threads
-keepalive = 2
+# gevent, one greenlet per connection: slow and idle clients cost a greenlet each, never a
+# thread (worker/serving.py says why, with the figures), and gunicorn's own errors are JSON.
+worker_class = "worker.serving.JsonGeventWorker"
+worker_connections = _settings.connections
+# With an async worker, the longest wait for a request's line and headers (idle keep-alive
+# included): worker/serving.py answers a stalled request 408 and closes an idle connection.
+keepalive = _settings.header_timeout_seconds
 # The app logs one JSON line per step call; gunicorn's access log would only repeat it.
 accesslog = None
 errorlog = "-"

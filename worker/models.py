@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from worker.contract import FaultRequest, StepRequest
+from worker.contract import FaultRequest, StepRequest, TrafficFaultRequest
 from worker.errors import ApiError
 
 __all__ = [
@@ -18,6 +18,7 @@ __all__ = [
     "iso_time",
     "parse_fault_request",
     "parse_step_request",
+    "parse_traffic_fault",
 ]
 
 
@@ -28,13 +29,17 @@ def iso_time(timestamp: float) -> str:
     return datetime.fromtimestamp(timestamp, UTC).isoformat(timespec="microseconds")
 
 
-def parse_step_request(data: bytes) -> StepRequest:
+def parse_step_request(data: bytes, model: type[StepRequest] = StepRequest) -> StepRequest:
     """Validate a raw body; 400 when it is not a JSON object, 422 naming each bad field."""
-    return _parse(StepRequest, data)
+    return _parse(model, data)
 
 
 def parse_fault_request(data: bytes) -> FaultRequest:
     return _parse(FaultRequest, data)
+
+
+def parse_traffic_fault(data: bytes) -> TrafficFaultRequest:
+    return _parse(TrafficFaultRequest, data)
 
 
 def _parse(model: type[_Body], data: bytes) -> _Body:
@@ -69,6 +74,9 @@ class Deployment:
     created_at: float
     ready_at: float
     updated_at: float
+    # The percentage of the scope's traffic the version has: 100 after a plain swap, a
+    # canary step's weight, 0 before any swap and after its traffic was restored.
+    traffic_weight: int = 0
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -82,6 +90,7 @@ class Deployment:
             "healthy": self.healthy,
             "trafficVersion": self.traffic_version,
             "previousVersion": self.previous_version,
+            "trafficWeight": self.traffic_weight,
             "createdAt": iso_time(self.created_at),
             "readyAt": iso_time(self.ready_at),
             "updatedAt": iso_time(self.updated_at),

@@ -13,6 +13,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from deploy_dsl.client.settings import DEFAULT_WORKER_PORT
 from worker.faults import FaultSpec, parse_faults
+from worker.simulation import DEFAULT_IDLE_SECONDS, DEFAULT_RPS
 from worker.steps import STEP_NAMES, Rules
 
 __all__ = ["REPO_ROOT", "WorkerConfigError", "WorkerSettings", "load_settings"]
@@ -31,9 +32,12 @@ class WorkerSettings(BaseSettings):
     # `deploy-dsl server up` passes the port of the project's settings; this is for bare runs.
     port: int = Field(default=DEFAULT_WORKER_PORT, ge=1, le=65535)
     processes: int = Field(default=2, ge=1, le=64)
-    # gthread: each process serves this many requests at once, so a few slow clients hold a
-    # few threads, not the whole worker. The step path is quick; threads are for waiting.
-    threads: int = Field(default=8, ge=1, le=256)
+    # Connections each process holds at once (one greenlet each, worker/serving.py): slow and
+    # idle clients take one each, so this is what a crowd of them must exhaust.
+    connections: int = Field(default=2000, ge=10, le=20000)
+    # The longest wait for a request's line and headers (an idle keep-alive connection waits
+    # as long), then a 408 (see worker/serving.py). Whole seconds: gunicorn's `keepalive`.
+    header_timeout_seconds: int = Field(default=10, ge=1, le=300)
     # The longest wait for more of a request body before a 408 (see worker/body.py).
     body_timeout_seconds: float = Field(default=5.0, gt=0, le=300)
     state_dir: Path = REPO_ROOT / ".state" / "worker"
@@ -42,6 +46,10 @@ class WorkerSettings(BaseSettings):
     healthy_scope_prefix: str = "svc-"
     # Syntax in worker/faults.py, e.g. "swap_traffic:fail=2;effective_status:delay=0.5".
     faults: str = ""
+    # The simulated traffic behind GET /metrics (worker/traffic.py): requests a second per
+    # metered scope, and how long a scope stays in the metrics after its split last changed.
+    traffic_rps: float = Field(default=DEFAULT_RPS, gt=0, le=100000)
+    traffic_idle_seconds: float = Field(default=DEFAULT_IDLE_SECONDS, gt=0)
 
     @field_validator("faults")
     @classmethod

@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from worker.contract import STEPS, ErrorAnswer, NotReadyAnswer, StepRequest
+from worker.contract import STEPS, ErrorAnswer, NotReadyAnswer, StepRequest, SwapTrafficRequest
 from worker.models import Deployment, iso_time
 
 __all__ = [
@@ -42,17 +42,27 @@ class Rules:
 class Snapshot:
     now: float
     deployment: Deployment | None
-    # The version receiving traffic in the request's scope and env, if any.
+    # The stable version in the request's scope and env, if any: all the traffic but a
+    # canary's share.
     live_version: str | None
     # Earlier calls of this step for this deployment, counted no further than faults need.
     prior_calls: int
     # Calls of this step to fail for each deployment of the scope, set at run time (0: none).
     scope_fail: int = 0
+    # The version taking a share of the traffic beside the stable one (a canary step), if any.
+    canary_version: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class TrafficChange:
-    version: str | None  # None: no version receives traffic any more
+    """The split of a scope's traffic after a step: the stable version (None: no version
+    receives traffic any more) and a canary version with its percentage."""
+
+    version: str | None
+    canary: str | None = None
+    canary_weight: int = 0
+    # Moved by weight (a canary step): the worker simulates this scope's traffic from now on.
+    metered: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,23 +182,35 @@ def _swap_traffic(request: StepRequest, snapshot: Snapshot, rules: Rules) -> Ste
             f"infrastructure of deployment {request.key!r} is not ready yet",
             {"readyAt": iso_time(deployment.ready_at)},
         )
+    given = request.weight if isinstance(request, SwapTrafficRequest) else None
+    weight = 100 if given is None else given
     saved, traffic = None, None
-    if deployment.traffic_version is None:
-        # A retried swap answers what the first one did instead of swapping from itself.
+    first = deployment.traffic_version is None
+    if first or deployment.traffic_weight != weight:
+        # The version live before the first swap stays the one to go back to: a later step
+        # of the same canary (25 %, then 50 %) moves only the split.
+        previous = snapshot.live_version if first else deployment.previous_version
         saved = _advance(
             deployment,
             snapshot.now,
             "traffic_swapped",
             traffic_version=deployment.version,
-            previous_version=snapshot.live_version,
+            previous_version=previous,
+            traffic_weight=weight,
         )
-        traffic = TrafficChange(deployment.version)
+        if weight == 100:
+            traffic = TrafficChange(deployment.version, metered=given is not None)
+        else:
+            canary = deployment.version if weight else None
+            traffic = TrafficChange(previous, canary, weight, metered=True)
+    # A retried swap answers what the first one did instead of swapping from itself.
     current = saved or deployment
     body = {
         "status": "traffic_swapped",
         "infrastructureId": deployment.infrastructure_id,
         "trafficVersion": current.traffic_version,
         "previousVersion": current.previous_version,
+        "trafficWeight": current.traffic_weight,
     }
     return StepOutcome(200, body, deployment=saved, traffic=traffic)
 
@@ -206,6 +228,7 @@ def _effective_status(request: StepRequest, snapshot: Snapshot, rules: Rules) ->
         "status": "success" if healthy else "failure",
         "reason": f"scope {deployment.scope!r} {verb} with {prefix!r}",
         "infrastructureId": deployment.infrastructure_id,
+        "trafficWeight": deployment.traffic_weight,
     }
     return StepOutcome(200, body, deployment=saved)
 
@@ -246,11 +269,10 @@ def _restore_previous_traffic(
     request: StepRequest, snapshot: Snapshot, rules: Rules
 ) -> StepOutcome:
     deployment = _require(request, snapshot)
-    # Only take traffic back if this deployment still has it: a later deploy may own it now.
-    restored = (
-        deployment.traffic_version is not None
-        and snapshot.live_version == deployment.traffic_version
-    )
+    # Only take traffic back if this deployment still has it, all of it or a canary's share:
+    # a later deploy may own it now.
+    version = deployment.traffic_version
+    restored = version is not None and version in (snapshot.live_version, snapshot.canary_version)
     body = {
         "status": "traffic_restored",
         "infrastructureId": deployment.infrastructure_id,
@@ -259,7 +281,10 @@ def _restore_previous_traffic(
         "previousVersion": deployment.previous_version,
     }
     traffic = TrafficChange(deployment.previous_version) if restored else None
-    return StepOutcome(200, body, traffic=traffic)
+    saved = None
+    if restored and deployment.traffic_weight:
+        saved = replace(deployment, traffic_weight=0, updated_at=snapshot.now)
+    return StepOutcome(200, body, deployment=saved, traffic=traffic)
 
 
 def _record_only(request: StepRequest, snapshot: Snapshot, rules: Rules) -> StepOutcome:
@@ -282,6 +307,7 @@ def _deployment_status(request: StepRequest, snapshot: Snapshot, rules: Rules) -
         "trafficMoved": moved,
         "outcome": outcome,
         "needsRollback": moved and outcome is None,
+        "trafficWeight": deployment.traffic_weight if deployment is not None else 0,
     }
     return StepOutcome(200, body)
 

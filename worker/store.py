@@ -11,16 +11,20 @@ from __future__ import annotations
 import fcntl
 import os
 import sqlite3
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import fields
 from pathlib import Path
 from typing import Any, TextIO
 
+from gevent import monkey
+
+from worker import simulation
 from worker.contract import StepRequest
 from worker.models import Deployment, HistoryEntry
-from worker.steps import Snapshot, StepOutcome
+from worker.simulation import DEFAULT_RPS, Served
+from worker.steps import Snapshot, StepOutcome, TrafficChange
+from worker.traffic import Behaviour
 
 __all__ = ["Store"]
 
@@ -40,7 +44,8 @@ CREATE TABLE IF NOT EXISTS deployments (
     previous_version TEXT,
     created_at REAL NOT NULL,
     ready_at REAL NOT NULL,
-    updated_at REAL NOT NULL
+    updated_at REAL NOT NULL,
+    traffic_weight INTEGER NOT NULL DEFAULT 0
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS history (
     seq INTEGER PRIMARY KEY,
@@ -64,7 +69,40 @@ CREATE TABLE IF NOT EXISTS traffic (
     version TEXT NOT NULL,
     PRIMARY KEY (scope, env)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS canary_traffic (
+    scope TEXT NOT NULL,
+    env TEXT NOT NULL,
+    version TEXT NOT NULL,
+    weight INTEGER NOT NULL,
+    PRIMARY KEY (scope, env)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS metered (
+    scope TEXT NOT NULL,
+    env TEXT NOT NULL,
+    advanced_at REAL NOT NULL,
+    changed_at REAL NOT NULL,
+    PRIMARY KEY (scope, env)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS served (
+    scope TEXT NOT NULL,
+    env TEXT NOT NULL,
+    version TEXT NOT NULL,
+    requests REAL NOT NULL,
+    errors REAL NOT NULL,
+    duration_sum REAL NOT NULL,
+    buckets TEXT NOT NULL,
+    PRIMARY KEY (scope, env, version)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS traffic_faults (
+    scope TEXT NOT NULL,
+    version TEXT NOT NULL,
+    error_rate REAL NOT NULL,
+    latency REAL NOT NULL,
+    PRIMARY KEY (scope, version)
+) WITHOUT ROWID;
 """
+# Columns added after the first release: a state directory made before gets them at start.
+_ADDED_COLUMNS = {("deployments", "traffic_weight"): "INTEGER NOT NULL DEFAULT 0"}
 
 # Column names are the dataclass field names, in field order, so rows map onto the dataclasses.
 _DEPLOYMENT_FIELDS = tuple(f.name for f in fields(Deployment))
@@ -73,14 +111,15 @@ _HEALTHY_INDEX = _DEPLOYMENT_FIELDS.index("healthy")
 _DEPLOYMENT_PLACEHOLDERS = ", ".join("?" for _ in _DEPLOYMENT_FIELDS)
 _HISTORY_COLUMNS = ", ".join(f.name for f in fields(HistoryEntry))
 
-# All a step decides on, in one statement (one round trip into SQLite instead of four): the
-# version live in the scope and env, a fault set for the scope's step at run time, the earlier
-# calls of the step for the deployment (counted no further than faults need: 0 skips it), then
-# the deployment's columns, all NULL when it does not exist. Parameters: ?1 deployment id,
-# ?2 scope, ?3 env, ?4 step, ?5 the configured fault's count.
+# All a step decides on, in one statement (one round trip into SQLite instead of five): the
+# versions live in the scope and env (stable, canary), a fault set for the scope's step at run
+# time, the earlier calls of the step for the deployment (counted no further than faults need:
+# 0 skips it), then the deployment's columns, all NULL when it does not exist. Parameters:
+# ?1 deployment id, ?2 scope, ?3 env, ?4 step, ?5 the configured fault's count.
 _SCOPE_FAIL = "(SELECT fail FROM scope_faults WHERE scope = ?2 AND step = ?4)"
 _SNAPSHOT_QUERY = (
     "SELECT (SELECT version FROM traffic WHERE scope = ?2 AND env = ?3),"
+    " (SELECT version FROM canary_traffic WHERE scope = ?2 AND env = ?3),"
     f" coalesce({_SCOPE_FAIL}, 0),"
     " (SELECT count(*) FROM (SELECT 1 FROM history WHERE deployment_id = ?1 AND step = ?4"
     f"  LIMIT max(?5, coalesce({_SCOPE_FAIL}, 0)))),"
@@ -142,11 +181,15 @@ class _ThreadConnection:
 
 
 class Store:
-    def __init__(self, db_path: Path) -> None:
+    def __init__(self, db_path: Path, *, rps: float = DEFAULT_RPS) -> None:
         self._path = db_path
+        self._rps = rps
         self._lock_path = db_path.with_name(db_path.name + ".lock")
-        # sqlite3 connections must stay in their thread; one per thread is reused across requests.
-        self._local = threading.local()
+        # sqlite3 connections must stay in their thread; one per thread is reused across
+        # requests. Per OS thread even under gevent's patching (worker/serving.py): the
+        # greenlets of a process share its thread and connection, which is safe because a
+        # transaction never yields (SQLite and flock block the thread, they do not switch).
+        self._local = monkey.get_original("threading", "local")()
 
     def initialize(self) -> None:
         """Create the file and schema; safe when every gunicorn process does it at once."""
@@ -158,6 +201,10 @@ class Store:
         try:
             thread.db.execute("PRAGMA journal_mode=WAL")
             thread.db.executescript(_SCHEMA)
+            for (table, column), declaration in _ADDED_COLUMNS.items():
+                present = {row[1] for row in thread.db.execute(f"PRAGMA table_info({table})")}
+                if column not in present:
+                    thread.db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {declaration}")
         finally:
             fcntl.flock(thread.lock, fcntl.LOCK_UN)
 
@@ -183,7 +230,7 @@ class Store:
         with thread as db:
             # The clock is read under the lock so timestamps follow history order.
             now = time.time()
-            live_version, scope_fail, prior_calls, *row = db.execute(
+            live_version, canary_version, scope_fail, prior_calls, *row = db.execute(
                 _SNAPSHOT_QUERY, (key, request.scope, request.env, step, count_calls_up_to)
             ).fetchone()
             snapshot = Snapshot(
@@ -192,6 +239,7 @@ class Store:
                 live_version=live_version,
                 prior_calls=prior_calls,
                 scope_fail=scope_fail,
+                canary_version=canary_version,
             )
             outcome = decide(snapshot)
             if outcome.deployment is not None:
@@ -201,7 +249,7 @@ class Store:
                     [getattr(outcome.deployment, name) for name in _DEPLOYMENT_FIELDS],
                 )
             if outcome.traffic is not None:
-                self._set_traffic(db, request.scope, request.env, outcome.traffic.version)
+                self._set_traffic(db, request.scope, request.env, outcome.traffic, now)
             db.execute(
                 "INSERT INTO history (deployment_id, scope, step, at, pid, status_code)"
                 " VALUES (?, ?, ?, ?, ?, ?)",
@@ -209,15 +257,28 @@ class Store:
             )
         return outcome
 
-    @staticmethod
-    def _set_traffic(db: sqlite3.Connection, scope: str, env: str, version: str | None) -> None:
-        if version is None:
+    def _set_traffic(
+        self, db: sqlite3.Connection, scope: str, env: str, change: TrafficChange, now: float
+    ) -> None:
+        # The traffic served so far went by the old split: count it before the split changes.
+        metered = simulation.advance(db, scope, env, now, self._rps)
+        if change.version is None:
             db.execute("DELETE FROM traffic WHERE scope = ? AND env = ?", (scope, env))
         else:
             db.execute(
                 "INSERT OR REPLACE INTO traffic (scope, env, version) VALUES (?, ?, ?)",
-                (scope, env, version),
+                (scope, env, change.version),
             )
+        if change.canary is None:
+            db.execute("DELETE FROM canary_traffic WHERE scope = ? AND env = ?", (scope, env))
+        else:
+            db.execute(
+                "INSERT OR REPLACE INTO canary_traffic (scope, env, version, weight)"
+                " VALUES (?, ?, ?, ?)",
+                (scope, env, change.canary, change.canary_weight),
+            )
+        if metered or change.metered:
+            simulation.meter(db, scope, env, now)
 
     def deployment(self, deployment_id: str) -> Deployment | None:
         row = (
@@ -254,8 +315,21 @@ class Store:
             )
 
     def clear_scope_faults(self, scope: str) -> int:
+        """Remove the scope's step faults and traffic faults; how many there were."""
         with self._thread() as db:
-            return int(db.execute("DELETE FROM scope_faults WHERE scope = ?", (scope,)).rowcount)
+            cleared = db.execute("DELETE FROM scope_faults WHERE scope = ?", (scope,)).rowcount
+            return int(cleared) + simulation.clear_behaviours(db, scope, time.time(), self._rps)
+
+    def set_traffic_fault(self, scope: str, version: str, behaviour: Behaviour) -> None:
+        """From now on the version's simulated requests in `scope` behave so (in every env)."""
+        with self._thread() as db:
+            simulation.set_behaviour(db, scope, version, behaviour, time.time(), self._rps)
+
+    def served(self, idle_seconds: float) -> list[Served]:
+        """Every metered scope's traffic advanced to now, and each version's counters: what a
+        scrape reports. A scope whose split has not changed for `idle_seconds` is left out."""
+        with self._thread() as db:
+            return simulation.scrape(db, time.time(), self._rps, idle_seconds)
 
     def ping(self) -> None:
         self._connection().execute("SELECT 1 FROM deployments LIMIT 1").fetchall()

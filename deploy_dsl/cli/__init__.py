@@ -24,8 +24,19 @@ class _LazyGroup(click.Group):
         "status": "deploy_dsl.cli.run:status",
         "terminate": "deploy_dsl.cli.executions:terminate",
         "retry": "deploy_dsl.cli.executions:retry",
+        "pause": "deploy_dsl.cli.executions:pause",
+        "resume": "deploy_dsl.cli.executions:resume",
+        "restart": "deploy_dsl.cli.executions:restart",
+        "rerun": "deploy_dsl.cli.executions:rerun",
+        "history": "deploy_dsl.cli.history:history",
+        "list": "deploy_dsl.cli.definitions:list_",
+        "show": "deploy_dsl.cli.definitions:show",
+        "delete": "deploy_dsl.cli.definitions:delete",
+        "diff": "deploy_dsl.cli.diff:diff",
+        "promote": "deploy_dsl.cli.promote:promote",
         "approve": "deploy_dsl.cli.approvals:approve",
         "reject": "deploy_dsl.cli.approvals:reject",
+        "abort": "deploy_dsl.cli.canary:abort",
         "import": "deploy_dsl.cli.importing:import_",
         "server": "deploy_dsl.cli.server:server",
         "dashboard": "deploy_dsl.cli.dashboard:dashboard",
@@ -52,4 +63,8 @@ class _LazyGroup(click.Group):
 @click.pass_context
 def main(ctx: click.Context, traceback: bool) -> None:
     """Typed Python deployment workflows for Conductor: build, validate, plan, register, run."""
+    from deploy_dsl.cli.redaction import redact_standard_streams
+
+    # Before anything can print: whatever a server sends back, no credential is shown.
+    redact_standard_streams()
     ctx.obj = {"traceback": traceback}

@@ -10,7 +10,7 @@ import click
 from deploy_dsl.cli.common import ENV_FILE_OPTION, connect, settings
 from deploy_dsl.errors import DeployDslError
 
-__all__ = ["approve", "reject"]
+__all__ = ["approve", "login_name", "reject"]
 
 _BY = click.option(
     "--by", metavar="NAME", help="Who decides, as the gate records it (default: your login name)."
@@ -22,7 +22,8 @@ _GATE = click.option(
 )
 
 
-def _login() -> str:
+def login_name() -> str:
+    """Who runs the command, for the decision's `by`."""
     try:
         return getpass.getuser()
     except (KeyError, OSError):  # no login name in this environment (a bare container)
@@ -41,7 +42,7 @@ def _decide(
     from deploy_dsl.client.approvals import decide
 
     api = connect(settings(env_file))
-    who = by or _login()
+    who = by or login_name()
     try:
         done = decide(api, workflow_id, approved=approved, by=who, reason=reason, gate=gate)
     except DeployDslError as error:

@@ -46,13 +46,22 @@ def build(definitions: str, out: Path, readme: Path | None, lenient: bool) -> No
     """Compile definitions to canonical Conductor JSON (and docs) in OUT.
 
     Uses the default worker URL, never `.env`, so build/ is the same on every machine.
-    Validation errors stop the build before anything is written.
+    Validation errors stop the build before anything is written. OUT is replaced as a whole,
+    so it must be new, empty, or a previous build's output (it holds the `.deploy-dsl-build`
+    marker file every build writes); never the working directory or the definitions' folder.
     """
     from deploy_dsl.workspace.build import build_files
-    from deploy_dsl.workspace.output import write_text, write_tree
+    from deploy_dsl.workspace.files import read_text
+    from deploy_dsl.workspace.output import check_build_output, write_build, write_text
     from deploy_dsl.workspace.readme import updated_readme
 
     project = load_definitions(definitions)
+    protected = _definition_dirs(definitions)
+    try:
+        # Refused before compiling: a wrong --out is said at once, whatever the definitions.
+        check_build_output(out, protected)
+    except DeployDslError as error:
+        raise one_line(error) from None
     try:
         compiled, files = build_files(project, strict=not lenient)
     except DeployDslError as error:
@@ -63,18 +72,38 @@ def build(definitions: str, out: Path, readme: Path | None, lenient: bool) -> No
         )
     try:
         # Rendered before anything is written: a bad block must not leave a half-done build.
-        old = readme.read_text(encoding="utf-8") if readme else None
+        old = read_text(readme, what="README") if readme else None
         new = updated_readme(old, compiled, readme, out) if readme and old is not None else None
-        write_tree(out, files)
+        note = write_build(out, files, protected)
     except DeployDslError as error:
-        raise click.ClickException(f"{error}; {out}/ was left as it was") from None
+        raise one_line(DeployDslError(f"{error}; {out}/ was left as it was")) from None
+    if note:
+        click.echo(f"note: {note}", err=True)
     if readme and new is not None and new != old:
-        write_text(readme, new)
+        try:
+            write_text(readme, new)
+        except DeployDslError as error:
+            raise one_line(error) from None
         click.echo(f"rewrote the generated diagram in {readme}")
-    click.echo(
-        f"built {len(compiled.workflows)} workflow(s) and {len(compiled.taskdefs)} task "
-        f"definition(s) into {out}/ ({len(files)} files)"
-    )
+    parts = [
+        f"{len(compiled.workflows)} workflow(s)",
+        f"{len(compiled.taskdefs)} task definition(s)",
+    ]
+    if compiled.schedules or compiled.event_handlers:
+        parts += [
+            f"{len(compiled.schedules)} schedule(s)",
+            f"{len(compiled.event_handlers)} event handler(s)",
+        ]
+    built = f"{', '.join(parts[:-1])} and {parts[-1]}"
+    click.echo(f"built {built} into {out}/ ({len(files)} files)")
+
+
+def _definition_dirs(definitions: str) -> list[Path]:
+    """The folders the definitions were loaded from (a directory, or a package's path)."""
+    if Path(definitions).is_dir():
+        return [Path(definitions)]
+    package = sys.modules.get(definitions)
+    return [Path(folder) for folder in getattr(package, "__path__", [])]
 
 
 @click.command()

@@ -15,6 +15,7 @@ from deploy_dsl.workspace.loader import DEFAULT_DEFINITIONS
 
 if TYPE_CHECKING:
     from deploy_dsl.client.api import ConductorApi
+    from deploy_dsl.client.ownership import Ownership
     from deploy_dsl.client.settings import Settings
     from deploy_dsl.compiler import Compiled
     from deploy_dsl.task import CompileOptions
@@ -26,6 +27,7 @@ __all__ = [
     "connect",
     "load_definitions",
     "one_line",
+    "ownership",
     "print_findings",
     "settings",
 ]
@@ -81,6 +83,22 @@ def compile_definitions(
         return compile_project(project, options, strict=strict)
     except DeployDslError as error:
         raise one_line(error) from None
+
+
+def ownership(definitions: str, compiled: Compiled) -> Ownership:
+    """What the project owns on a server: `[tool.deploy-dsl]` in its pyproject.toml, else
+    the owner emails its definitions state."""
+    from deploy_dsl.client.ownership import Ownership
+    from deploy_dsl.wire import dump
+    from deploy_dsl.workspace.config import load_config
+
+    try:
+        config = load_config(definitions)
+    except DeployDslError as error:
+        raise one_line(error) from None
+    if config.states_ownership:
+        return Ownership(frozenset(config.owner_emails), config.name_prefixes)
+    return Ownership.of_definitions([dump(d) for d in [*compiled.workflows, *compiled.taskdefs]])
 
 
 def print_findings(findings: Sequence[Finding]) -> int:

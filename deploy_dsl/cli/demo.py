@@ -80,7 +80,12 @@ def main() -> None:
         )
     # The Conductor jar has no web UI (its / is a page of links): the dashboard is the one.
     urls = stack.up(
-        stack.Ports(active.local_conductor_port, active.local_worker_port, active.dashboard_port),
+        stack.Ports(
+            active.local_conductor_port,
+            active.local_worker_port,
+            active.dashboard_port,
+            active.local_prometheus_port,
+        ),
         dashboard_token=active.dashboard_token.get_secret_value()
         if active.dashboard_token
         else None,

@@ -20,7 +20,7 @@ from deploy_dsl.cli.common import (
     compile_definitions,
     connect,
     load_definitions,
-    one_line,
+    ownership,
     print_findings,
     settings,
 )
@@ -59,9 +59,7 @@ class Planned:
 def planned(definitions: str, env_file: Path | None, lenient: bool) -> Planned:
     """Compiles with the active settings (validation errors stop here, nothing is read) and
     compares with what the server holds."""
-    from deploy_dsl.client.ownership import Ownership
     from deploy_dsl.client.registration import read_plan
-    from deploy_dsl.workspace.config import load_config
 
     active = settings(env_file)
     project = load_definitions(definitions)
@@ -69,19 +67,11 @@ def planned(definitions: str, env_file: Path | None, lenient: bool) -> Planned:
     if compiled.errors:
         print_findings(compiled.findings)
         raise click.ClickException(f"{len(compiled.errors)} validation error(s); nothing sent")
-    try:
-        config = load_config(definitions)
-    except DeployDslError as error:
-        raise one_line(error) from None
-    ownership = (
-        Ownership(frozenset(config.owner_emails), config.name_prefixes)
-        if config.states_ownership
-        else None
-    )
+    owner = ownership(definitions, compiled)
     api = connect(active)
     externals = [(e.name, e.version) for e in project.externals]
     try:
-        current = read_plan(api, compiled, externals=externals, ownership=ownership)
+        current = read_plan(api, compiled, externals=externals, ownership=owner)
     except DeployDslError as error:
         raise click.ClickException(str(error)) from None
     return Planned(api, current)
@@ -114,15 +104,16 @@ def plan(
 ) -> None:
     """Show what `register` would change on the server, and change nothing.
 
-    Compiles with the active settings and reads the server in two requests (every workflow
-    version, every task definition), however many it holds. For each task definition and
-    workflow version: create, update (each field that would change, tasks named by reference;
-    fields the server fills in itself are not changes, a field changed on the server by hand
-    is, marked as drift), or unchanged. The project's own definitions on the server that the
-    code no longer has are listed too (owned: the project's ownerEmail, or a name prefix in
-    pyproject.toml [tool.deploy-dsl]). References that neither the server nor the code
-    provides (external workflows, sub-workflows, SIMPLE task names) are errors: exit 1.
-    The first line names the server.
+    Compiles with the active settings and reads the server in four requests (every workflow
+    version, task definition, schedule and event handler), however many it holds. For each
+    task definition, workflow version, schedule and event handler: create, update (each field
+    that would change, tasks named by reference; fields the server fills in itself are not
+    changes, a field changed on the server by hand is, marked as drift), or unchanged. The
+    project's own definitions on the server that the code no longer has are listed too
+    (owned: the project's ownerEmail, or a name prefix in pyproject.toml [tool.deploy-dsl]; a
+    schedule or event handler also when it starts one of the project's workflows). References
+    that neither the server nor the code provides (external workflows, sub-workflows, SIMPLE
+    task names, what a schedule starts) are errors: exit 1. The first line names the server.
     """
     current = planned(definitions, env_file, lenient)
     result = current.plan
@@ -155,6 +146,10 @@ def echo_changes(entry: Entry) -> None:
 
 
 def _verb(entry: Entry, prune: bool, allow_overwrite: bool) -> str:
+    if entry.action == "update" and entry.foreign:
+        if allow_overwrite:
+            return "update (takes over another owner's: --allow-overwrite)"
+        return "update: register refuses (not the project's on the server; --allow-overwrite)"
     if entry.action == "update" and entry.rewrites_version:
         if allow_overwrite:
             return "update (overwrites the registered version: --allow-overwrite)"
@@ -194,7 +189,7 @@ def _as_json(current: Planned, prune: bool) -> dict[str, Any]:
             "action": entry.action,
             "changes": [change.to_json() for change in entry.changes],
         }
-        if entry.rewrites_version:
+        if entry.overwrites:
             item["refused"] = entry.refusal()
         if entry.action == "not_in_code":
             item["prunable"] = entry.prunable

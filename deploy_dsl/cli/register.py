@@ -33,7 +33,8 @@ _EXIT_FAILED = 1
     "--allow-overwrite",
     is_flag=True,
     help="Change the content of workflow versions the server already holds (executions "
-    "that use them see the change). Without it such a change is refused.",
+    "that use them see the change), and take over schedules and event handlers of the same "
+    "name that are not the project's. Without it such a change is refused.",
 )
 @click.option(
     "--prune",
@@ -52,15 +53,19 @@ def register(
     yes: bool,
     lenient: bool,
 ) -> None:
-    """Register task definitions, then workflows (callees first): what `plan` shows.
+    """Register task definitions, workflows (callees first), schedules and event handlers:
+    what `plan` shows.
 
     Compiles with the active settings (WORKER_BASE_URL or WORKER_PORT from the environment,
-    .env or --env-file), reads the server in two requests and sends only what differs, one
-    bulk request per kind: running it twice changes nothing the second time. Task
-    definitions are updated in place. A workflow version the server holds with other content
-    is refused (bump the version: the new one is added beside the old, which stays for the
-    executions that use it), and so is a reference to an external workflow, sub-workflow or
-    SIMPLE task that neither the server nor the code provides; then nothing is written.
+    .env or --env-file), reads the server in four requests and sends only what differs (one
+    bulk request for task definitions, one for workflows, one per schedule or handler):
+    running it twice changes nothing the second time. Task definitions, schedules and event
+    handlers are updated in place. A workflow version the server holds with other content is
+    refused (bump the version: the new one is added beside the old, which stays for the
+    executions that use it), and so is a schedule or event handler of that name that is not
+    the project's, and a reference to an external workflow, sub-workflow or SIMPLE task that
+    neither the server nor the code provides; then nothing is written. If the server refuses
+    part of it, what was and was not registered is listed (exit 1).
     """
     from deploy_dsl.client.registration import RegistrationFailed, apply
 

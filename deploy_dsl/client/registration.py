@@ -1,11 +1,14 @@
 """Reading what the server holds, and applying a plan to it (through the API).
 
-Reading takes two requests whatever the number of definitions: every version of every workflow
-(GET /metadata/workflow) and every task definition (GET /metadata/taskdefs). Applying sends only
-what the plan says differs: task definitions first, then workflows callees first, each kind in
-one bulk request; with `prune`, then deletes the project's definitions the code no longer has
-(workflows before the task definitions they used). Nothing is written when the plan has a
-refusal: a registered workflow version whose content would change, or a missing reference.
+Reading takes four requests whatever the number of definitions: every version of every workflow
+(GET /metadata/workflow), every task definition (GET /metadata/taskdefs), every schedule (GET
+/scheduler/schedules) and every event handler (GET /event). Applying sends only what the plan
+says differs: task definitions first, then workflows callees first, each kind in one bulk
+request, then schedules and event handlers (the server takes them one at a time); with
+`prune`, then deletes the project's definitions the code no longer has (schedules and handlers,
+then workflows, then the task definitions they used). Nothing is written when the plan has a
+refusal: a registered workflow version whose content would change, a schedule or handler of
+another owner, or a missing reference.
 """
 
 from __future__ import annotations
@@ -14,8 +17,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from deploy_dsl.client.inventory import Held, read_held
 from deploy_dsl.client.ownership import Ownership
-from deploy_dsl.client.plan import Entry, Plan, WorkflowKey, make_plan
+from deploy_dsl.client.plan import Entry, Plan, Triggers, WorkflowKey, make_plan
 from deploy_dsl.compiler import Compiled
 from deploy_dsl.errors import DeployDslError
 
@@ -25,6 +29,7 @@ __all__ = [
     "RegistryApi",
     "Report",
     "apply",
+    "plan_against",
     "read_plan",
 ]
 
@@ -44,6 +49,18 @@ class RegistryApi(Protocol):
 
     def delete_taskdef(self, name: str) -> None: ...
 
+    def schedules(self) -> list[dict[str, Any]] | None: ...
+
+    def event_handlers(self) -> list[dict[str, Any]]: ...
+
+    def save_schedule(self, definition: dict[str, Any]) -> None: ...
+
+    def save_event_handler(self, definition: dict[str, Any], *, exists: bool) -> None: ...
+
+    def delete_schedule(self, name: str) -> None: ...
+
+    def delete_event_handler(self, name: str) -> None: ...
+
 
 def read_plan(
     api: RegistryApi,
@@ -52,15 +69,30 @@ def read_plan(
     externals: Sequence[WorkflowKey] = (),
     ownership: Ownership | None = None,
 ) -> Plan:
-    """The plan of `compiled` against the server, from its two reads."""
+    """The plan of `compiled` against the server, from its four reads."""
+    return plan_against(read_held(api), compiled, externals=externals, ownership=ownership)
+
+
+def plan_against(
+    held: Held,
+    compiled: Compiled,
+    *,
+    externals: Sequence[WorkflowKey] = (),
+    ownership: Ownership | None = None,
+) -> Plan:
+    """The plan of `compiled` against what a server was read to hold."""
+    triggers = Triggers(
+        compiled.schedules, compiled.event_handlers, held.schedules, held.event_handlers
+    )
     return make_plan(
-        api.url,
+        held.server,
         compiled.workflows,
         compiled.taskdefs,
-        api.workflow_defs(),
-        api.task_defs(),
+        held.workflows,
+        held.taskdefs,
         externals=externals,
         ownership=ownership,
+        triggers=triggers,
     )
 
 
@@ -105,42 +137,63 @@ def apply(
     refusals = plan.refusals(allow_overwrite=allow_overwrite)
     if refusals:
         raise RegistrationRefused(refusals)
-    for entry in plan.taskdefs + plan.workflows:
+    for entry in plan.code_entries:
         if entry.action == "unchanged":
             report(entry, "unchanged")
     done: list[Entry] = []
     taskdefs, workflows = plan.to_send("taskdef"), plan.to_send("workflow")
+    triggers = plan.to_send("schedule") + plan.to_send("event_handler")
     pruned = plan.to_prune() if prune else []
     if taskdefs:
         try:
             api.post_taskdefs([dict(_body(e)) for e in taskdefs])
         except DeployDslError as error:
-            raise RegistrationFailed(str(error), done, taskdefs + workflows + pruned) from error
+            rest = taskdefs + workflows + triggers + pruned
+            raise RegistrationFailed(str(error), done, rest) from error
         for entry in taskdefs:
             report(entry, _past(entry))
             done.append(entry)
     if workflows:
-        _put_workflows(api, workflows, done, pruned, report)
-    for entry in pruned:
+        _put_workflows(api, workflows, done, triggers + pruned, report)
+    for index, entry in enumerate(triggers):
         try:
-            if entry.kind == "workflow" and entry.version is not None:
-                api.delete_workflow_def(entry.name, entry.version)
+            if entry.kind == "schedule":
+                api.save_schedule(dict(_body(entry)))
             else:
-                api.delete_taskdef(entry.name)
+                api.save_event_handler(dict(_body(entry)), exists=entry.action == "update")
         except DeployDslError as error:
-            rest = pruned[pruned.index(entry) :]
+            rest = triggers[index:] + pruned
+            raise RegistrationFailed(f"{entry.label}: {error}", done, rest) from error
+        report(entry, _past(entry))
+        done.append(entry)
+    for index, entry in enumerate(pruned):
+        try:
+            _delete(api, entry)
+        except DeployDslError as error:
+            rest = pruned[index:]
             raise RegistrationFailed(f"deleting {entry.label}: {error}", done, rest) from error
         report(entry, "deleted")
         done.append(entry)
 
 
+def _delete(api: RegistryApi, entry: Entry) -> None:
+    if entry.kind == "workflow" and entry.version is not None:
+        api.delete_workflow_def(entry.name, entry.version)
+    elif entry.kind == "schedule":
+        api.delete_schedule(entry.name)
+    elif entry.kind == "event_handler":
+        api.delete_event_handler(entry.name)
+    else:
+        api.delete_taskdef(entry.name)
+
+
 def _put_workflows(
-    api: RegistryApi, workflows: list[Entry], done: list[Entry], pruned: list[Entry], report: Report
+    api: RegistryApi, workflows: list[Entry], done: list[Entry], later: list[Entry], report: Report
 ) -> None:
     try:
         result = api.put_workflows([dict(_body(e)) for e in workflows])
     except DeployDslError as error:
-        raise RegistrationFailed(str(error), done, workflows + pruned) from error
+        raise RegistrationFailed(str(error), done, workflows + later) from error
     failed = _bulk_errors(result, {e.name for e in workflows})
     for entry in workflows:
         if entry.name not in failed:
@@ -149,7 +202,7 @@ def _put_workflows(
     if failed:
         refused = [e for e in workflows if e.name in failed]
         reasons = "; ".join(f"{name}: {reason}" for name, reason in failed.items())
-        raise RegistrationFailed(f"the server refused {reasons}", done, refused + pruned)
+        raise RegistrationFailed(f"the server refused {reasons}", done, refused + later)
 
 
 def _body(entry: Entry) -> Mapping[str, Any]:

@@ -29,7 +29,7 @@ from pydantic import (
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from deploy_dsl.errors import DeployDslError
-from deploy_dsl.task import DEFAULT_WORKER_BASE_URL, CompileOptions
+from deploy_dsl.task import DEFAULT_PROMETHEUS_URL, DEFAULT_WORKER_BASE_URL, CompileOptions
 
 __all__ = [
     "DEFAULT_CLUSTER_CONDUCTOR_PORT",
@@ -38,6 +38,7 @@ __all__ = [
     "DEFAULT_CONDUCTOR_PORT",
     "DEFAULT_DASHBOARD_HOST",
     "DEFAULT_DASHBOARD_PORT",
+    "DEFAULT_PROMETHEUS_PORT",
     "DEFAULT_WORKER_PORT",
     "Connection",
     "Settings",
@@ -49,6 +50,8 @@ __all__ = [
 DEFAULT_CONDUCTOR_PORT = 8080
 # build/ calls the worker at the core's default URL; the local worker listens there by default.
 DEFAULT_WORKER_PORT = urllib.parse.urlsplit(DEFAULT_WORKER_BASE_URL).port or 80
+# build/ queries Prometheus at the core's default URL; the local one listens there by default.
+DEFAULT_PROMETHEUS_PORT = urllib.parse.urlsplit(DEFAULT_PROMETHEUS_URL).port or 80
 # The local cluster's own ports, clear of the single node's 8080 and 3000 (and of a system
 # PostgreSQL's 5432), so both stacks can run side by side: node k listens on 8180 + k - 1.
 DEFAULT_CLUSTER_CONDUCTOR_PORT = 8180
@@ -90,6 +93,10 @@ class Settings(BaseSettings):
     )
     worker_base_url: str | None = Field(default=None, validation_alias="WORKER_BASE_URL")
     worker_port: int | None = Field(default=None, ge=1, le=65535, validation_alias="WORKER_PORT")
+    prometheus_base_url: str | None = Field(default=None, validation_alias="PROMETHEUS_URL")
+    prometheus_port: int | None = Field(
+        default=None, ge=1, le=65535, validation_alias="PROMETHEUS_PORT"
+    )
     cluster_conductor_port: int = Field(
         default=DEFAULT_CLUSTER_CONDUCTOR_PORT,
         ge=1,
@@ -128,6 +135,7 @@ class Settings(BaseSettings):
     def _ports_agree_with_urls(self) -> Settings:
         self.local_conductor_port  # noqa: B018 (each raises ValueError on a contradiction)
         self.local_worker_port  # noqa: B018
+        self.local_prometheus_port  # noqa: B018
         return self
 
     # -- the local stack and the URLs that reach it ---------------------------------------------
@@ -144,6 +152,24 @@ class Settings(BaseSettings):
         return _port("WORKER", self.worker_port, self.worker_base_url, DEFAULT_WORKER_PORT)
 
     @property
+    def local_prometheus_port(self) -> int:
+        """The port `server up` starts Prometheus on."""
+        return _port(
+            "PROMETHEUS",
+            self.prometheus_port,
+            self.prometheus_base_url,
+            DEFAULT_PROMETHEUS_PORT,
+            url_name="PROMETHEUS_URL",
+        )
+
+    @property
+    def prometheus_url(self) -> str:
+        """Where the canary analyses' HTTP tasks query Prometheus (its base URL)."""
+        if self.prometheus_base_url:
+            return self.prometheus_base_url.strip().rstrip("/")
+        return f"http://localhost:{self.local_prometheus_port}"
+
+    @property
     def conductor_url(self) -> str:
         """The Conductor server's base URL, without `/api`."""
         if self.conductor_base_url:
@@ -158,7 +184,7 @@ class Settings(BaseSettings):
         return f"http://localhost:{self.local_worker_port}"
 
     def compile_options(self) -> CompileOptions:
-        return CompileOptions(worker_base_url=self.worker_url)
+        return CompileOptions(worker_base_url=self.worker_url, prometheus_url=self.prometheus_url)
 
     def connection(self) -> Connection:
         """The server to talk to: Orkes with key/secret when both are set, else plain OSS."""
@@ -173,7 +199,9 @@ class Settings(BaseSettings):
         return Connection(api_url(self.conductor_url))
 
 
-def _port(name: str, port: int | None, url: str | None, default: int) -> int:
+def _port(
+    name: str, port: int | None, url: str | None, default: int, *, url_name: str | None = None
+) -> int:
     """The explicit port, else the port of a local URL, else the default; a local URL on
     another port than the explicit one is a contradiction, not something to guess about."""
     parts = urllib.parse.urlsplit(url.strip()) if url else None
@@ -181,7 +209,7 @@ def _port(name: str, port: int | None, url: str | None, default: int) -> int:
     url_port = (parts.port or (443 if parts.scheme == "https" else 80)) if parts and local else None
     if port is not None and url_port is not None and port != url_port:
         raise ValueError(
-            f"{name}_BASE_URL={url} is on port {url_port} but {name}_PORT={port}: "
+            f"{url_name or name + '_BASE_URL'}={url} is on port {url_port} but {name}_PORT={port}: "
             "set one of them, or make them agree"
         )
     return port or url_port or default

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -29,11 +30,48 @@ def _seconds(task: Mapping[str, Any]) -> float | None:
     return (end - start) / 1000 if start and end and end >= start else None
 
 
+# The server's suffix on a task of a DO_WHILE's body: `<ref>__<iteration>`.
+_ITERATION = re.compile(r"__\d+$")
+
+
 def finished_tasks(execution: Mapping[str, Any]) -> list[Mapping[str, Any]]:
-    """Tasks that reached a final state, in the order the server scheduled them."""
+    """Tasks that reached a final state, in the order the server scheduled them, except that
+    a DO_WHILE comes after the tasks of its body: the server numbers it (`seq`) before them,
+    but it ends after its last iteration."""
     tasks: Sequence[Mapping[str, Any]] = execution.get("tasks") or []
     done = [t for t in tasks if t.get("status") in _TASK_DONE]
-    return sorted(done, key=lambda t: (t.get("seq") or 0, t.get("scheduledTime") or 0))
+    ordered = sorted(done, key=lambda t: (t.get("seq") or 0, t.get("scheduledTime") or 0))
+    # Inner loops first (they come later), so an outer loop lands after an inner one.
+    for loop in [t for t in reversed(ordered) if t.get("taskType") == "DO_WHILE"]:
+        body = _body_refs(loop)
+        last = max((i for i, t in enumerate(ordered) if _base_ref(t) in body), default=None)
+        position = ordered.index(loop)
+        if last is not None and last > position:
+            ordered.insert(last, ordered.pop(position))
+    return ordered
+
+
+def _base_ref(task: Mapping[str, Any]) -> str:
+    return _ITERATION.sub("", str(task.get("referenceTaskName", "")))
+
+
+def _body_refs(loop: Mapping[str, Any]) -> set[str]:
+    """The references of every task in a DO_WHILE's body, nested ones included, from the
+    definition the server keeps with the task (`workflowTask.loopOver`)."""
+    refs: set[str] = set()
+    stack = list((loop.get("workflowTask") or {}).get("loopOver") or [])
+    while stack:
+        task = stack.pop()
+        if not isinstance(task, Mapping):
+            continue
+        refs.add(str(task.get("taskReferenceName")))
+        stack.extend(task.get("loopOver") or [])
+        stack.extend(task.get("defaultCase") or [])
+        for case in (task.get("decisionCases") or {}).values():
+            stack.extend(case)
+        for branch in task.get("forkTasks") or []:
+            stack.extend(branch)
+    return refs
 
 
 def task_key(task: Mapping[str, Any]) -> str:
@@ -41,6 +79,7 @@ def task_key(task: Mapping[str, Any]) -> str:
 
 
 def task_line(task: Mapping[str, Any]) -> str:
+    """One line for the task, and under it, when it did not complete, its reason, whole."""
     duration = _seconds(task)
     took = f"{duration:6.2f}s" if duration is not None else "      -"
     ref = str(task.get("referenceTaskName", "?"))
@@ -49,11 +88,12 @@ def task_line(task: Mapping[str, Any]) -> str:
         extra.append(f"retry {task['retryCount']}")
     if task.get("subWorkflowId"):
         extra.append(f"sub-workflow {task['subWorkflowId']}")
+    note = f"  ({'; '.join(extra)})" if extra else ""
+    line = f"  {ref:32s} {task.get('taskType', '?'):18s} {task.get('status', '?'):10s} {took}{note}"
     reason = task.get("reasonForIncompletion")
     if reason and task.get("status") != "COMPLETED":
-        extra.append(str(reason).splitlines()[0][:120])
-    note = f"  ({'; '.join(extra)})" if extra else ""
-    return f"  {ref:32s} {task.get('taskType', '?'):18s} {task.get('status', '?'):10s} {took}{note}"
+        line += "\n      reason: " + "\n        ".join(str(reason).splitlines())
+    return line
 
 
 def progress_line(execution: Mapping[str, Any], elapsed: float) -> str:

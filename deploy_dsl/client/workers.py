@@ -63,7 +63,7 @@ def _validated(model: type[BaseModel], value: Any, what: str) -> BaseModel:
 
 @contextmanager
 def serve(
-    workers: Mapping[Simple, WorkerFunction],
+    workers: Mapping[Simple[Any], WorkerFunction],
     settings: Settings | None = None,
     *,
     poll_seconds: float = 0.1,

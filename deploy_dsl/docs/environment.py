@@ -6,15 +6,24 @@ from functools import cache
 
 import jinja2
 
-from deploy_dsl.docs.escape import md_cell, md_code, mermaid_text
+from deploy_dsl.docs.escape import (
+    md_cell,
+    md_cell_code,
+    md_code,
+    md_text,
+    mermaid_text,
+    readme_fence_name,
+    readme_text,
+)
 
 __all__ = ["environment"]
 
 
 @cache
 def environment() -> jinja2.Environment:
-    """Markdown and Mermaid are not HTML: no autoescape; the templates escape with the
-    `mermaid`, `md_code` and `md_cell` filters instead. Undefined names are errors."""
+    """Markdown and Mermaid are not HTML: no autoescape; the templates escape every user
+    string with the filter of its language instead (deploy_dsl/docs/escape.py). Undefined
+    names are errors."""
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("deploy_dsl.docs", "templates"),
         autoescape=False,
@@ -26,5 +35,13 @@ def environment() -> jinja2.Environment:
         # code in a per-user temporary directory, keyed by the template's source.
         bytecode_cache=jinja2.FileSystemBytecodeCache(),
     )
-    env.filters.update(mermaid=mermaid_text, md_code=md_code, md_cell=md_cell)
+    env.filters.update(
+        mermaid=mermaid_text,
+        md_text=md_text,
+        md_code=md_code,
+        md_cell=md_cell,
+        md_cell_code=md_cell_code,
+        readme_text=readme_text,
+        readme_fence_name=readme_fence_name,
+    )
     return env

@@ -111,6 +111,7 @@ class _Site:
         self.names = {workflow.name for workflow in compiled.workflows}
         self.taskdefs: Mapping[str, TaskDef] = {t.name: t for t in compiled.taskdefs}
         self.inputs = compiled.inputs
+        self.triggers = sorted(compiled.triggers, key=lambda t: (t.kind, t.name, t.workflow))
 
     def workflow(self, name: str) -> WorkflowDef:
         for workflow in self.workflows:
@@ -139,6 +140,7 @@ class _Site:
                 diagram=mermaid(flowchart(workflow)),
                 calls=self.calls(workflow),
                 callers=self.callers(workflow.name),
+                triggers=[t for t in self.triggers if t.workflow == workflow.name],
                 tasks=[self.row(placed) for placed in walk(workflow.tasks)],
                 page_path=page_path,
             )

@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from typing import Any, is_typeddict
 
 from deploy_dsl import dsl
+from deploy_dsl.kinds import KINDS
 
-__all__ = ["REFERENCE_PAGE", "Entry", "entries", "render_reference"]
+__all__ = ["REFERENCE_PAGE", "Entry", "entries", "kinds_table", "render_reference"]
 
 # Relative to build/docs/.
 REFERENCE_PAGE = "reference.md"
@@ -57,7 +58,38 @@ def render_reference() -> str:
         signature = entry.signature.replace("|", "\\|")
         summary = entry.summary.replace("|", "\\|")
         lines.append(f"| `{entry.name}` | `{signature}` | {summary} |")
+    lines += ["", *kinds_table()]
     return "\n".join(lines) + "\n"
+
+
+# How each FlowRun reads in the table (deploy_dsl/kind.py says what each one does).
+_FLOW_TESTS = {
+    "engine": "run by the engine",
+    "worker": "a mock answers it (workers never see it)",
+    "system": "a mock answers it (the server's HTTP workers never see it)",
+    "external": "a mock completes it",
+    "stand_in": "a mock completes a HUMAN task in its place",
+    "callee": "runs the called workflow, with its own mocks",
+}
+
+
+def kinds_table() -> list[str]:
+    """Every Conductor task type with a builder: what it does and how a flow test runs it."""
+    lines = [
+        "## Conductor task types",
+        "",
+        "One builder per type of Conductor OSS 3.32 (`deploy_dsl/kinds/`, one module each). "
+        "Types without one (the AI module's, custom ones) are written with `GenericTask`.",
+        "",
+        "| type | builder | what it does | in a flow test |",
+        "| --- | --- | --- | --- |",
+    ]
+    for kind in sorted(KINDS.values(), key=lambda k: k.type):
+        lines.append(
+            f"| `{kind.type}` | `{kind.builder.__name__}` | {kind.summary} | "
+            f"{_FLOW_TESTS[kind.flow]} |"
+        )
+    return lines
 
 
 def _signature(name: str, value: Any) -> str:

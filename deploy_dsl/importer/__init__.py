@@ -106,7 +106,7 @@ def _import_workflows(
         try:
             imported = import_workflow(source, entries[index], catalog, _warner(result, source))
         except ImportFailed as error:
-            failed[index] = str(error)
+            failed[index] = _located(str(error), source)
             continue
         result.files[f"{stems[index]}.py"] = imported.text
         result.workflows.append(imported.workflow)
@@ -114,6 +114,16 @@ def _import_workflows(
         result.origins[imported.workflow.name] = source.origin
         result.modules[source.origin] = stems[index]
     return result, failed
+
+
+def _located(message: str, source: Source) -> str:
+    """An import error that names its file and its workflow, once each."""
+    name = source.data["name"]
+    shown = repr(name if len(name) <= 60 else name[:60] + "...")
+    rest = message.removeprefix(f"{source.origin}: ")
+    if rest.startswith(f"workflow {shown}"):
+        return f"{source.origin}: {rest}"
+    return f"{source.origin}: workflow {shown}: {rest}"
 
 
 def _warner(result: ImportResult, source: Source) -> Callable[[str], None]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import keyword
+import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
@@ -58,11 +59,21 @@ class Model:
 
 
 def _field_name(key: str, taken: set[str]) -> str:
-    usable = key.isidentifier() and not keyword.iskeyword(key) and not key.startswith("_")
+    """The attribute for a JSON key: the key itself when Python keeps it as written, else a
+    name the model maps back to the key with an alias.
+
+    Python reads identifiers in NFKC form (PEP 3131): `\\ufb01le` (the fi ligature) in
+    source is `file`, `\\u210cost` is `Host`, `\\uff4dodel_config` is pydantic's
+    `model_config`. So a key whose NFKC form differs is written under its folded name (an
+    alias keeps the key), and names are compared folded, so that `\\ufb01le` and `file` stay
+    two fields.
+    """
+    folded = unicodedata.normalize("NFKC", key)
+    usable = folded.isidentifier() and not keyword.iskeyword(folded) and not folded.startswith("_")
     # pydantic refuses field names with a leading underscore, which `identifier` gives any key
     # that starts with a character it replaces (":x" -> "_x").
-    stripped = identifier(key, "field").lstrip("_")
-    name = key if usable else identifier(stripped or "field", "field")
+    stripped = identifier(folded, "field").lstrip("_")
+    name = folded if usable else identifier(stripped or "field", "field")
     if name in _TAKEN or name.startswith("model_"):
         name = f"field_{name}"
     while name in taken:

@@ -9,38 +9,50 @@ import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
+from deploy_dsl.errors import DeployDslError
 from deploy_dsl.importer.sources import ImportFailed
-from deploy_dsl.workspace.output import write_tree
+from deploy_dsl.workspace.files import os_problem
+from deploy_dsl.workspace.output import check_output_dir, write_tree
 
-__all__ = ["format_with_ruff", "ruff_executable", "write_package"]
+__all__ = ["IMPORT_MARKER", "format_with_ruff", "ruff_executable", "write_package"]
+
+# Written beside the modules: the proof that a directory is one an import may write into.
+IMPORT_MARKER = ".deploy-dsl-import"
+_MARKER_TEXT = "Written by `deploy-dsl import`; it writes into this directory again.\n"
 
 
 def write_package(out_dir: Path, files: Mapping[str, str], *, force: bool = False) -> list[Path]:
     """Writes the files into `out_dir`, all of them or none; refuses to overwrite any unless
     `force`, and refuses any file name that would land outside `out_dir`.
 
-    Other files in `out_dir` are left alone: it may be a directory the user keeps code in. A
-    new `out_dir` is written as `build` writes build/ (a sibling renamed into place); into an
-    existing one every file is written beside its target first and renamed over it only once
-    all are written, so a failure (a full disk, a name the file system refuses) leaves the
-    directory as it was.
+    `out_dir` must be new, empty or a previous import's (it holds IMPORT_MARKER), and never
+    the working directory or one above it (`check_output_dir`). Other files in it are left
+    alone: the user may add modules to an imported package. A new `out_dir` is written as
+    `build` writes build/ (a sibling renamed into place); into an existing one every file is
+    written beside its target first and renamed over it only once all are written, so a
+    failure (a full disk, a name the file system refuses) leaves the directory as it was.
     """
     try:
-        if out_dir.exists() and not out_dir.is_dir():
-            raise ImportFailed(f"{out_dir} exists and is not a directory")
+        check_output_dir(out_dir, IMPORT_MARKER, command="import")
+    except DeployDslError as error:
+        raise ImportFailed(str(error)) from None
+    try:
         paths = [_inside(out_dir, name) for name in files]
         existing = [path for path in paths if path.exists()]
         if existing and not force:
             shown = ", ".join(str(path) for path in existing[:5])
             more = f" and {len(existing) - 5} more" if len(existing) > 5 else ""
             raise ImportFailed(f"would overwrite {shown}{more} (use --force to replace them)")
+        marked = {**files, IMPORT_MARKER: _MARKER_TEXT}
         if out_dir.is_dir():
-            _replace_files(out_dir, files)
+            _replace_files(out_dir, marked)
         else:
-            write_tree(out_dir, files)
+            write_tree(out_dir, marked)
     except OSError as error:  # e.g. a name too long, a full disk, a read-only directory
-        message = f"cannot write into {out_dir}: {error.strerror}; nothing was written"
+        message = f"{os_problem(out_dir, error, 'write into')}; nothing was written"
         raise ImportFailed(message) from error
+    except DeployDslError as error:  # write_tree's own one-line FileProblem
+        raise ImportFailed(f"{error}; nothing was written") from error
     return paths
 
 

@@ -204,7 +204,7 @@ def _workflow_plan(
 def _detail(task: WorkflowTask) -> str | None:
     call = next(_calls(task), None)
     if call is not None:
-        return call.name + (f" v{call.version}" if call.version is not None else "")
+        return call.label
     inputs = task.input_parameters or {}
     param = task.dynamic_fork_tasks_param
     if param:

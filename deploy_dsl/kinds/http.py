@@ -27,6 +27,7 @@ __all__ = [
     "HttpMethod",
     "HttpOutput",
     "HttpResponse",
+    "PrometheusEndpoint",
     "WorkerEndpoint",
     "http_endpoint",
 ]
@@ -50,6 +51,21 @@ class WorkerEndpoint:
 
     def url(self, options: CompileOptions) -> str:
         return f"{options.worker_base_url.rstrip('/')}/{self.path.lstrip('/')}"
+
+
+@dataclass(frozen=True)
+class PrometheusEndpoint:
+    """A path of Prometheus's HTTP API, joined to the Prometheus URL when the workflow is
+    compiled: the default URL by `build`, PROMETHEUS_URL by `register`.
+
+    Args:
+        path: the path, e.g. `"api/v1/query"` (instant queries).
+    """
+
+    path: str = "api/v1/query"
+
+    def url(self, options: CompileOptions) -> str:
+        return f"{options.prometheus_url.rstrip('/')}/{self.path.lstrip('/')}"
 
 
 class HttpResponse(Generic[Shape]):
@@ -78,7 +94,8 @@ class Http(Task[HttpOutput[Shape]]):
 
     Args:
         ref: the task reference name (see Task).
-        uri: the URL, a WorkerEndpoint, or a reference that holds the URL.
+        uri: the URL, a WorkerEndpoint or PrometheusEndpoint, or a reference that holds the
+            URL.
         method: the HTTP method (GET when a uri is given without one).
         body: the request body (JSON; may hold references).
         headers: request headers; values may be references.
@@ -101,7 +118,7 @@ class Http(Task[HttpOutput[Shape]]):
         self,
         ref: str,
         *,
-        uri: str | WorkerEndpoint | Ref | None = None,
+        uri: str | WorkerEndpoint | PrometheusEndpoint | Ref | None = None,
         method: HttpMethod | None = None,
         body: Any = None,
         headers: Mapping[str, Any] | None = None,
@@ -118,7 +135,7 @@ class Http(Task[HttpOutput[Shape]]):
         super().__init__(ref, **options)
         owner = f"Http {ref!r}"
         self.request_model, self.response_model = check_contract(owner, request, response)
-        require(owner, "uri", uri, str, WorkerEndpoint, Ref, optional=True)
+        require(owner, "uri", uri, str, WorkerEndpoint, PrometheusEndpoint, Ref, optional=True)
         if method is not None and method not in HTTP_METHODS:
             raise DefinitionError(f"{owner}: method {method!r} is not one of {HTTP_METHODS}")
         require(owner, "headers", headers, Mapping, optional=True)
@@ -131,7 +148,8 @@ class Http(Task[HttpOutput[Shape]]):
         require(owner, "app_name", app_name, str, Ref, optional=True)
         self.uri = uri
         self.method = method or "GET"
-        self.request: dict[str, Any] = {
+        self.body = body
+        stated = {
             "method": self.method,
             "headers": dict(headers) if headers is not None else None,
             "body": body,
@@ -142,7 +160,9 @@ class Http(Task[HttpOutput[Shape]]):
             "vipAddress": vip_address,
             "appName": app_name,
         }
-        if uri is None and any(v is not None for k, v in self.request.items() if k != "method"):
+        # http_request's fields but the uri, as written (the uri is joined when compiling).
+        self.request: dict[str, Any] = {k: v for k, v in stated.items() if v is not None}
+        if uri is None and len(self.request) > 1:
             raise DefinitionError(
                 f"{owner}: the request's fields need uri=; without it the inputs carry the "
                 "whole request"
@@ -156,7 +176,7 @@ class Http(Task[HttpOutput[Shape]]):
         return _http_output(model_schema(self.response_model))
 
     def problems(self) -> Iterator[tuple[Code, str]]:
-        body = self.request["body"]
+        body = self.body
         if self.request_model is None:
             return
         if not isinstance(body, Mapping):
@@ -167,14 +187,14 @@ class Http(Task[HttpOutput[Shape]]):
 
     def url(self, options: CompileOptions) -> str:
         uri = self.uri
-        return uri.url(options) if isinstance(uri, WorkerEndpoint) else str(uri)
+        if isinstance(uri, WorkerEndpoint | PrometheusEndpoint):
+            return uri.url(options)
+        return str(uri)
 
     def wire_inputs(self, options: CompileOptions) -> dict[str, Any]:
         if self.uri is None:
             return self.inputs
-        request = {"uri": self.url(options)}
-        request.update((k, v) for k, v in self.request.items() if v is not None)
-        return {"http_request": request, **self.inputs}
+        return {"http_request": {"uri": self.url(options), **self.request}, **self.inputs}
 
 
 def _http_output(body: Schema) -> Schema:

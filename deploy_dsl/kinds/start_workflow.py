@@ -13,7 +13,15 @@ from deploy_dsl.contracts import body_problems
 from deploy_dsl.errors import DefinitionError
 from deploy_dsl.expressions import Ref
 from deploy_dsl.findings import Code
-from deploy_dsl.kind import Importing, ImportPlan, Kind, Planned, Snippet, WorkflowCall
+from deploy_dsl.kind import (
+    Importing,
+    ImportPlan,
+    Kind,
+    Planned,
+    Snippet,
+    WorkflowCall,
+    call_detail,
+)
 from deploy_dsl.kinds.sub_workflow import (
     IdempotencyStrategy,
     WorkflowTarget,
@@ -164,13 +172,6 @@ def _plan(raw: Mapping[str, Any], inputs: Mapping[str, Any], code: Importing) ->
     return ImportPlan(StartWorkflow, [*kwargs, *options], owned_inputs=frozenset({"startWorkflow"}))
 
 
-def _detail(task: WorkflowTask) -> str | None:
-    call = next(_calls(task), None)
-    if call is None:
-        return None
-    return call.name + (f" v{call.version}" if call.version is not None else "")
-
-
 KIND = Kind(
     type="START_WORKFLOW",
     builder=StartWorkflow,
@@ -180,7 +181,7 @@ KIND = Kind(
     ],
     plan=_plan,
     check=_check,
-    detail=_detail,
+    detail=call_detail(_calls),
     calls=_calls,
     shape="subroutine",
     flow="stand_in",

@@ -14,7 +14,15 @@ from deploy_dsl.contracts import body_problems
 from deploy_dsl.errors import DefinitionError
 from deploy_dsl.expressions import Ref, Shape, render
 from deploy_dsl.findings import Code
-from deploy_dsl.kind import Importing, ImportPlan, Kind, Planned, Snippet, WorkflowCall
+from deploy_dsl.kind import (
+    Importing,
+    ImportPlan,
+    Kind,
+    Planned,
+    Snippet,
+    WorkflowCall,
+    call_detail,
+)
 from deploy_dsl.kinds.noop import Noop
 from deploy_dsl.schemas import ANY, Schema
 from deploy_dsl.task import CompileOptions, Task, TaskOptions
@@ -305,13 +313,6 @@ def _plan(raw: Mapping[str, Any], inputs: Mapping[str, Any], code: Importing) ->
     return ImportPlan(SubWorkflow, [*kwargs, *start], default_name=default_name)
 
 
-def _detail(task: WorkflowTask) -> str | None:
-    call = next(_calls(task), None)
-    if call is None:
-        return None
-    return call.name + (f" v{call.version}" if call.version is not None else "")
-
-
 KIND = Kind(
     type="SUB_WORKFLOW",
     builder=SubWorkflow,
@@ -319,7 +320,7 @@ KIND = Kind(
     example=lambda: [SubWorkflow("finalize", workflow=example_callee(), inputs={"scope": "svc-a"})],
     plan=_plan,
     check=_check,
-    detail=_detail,
+    detail=call_detail(_calls),
     calls=_calls,
     shape="subroutine",
     flow="callee",

@@ -30,9 +30,11 @@ def render_properties(port: int, database: Path) -> str:
         "conductor.queue.type": "sqlite",
         "conductor.indexing.type": "sqlite",
         "conductor.workflow-execution-lock.type": "local_only",
-        # Not used by deploy workflows: fewer beans and pollers (the scheduler is on by default).
+        # Not used by deploy workflows: fewer beans and pollers.
         "conductor.integrations.ai.enabled": "false",
-        "conductor.scheduler.enabled": "false",
+        # Schedules (`Schedule` in definitions/): SchedulerService with its SQLite persistence,
+        # picked by conductor.db.type (SqliteSchedulerConfiguration, its own Flyway history).
+        "conductor.scheduler.enabled": "true",
         # Latency. HTTP tasks are always queued and polled (AsyncSystemTaskExecutor); measured
         # together on 2 cores: deploy 2.11 s -> 1.24 s median, 3x10 pipeline 18.4 s -> 7.3 s,
         # HTTP queue wait 0.35 s -> 0.03 s per task; idle CPU 6 % -> 15 % of a core.

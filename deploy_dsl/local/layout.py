@@ -47,5 +47,13 @@ class Layout:
         return self.root / "build"
 
     @property
+    def prometheus_dir(self) -> Path:
+        return self.state_dir / "prometheus"
+
+    @property
+    def prometheus_config(self) -> Path:
+        return self.prometheus_dir / "prometheus.yml"
+
+    @property
     def worker_config(self) -> Path:
         return self.root / "worker" / "gunicorn.conf.py"

@@ -89,10 +89,11 @@ def render_postgres_properties(port: int, database: Database, node: int) -> str:
         "spring.datasource.hikari.maximum-pool-size": "8",
         "spring.datasource.hikari.minimum-idle": "2",
         "conductor.postgres.task-def-cache-refresh-interval": f"{TASK_DEF_REFRESH_SECONDS}s",
-        # As on the single node: not used by deploy workflows (the scheduler would also add its
-        # own Flyway history to the schema), and the system-task poll interval pinned at 50 ms.
+        # As on the single node: no AI integrations; the scheduler on, with its PostgreSQL
+        # persistence (PostgresSchedulerConfiguration: tables of its own, Flyway history
+        # flyway_schema_history_scheduler); the system-task poll interval pinned at 50 ms.
         "conductor.integrations.ai.enabled": "false",
-        "conductor.scheduler.enabled": "false",
+        "conductor.scheduler.enabled": "true",
         "conductor.app.systemTaskWorkerPollInterval": "50ms",
         # One thread for JOINs on each node, as on the single node (see conductor.py).
         "conductor.app.taskWorkerConfigs[JOIN].threadCount": "1",

@@ -1,7 +1,7 @@
-"""The local development stack: Conductor OSS from its boot jar (SQLite, no Docker), the worker
-and the dashboard.
+"""The local development stack: Conductor OSS from its boot jar (SQLite, no Docker), the worker,
+the dashboard and, when its port is given and it is installed, Prometheus scraping the worker.
 
-Both processes run detached in their own sessions, so they outlive the command that started
+The processes run detached in their own sessions, so they outlive the command that started
 them; pid files in `.state/` are how `down` and `status` find them again, and when those are
 gone (`rm -rf .state`) the processes are found by their command lines (see `processes`).
 
@@ -34,10 +34,18 @@ from deploy_dsl.local.processes import (
     terminate,
     write_number,
 )
+from deploy_dsl.local.prometheus import (
+    HEALTH_PATH,
+    PROMETHEUS_HELP,
+    find_prometheus,
+    prometheus_argv,
+    write_config,
+)
 
 __all__ = [
     "CONDUCTOR_START_TIMEOUT",
     "DASHBOARD_START_TIMEOUT",
+    "PROMETHEUS_START_TIMEOUT",
     "STOP_TIMEOUT",
     "WORKER_APP",
     "WORKER_START_TIMEOUT",
@@ -72,6 +80,7 @@ WORKER_APP = "worker.app:create_app()"
 CONDUCTOR_START_TIMEOUT = 180.0
 WORKER_START_TIMEOUT = 30.0
 DASHBOARD_START_TIMEOUT = 30.0
+PROMETHEUS_START_TIMEOUT = 30.0
 # Where `server up` keeps the dashboard's token when it made one (DASHBOARD_TOKEN unset), so
 # that a later `server up` prints the same link; readable by its owner only.
 TOKEN_FILE = "token"
@@ -88,6 +97,9 @@ class Ports:
     conductor: int
     worker: int
     dashboard: int | None = None  # None: no dashboard (a caller that needs none)
+    # None: this call neither starts nor lists Prometheus (only `server up` and the end-to-end
+    # tests need it, for the canary analyses).
+    prometheus: int | None = None
 
 
 @dataclass(frozen=True)
@@ -97,6 +109,7 @@ class LocalUrls:
     dashboard: str | None = None
     # The token `up` made for the dashboard (None when DASHBOARD_TOKEN is configured).
     dashboard_token: str | None = field(default=None, repr=False)
+    prometheus: str | None = None  # None: not started (not asked for, or not installed)
 
     @property
     def conductor_api(self) -> str:
@@ -126,13 +139,15 @@ class Service:
     # again when the pid file is gone. Absolute paths, so two clones never match each other.
     marker: str
     port_env: str
+    # Answers 200 once the process serves (Conductor's and the worker's /health).
+    health_path: str = "/health"
 
     @property
     def port_file(self) -> Path:
         return self.pid_file.with_suffix(".port")
 
 
-def _services(layout: Layout) -> tuple[Service, Service, Service]:
+def _services(layout: Layout) -> tuple[Service, Service, Service, Service]:
     conductor = Service(
         "conductor",
         layout.conductor_dir / "server.pid",
@@ -154,7 +169,15 @@ def _services(layout: Layout) -> tuple[Service, Service, Service]:
         marker=f"dashboard --build {layout.build_dir} --host",
         port_env="DASHBOARD_PORT",
     )
-    return conductor, worker, dashboard
+    prometheus = Service(
+        "prometheus",
+        layout.prometheus_dir / "prometheus.pid",
+        layout.prometheus_dir / "prometheus.log",
+        marker=f"--config.file={layout.prometheus_config}",
+        port_env="PROMETHEUS_PORT",
+        health_path=HEALTH_PATH,
+    )
+    return conductor, worker, dashboard, prometheus
 
 
 def local_url(port: int) -> str:
@@ -172,15 +195,17 @@ def up(
     layout: Layout | None = None,
     dashboard_token: str | None = None,
 ) -> LocalUrls:
-    """Start Conductor, the worker and (with a dashboard port) the dashboard unless they
-    already run and answer; return their URLs.
+    """Start Conductor, the worker, (with a dashboard port) the dashboard and (with
+    `ports.prometheus`) Prometheus unless they already run and answer; return their URLs.
+    Prometheus is skipped, with a note, when it is not installed: everything but the canary
+    analyses works without it.
 
     The dashboard's token is `dashboard_token` (DASHBOARD_TOKEN), else one made here and kept
     in `.state/dashboard/token` for the link. Raises LocalServerError (or JavaNotFoundError),
     both DeployDslError; whatever this call started is stopped again first.
     """
     layout = layout or Layout()
-    conductor, worker, dashboard = _services(layout)
+    conductor, worker, dashboard, prometheus = _services(layout)
     check_worker_sources(layout)
     made_token = None if dashboard_token else secrets.token_urlsafe(24)
     steps = [
@@ -212,6 +237,23 @@ def up(
                 DASHBOARD_START_TIMEOUT,
             )
         )
+    binary = find_prometheus()
+    if ports.prometheus is not None and binary is None:
+        progress(
+            f"prometheus: not installed, not started (canary analyses need it): {PROMETHEUS_HELP}"
+        )
+    elif ports.prometheus is not None and binary is not None:
+        prometheus_port, worker_port = ports.prometheus, ports.worker
+        steps.append(
+            StartStep(
+                prometheus,
+                prometheus_port,
+                lambda: _launch_prometheus(
+                    binary, layout, prometheus_port, worker_port, prometheus.log_file
+                ),
+                PROMETHEUS_START_TIMEOUT,
+            )
+        )
     with locked(layout, progress):
         found = [running_port(step, progress) for step in steps]
         pending = [step for step, port in zip(steps, found, strict=True) if port is None]
@@ -226,11 +268,18 @@ def up(
             for service in reversed(started):
                 stop_service(service, progress)
             raise
-    final = [port or step.port for step, port in zip(steps, found, strict=True)]
-    if ports.dashboard is None:
-        return LocalUrls(local_url(final[0]), local_url(final[1]))
-    kept = None if dashboard_token else _kept_token(layout)
-    return LocalUrls(local_url(final[0]), local_url(final[1]), local_url(final[2]), kept)
+    urls = {
+        step.service.name: local_url(port or step.port)
+        for step, port in zip(steps, found, strict=True)
+    }
+    kept = None if dashboard_token or ports.dashboard is None else _kept_token(layout)
+    return LocalUrls(
+        urls["conductor"],
+        urls["worker"],
+        urls.get("dashboard"),
+        kept,
+        urls.get("prometheus"),
+    )
 
 
 def down(progress: Progress = _quiet, *, layout: Layout | None = None) -> None:
@@ -240,12 +289,15 @@ def down(progress: Progress = _quiet, *, layout: Layout | None = None) -> None:
         stopped = [stop_service(service, progress) for service in reversed(_services(layout))]
         (layout.dashboard_dir / TOKEN_FILE).unlink(missing_ok=True)
     if not any(stopped):
-        progress("nothing to stop: neither Conductor, the worker nor the dashboard is running")
+        progress(
+            "nothing to stop: neither Conductor, the worker, the dashboard nor Prometheus is "
+            "running"
+        )
 
 
 def stop(name: str, progress: Progress = _quiet, *, layout: Layout | None = None) -> bool:
-    """Stop one of the stack's processes ("conductor", "worker" or "dashboard"); True if it
-    was running."""
+    """Stop one of the stack's processes ("conductor", "worker", "dashboard" or "prometheus");
+    True if it was running."""
     services = {service.name: service for service in _services(layout or Layout())}
     if name not in services:
         raise LocalServerError(f"no such process {name!r}: expected one of {sorted(services)}")
@@ -268,23 +320,28 @@ def started_for(
     try:
         yield urls
     finally:
-        for name in ("dashboard", "worker", "conductor"):
-            if name not in before:
+        for name in ("prometheus", "dashboard", "worker", "conductor"):
+            if name in running(layout) and name not in before:
                 stop(name, progress, layout=layout)
 
 
 def status(ports: Ports, *, layout: Layout | None = None) -> list[ProcessStatus]:
-    """Each process: its pid if it runs, its URL (the recorded port if it runs) and health."""
+    """Each process: its pid if it runs, its URL (the recorded port if it runs) and health.
+    Prometheus is listed when it runs, or when its port is given and it is installed."""
     result = []
-    services = _services(layout or Layout())
-    wanted = [(services[0], ports.conductor), (services[1], ports.worker)]
+    conductor, worker, dashboard, prometheus = _services(layout or Layout())
+    wanted = [(conductor, ports.conductor), (worker, ports.worker)]
     if ports.dashboard is not None:
-        wanted.append((services[2], ports.dashboard))
+        wanted.append((dashboard, ports.dashboard))
+    expected = ports.prometheus is not None and find_prometheus() is not None
+    if expected or live_pid(prometheus) is not None:
+        wanted.append((prometheus, ports.prometheus or 0))
     for service, port in wanted:
         pid = live_pid(service)
         recorded = read_number(service.port_file) if pid is not None else None
         url = local_url(recorded or port)
-        result.append(ProcessStatus(service.name, pid, url, healthy(url), service.log_file))
+        health = healthy(url, service.health_path)
+        result.append(ProcessStatus(service.name, pid, url, health, service.log_file))
     return result
 
 
@@ -318,7 +375,7 @@ def running_port(step: StartStep, progress: Progress) -> int | None:
             f"{service.name} already runs on port {port}, not {step.port} ({service.port_env}); "
             "run `deploy-dsl server down` first to change it"
         )
-    if not healthy(url):
+    if not healthy(url, service.health_path):
         progress(f"{service.name}: pid {pid} is running but not healthy yet; waiting")
         wait_healthy(service, pid, url, progress, step.timeout)
     progress(f"{service.name}: already running (pid {pid}, {url})")
@@ -357,6 +414,13 @@ def _launch_worker(layout: Layout, port: int, log: Path) -> int:
     argv = [sys.executable, "-m", "gunicorn", "-c", str(layout.worker_config), WORKER_APP]
     env = {**os.environ, "WORKER_PORT": str(port)}
     return spawn(argv, cwd=layout.root, log=log, env=env)
+
+
+def _launch_prometheus(binary: str, layout: Layout, port: int, worker_port: int, log: Path) -> int:
+    """Prometheus with its configuration written for the worker's port, run in its directory."""
+    write_config(layout, worker_port)
+    argv = prometheus_argv(binary, layout, port)
+    return spawn(argv, cwd=layout.prometheus_dir, log=log)
 
 
 def _launch_dashboard(
@@ -398,7 +462,7 @@ def check_worker_sources(layout: Layout) -> None:
 def wait_healthy(service: Service, pid: int, url: str, progress: Progress, timeout: float) -> None:
     started = time.monotonic()
     next_note = started + PROGRESS_EVERY
-    while not healthy(url):
+    while not healthy(url, service.health_path):
         now = time.monotonic()
         if not alive(pid):
             raise LocalServerError(
@@ -407,7 +471,7 @@ def wait_healthy(service: Service, pid: int, url: str, progress: Progress, timeo
             )
         if now - started > timeout:
             raise LocalServerError(
-                f"{service.name} did not answer {url}/health within {timeout:.0f}s; "
+                f"{service.name} did not answer {url}{service.health_path} within {timeout:.0f}s; "
                 f"the end of {service.log_file}:\n" + _tail(service.log_file, 30)
             )
         if now >= next_note:
@@ -467,10 +531,10 @@ def locked(layout: Layout, progress: Progress) -> Iterator[None]:
 _OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
-def healthy(url: str) -> bool:
-    """Whether `<url>/health` answers 200 (Conductor's and the worker's health check)."""
+def healthy(url: str, path: str = "/health") -> bool:
+    """Whether `<url><path>` answers 200 (`/health`: Conductor's and the worker's check)."""
     try:
-        with _OPENER.open(f"{url}/health", timeout=3) as response:
+        with _OPENER.open(f"{url}{path}", timeout=3) as response:
             return bool(response.status == 200)
     except (OSError, ValueError):
         return False

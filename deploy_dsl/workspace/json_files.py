@@ -9,8 +9,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from deploy_dsl.limits import MAX_JSON_DEPTH, json_pointer, too_deep
+from deploy_dsl.limits import MAX_DEFINITION_FILE_BYTES, MAX_JSON_DEPTH, json_pointer, too_deep
 from deploy_dsl.wire import TaskDef, WorkflowDef
+from deploy_dsl.workspace.files import FileProblem, decode_utf8, read_bytes
 from deploy_dsl.workspace.loader import LoadError
 
 __all__ = ["JsonDefinitions", "load_json_files", "read_json_file"]
@@ -45,21 +46,19 @@ def _reject_constant(name: str) -> Any:
 
 def read_json_file(path: Path) -> Any:
     """The parsed content of a JSON file, or a LoadError whose one-line message says what is
-    wrong and where: unreadable, not UTF-8, not JSON (`NaN` and `Infinity` included: Python
+    wrong and where: unreadable, larger than MAX_DEFINITION_FILE_BYTES (refused before more
+    is read), not UTF-8, not JSON (`NaN` and `Infinity` included: Python
     reads them, JSON and the server do not), nested deeper than MAX_JSON_DEPTH, which
     everything downstream (models, validation, the importer) could not walk, or holding a
     lone surrogate (`"\\ud800"`), which could not be printed or written."""
     try:
-        raw = path.read_bytes()
-    except OSError as error:
-        raise LoadError(f"{path}: cannot read: {error.strerror}") from error
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as error:
-        byte = raw[error.start]
-        raise LoadError(
-            f"{path}: not UTF-8 text (byte 0x{byte:02x} at offset {error.start})"
-        ) from error
+        text = decode_utf8(
+            read_bytes(path, limit=MAX_DEFINITION_FILE_BYTES, what="JSON file"),
+            str(path),
+            "JSON file",
+        )
+    except FileProblem as error:
+        raise LoadError(str(error)) from error
     data = _parse(path, text)
     _check_usable(path, data)
     return data

@@ -163,13 +163,21 @@ def parse_with_node(diagrams: dict[str, str]) -> dict[str, dict[str, Any]]:
 
 def render_in_chromium(diagrams: dict[str, str], workdir: Path) -> dict[str, dict[str, Any]]:
     """What mermaid rendered in headless Chromium, all diagrams in one page load."""
+    answer = chromium_results(render_page(diagrams), workdir)
+    assert set(answer) == set(diagrams), "chromium did not render every diagram"
+    return answer
+
+
+def chromium_results(page_html: str, workdir: Path) -> dict[str, Any]:
+    """Loads `page_html` (which writes JSON into <pre id="results">) in headless Chromium and
+    returns that JSON."""
     chromium = shutil.which("chromium")
     if chromium is None:
         fail_missing("chromium", "install Debian's chromium package (apt-get install -y chromium)")
     if not MERMAID_JS.is_file():
         fail_missing(str(MERMAID_JS.relative_to(REPO)), "run `npm ci` in the repository")
     page = workdir / "render.html"
-    page.write_text(render_page(diagrams), encoding="utf-8")
+    page.write_text(page_html, encoding="utf-8")
     result = subprocess.run(
         [str(chromium), *CHROMIUM_FLAGS, f"--user-data-dir={workdir / 'profile'}", page.as_uri()],
         capture_output=True,
@@ -179,6 +187,5 @@ def render_in_chromium(diagrams: dict[str, str], workdir: Path) -> dict[str, dic
     )
     match = re.search(r'<pre id="results">(.+?)</pre>', result.stdout, re.DOTALL)
     assert match, f"chromium rendered nothing (exit {result.returncode}):\n{result.stderr[-2000:]}"
-    answer: dict[str, dict[str, Any]] = json.loads(html.unescape(match.group(1)))
-    assert set(answer) == set(diagrams), "chromium did not render every diagram"
+    answer: dict[str, Any] = json.loads(html.unescape(match.group(1)))
     return answer

@@ -9,7 +9,7 @@ import pytest
 from mermaid_check import EDGE_CASES, REPO, mermaid_blocks
 
 from deploy_dsl.compiler import Compiled
-from deploy_dsl.docs.escape import md_cell, md_code, mermaid_text
+from deploy_dsl.docs.escape import md_cell, md_cell_code, md_code, mermaid_text
 from deploy_dsl.docs.facts import walk
 from deploy_dsl.docs.flowchart import node_id
 from deploy_dsl.docs.pages import UnknownWorkflow, readme_diagram, render_docs
@@ -32,7 +32,15 @@ def test_build_docs_is_what_the_definitions_render(project: Project) -> None:
 
 def test_rendering_is_deterministic(project: Project) -> None:
     compiled, _ = project
-    shuffled = Compiled(compiled.workflows[::-1], compiled.taskdefs[::-1], [], compiled.inputs)
+    shuffled = Compiled(
+        compiled.workflows[::-1],
+        compiled.taskdefs[::-1],
+        [],
+        inputs=compiled.inputs,
+        schedules=compiled.schedules[::-1],
+        event_handlers=compiled.event_handlers[::-1],
+        triggers=compiled.triggers[::-1],
+    )
     assert render_docs(compiled) == render_docs(compiled) == render_docs(shuffled)
 
 
@@ -130,7 +138,8 @@ def test_mermaid_text_leaves_no_character_mermaid_would_read() -> None:
 def test_markdown_escapes_keep_code_spans_and_cells_intact() -> None:
     assert md_code("a`b") == "``a`b``"
     assert md_code("`x`") == "`` `x` ``"
-    assert md_cell(md_code("a|b")) == "`a\\|b`"
+    assert md_cell_code("a|b") == "`a\\|b`"
+    assert md_cell("<b>x</b> | *y*") == "&lt;b&gt;x&lt;/b&gt; \\| \\*y\\*"
     page = render_docs(Compiled([WorkflowDef.model_validate(EDGE_CASES)], [], []))
     outputs = page["docs/edge|cases.md"].split("## Outputs")[1].split("##")[0]
     assert "| `a\\|b` | `${workflow.input.x}` |" in outputs

@@ -16,6 +16,7 @@ import pytest
 
 from deploy_dsl.client.settings import LOCAL_HOSTS, load_settings
 from deploy_dsl.local import stack as local_stack
+from deploy_dsl.local.prometheus import HEALTH_PATH as PROMETHEUS_HEALTH
 from tests.e2e.support import (
     CliResult,
     Conductor,
@@ -55,6 +56,26 @@ def stack() -> Iterator[Stack]:
         for name, url in (("Conductor", here.conductor_url), ("the worker", here.worker_url)):
             assert healthy(url), f"{name} does not answer at {url} after `server up`"
         yield here
+
+
+@pytest.fixture(scope="session")
+def prometheus(stack: Stack) -> Iterator[str]:
+    """The local Prometheus of the settings (PROMETHEUS_PORT), scraping the worker: `make up`
+    starts it; when it does not answer the session starts it, and stops it at the end."""
+    settings = load_settings()
+    url = settings.prometheus_url
+    if local_stack.healthy(url, PROMETHEUS_HEALTH):
+        yield url
+        return
+    ports = local_stack.Ports(
+        stack.conductor_port, stack.worker_port, prometheus=settings.local_prometheus_port
+    )
+    with local_stack.started_for(ports, progress=progress):
+        assert local_stack.healthy(url, PROMETHEUS_HEALTH), (
+            f"Prometheus does not answer at {url} after `server up` (is it installed? "
+            "`make install` installs it)"
+        )
+        yield url
 
 
 @pytest.fixture(scope="session")

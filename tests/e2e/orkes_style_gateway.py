@@ -16,6 +16,11 @@ It imitates only the contract conductor-python 2.0.0 relies on (see the SDK's
   valid token the call is forwarded to the real server and its answer passed back as it is.
 - Tokens expire `ttl` seconds after they were issued; the test chooses the TTL.
 - `/health` stays open.
+- With `echo="body"`, `/api/token` answers `echo_status` (400, 401, 500) with the request body
+  it received inside its error message, as a careless server or proxy does; with
+  `echo="headers"`, every other `/api/...` call with a valid token answers `echo_status` with
+  the request headers (`X-Authorization` included) in its message. No real server is known to
+  do either: they are what a CLI must survive without showing its credentials.
 
 Real Orkes Cloud's own answers (for a missing header, for permissions, its token lifetime) were
 not available to compare with. The gateway records, per request, the path and whether a token
@@ -59,6 +64,8 @@ class _State:
     key_secret: str
     ttl: float
     upstream: str
+    echo: str | None = None
+    echo_status: int = 400
     tokens: dict[str, float] = field(default_factory=dict)  # token -> issued (monotonic)
     seen: list[Seen] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -95,6 +102,9 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             if verdict != "forwarded":
                 code = "EXPIRED_TOKEN" if verdict == "expired" else "INVALID_TOKEN"
                 self._json(401, {"error": code, "message": f"token {verdict}"})
+            elif state.echo == "headers":
+                shown = json.dumps(dict(self.headers.items()))
+                self._json(state.echo_status, {"message": f"request headers: {shown}"})
             else:
                 self._forward(state, body)
         else:
@@ -102,13 +112,18 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self._forward(state, body)
 
     def _token(self, state: _State, body: bytes) -> None:
+        if state.echo == "body":
+            self._note(state, "token-refused")
+            echoed = body.decode("utf-8", "replace")
+            self._json(state.echo_status, {"message": f"bad credentials request: {echoed}"})
+            return
         try:
             asked = json.loads(body or b"{}")
         except ValueError:
             asked = {}
         right = isinstance(asked, dict) and (
-            secrets.compare_digest(str(asked.get("keyId", "")), state.key_id)
-            and secrets.compare_digest(str(asked.get("keySecret", "")), state.key_secret)
+            _same(asked.get("keyId"), state.key_id)
+            and _same(asked.get("keySecret"), state.key_secret)
         )
         if not right:
             self._note(state, "token-refused")
@@ -162,6 +177,11 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             state.seen.append(Seen(self.command, self.path.split("?", 1)[0], verdict))
 
 
+def _same(given: Any, expected: str) -> bool:
+    """compare_digest on the UTF-8 bytes (it refuses non-ASCII str)."""
+    return secrets.compare_digest(str(given or "").encode(), expected.encode())
+
+
 class _Server(http.server.ThreadingHTTPServer):
     daemon_threads = True
 
@@ -175,9 +195,17 @@ class OrkesStyleGateway:
     `gateway.url` (port 0: any free one) until the block ends."""
 
     def __init__(
-        self, upstream: str, key_id: str, key_secret: str, *, ttl: float, port: int = 0
+        self,
+        upstream: str,
+        key_id: str,
+        key_secret: str,
+        *,
+        ttl: float,
+        port: int = 0,
+        echo: str | None = None,
+        echo_status: int = 400,
     ) -> None:
-        self._state = _State(key_id, key_secret, ttl, upstream.rstrip("/"))
+        self._state = _State(key_id, key_secret, ttl, upstream.rstrip("/"), echo, echo_status)
         self._server = _Server(port, self._state)
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
@@ -205,6 +233,11 @@ class OrkesStyleGateway:
 
     def verdicts(self) -> Counter[str]:
         return Counter(s.verdict for s in self.seen())
+
+    def tokens(self) -> list[str]:
+        """Every token issued so far (for a test that checks none was shown)."""
+        with self._state.lock:
+            return list(self._state.tokens)
 
     def forget(self) -> None:
         """Clear the request log (tokens stay valid)."""

@@ -14,7 +14,7 @@ import pytest
 from deploy_dsl.client.diff import workflow_changes
 from tests.conftest import REPO_ROOT
 from tests.e2e.scratch import Scratch, scratch
-from tests.e2e.support import Conductor
+from tests.e2e.support import Conductor, wait_until
 
 pytestmark = pytest.mark.e2e
 __all__ = ["scratch"]  # the fixture, imported for the tests below
@@ -65,9 +65,9 @@ def test_plan_right_after_register_has_no_changes(scratch: Scratch, conductor: C
     assert result.returncode == 0, str(result)
     assert result.stdout.splitlines()[0] == f"plan against {conductor.url}"
     assert "plan: 0 to create, 0 to update, 3 unchanged" in result.stdout
-    assert "(2 request(s))" in result.stdout
+    assert "(4 request(s))" in result.stdout
     plan = _plan_json(scratch)
-    assert plan["changes"] is False and plan["requests"] == 2
+    assert plan["changes"] is False and plan["requests"] == 4
     assert plan["server"] == conductor.url
 
 
@@ -238,11 +238,40 @@ def test_a_missing_external_is_refused_before_anything_is_written(scratch: Scrat
         f"refused: ExternalWorkflow {missing} v3 is neither registered on the server nor "
         "defined in the definitions"
     ) in result.stderr
-    assert f"SIMPLE task work runs '{job}', which has no task definition" in result.stderr
+    assert job not in result.stderr  # a SIMPLE task needs no TaskDef: see the test below
     assert scratch.held() == {}  # not even the task definition
     plan = scratch.cli("plan", "--detailed-exitcode")
     assert plan.returncode == 1, str(plan)
     assert f"error: ExternalWorkflow {missing} v3" in plan.stderr
+
+
+def test_a_simple_task_nobody_defined_registers_and_runs_with_the_servers_defaults(
+    scratch: Scratch, conductor: Conductor
+) -> None:
+    # MetadataMapperService.populateWorkflowTaskWithDefinition gives it an ad hoc TaskDef, so
+    # neither plan nor register refuses it.
+    job, name = scratch.name("job"), scratch.name("lonely")
+    scratch.write(
+        f"""
+        from deploy_dsl.dsl import Simple, Workflow
+
+        lonely = Workflow(
+            "{name}", version=1, owner_email="{scratch.owner}", tasks=[Simple("work", name="{job}")]
+        )
+        """
+    )
+    registered = scratch.cli("register")
+    assert registered.returncode == 0, str(registered)
+    workflow_id = conductor.api.start(name, 1, {})
+
+    def scheduled() -> dict[str, Any] | None:
+        tasks = conductor.execution(workflow_id).get("tasks") or []
+        return tasks[0] if tasks and tasks[0].get("status") == "SCHEDULED" else None
+
+    task = wait_until(scheduled, timeout=30, what=f"{job} to be scheduled")
+    assert task["retryCount"] == 0 and task["taskDefName"] == job
+    conductor.api.complete_task(workflow_id, task["taskId"], {"done": True})
+    assert conductor.finished(workflow_id)["status"] == "COMPLETED"
 
 
 def test_the_defaults_table_matches_the_running_server(

@@ -17,6 +17,7 @@ def test_registering_again_sends_nothing(registered: CliResult, conductor: Condu
     project = load_project()
     versions = [(w.name, w.version) for w in project.workflows]
     taskdefs = [t.name for t in project.taskdefs]
+    triggers = [s.name for s in project.schedules] + [h.name for h in project.event_handlers]
     names = [name for name, _ in versions] + taskdefs
     before = conductor.metadata_times(versions, taskdefs)
     assert len(before) == len(names), before
@@ -24,10 +25,11 @@ def test_registering_again_sends_nothing(registered: CliResult, conductor: Condu
     result = run_cli("register")
     assert result.returncode == 0, str(result)
     rows = [line.split() for line in result.stdout.splitlines() if line.startswith("  ")]
-    assert len(rows) == len(names)
+    assert len(rows) == len(names) + len(triggers)
     assert {row[-1] for row in rows} == {"unchanged"}, result.stdout
-    # Two reads (workflows, task definitions) and no write ...
-    summary = f"registered (0 created, 0 updated, {len(names)} unchanged) in 2 request(s)"
+    # Four reads (workflows, task definitions, schedules, event handlers) and no write ...
+    unchanged = len(names) + len(triggers)
+    summary = f"registered (0 created, 0 updated, {unchanged} unchanged) in 4 request(s)"
     assert summary in result.stdout
     # ... which the server confirms: any write would have moved a createTime or updateTime.
     assert conductor.metadata_times(versions, taskdefs) == before

@@ -22,6 +22,7 @@ from typing import Any
 
 import pytest
 
+from definitions.rollout import rollout_v1
 from deploy_dsl.client.approvals import gates_in
 from deploy_dsl.client.tree import ExecutionNode, load_tree
 from tests.docs.mermaid_check import parse_with_node, render_in_chromium
@@ -466,7 +467,7 @@ def test_a_gate_approved_through_the_cli_lets_the_wave_deploy(
     followed.append(run)
     assert run.stdout is not None
     first = run.stdout.readline()
-    assert first.startswith(f"started {ROLLOUT} v1: "), first
+    assert first.startswith(f"started {ROLLOUT} v{rollout_v1.version}: "), first
     workflow_id = first.split()[-1]
     (gate,) = wait_until(
         lambda: gate_waits(conductor, workflow_id), timeout=120, what="the gate of wave 2"
@@ -477,13 +478,22 @@ def test_a_gate_approved_through_the_cli_lets_the_wave_deploy(
     assert worker.scope_history(f"svc-ap2-{unique}") == []
 
     status = run_cli("status", workflow_id)
-    assert status.returncode == 0, str(status)
+    assert status.returncode == 2, str(status)  # still running
     assert "waiting for approval: wave 2 (prod) (for " in status.stdout
     assert f"  approve: deploy-dsl approve {workflow_id}\n" in status.stdout
     assert f"  reject:  deploy-dsl reject {workflow_id} --reason TEXT\n" in status.stdout
 
+    # A gate is named by its wave: a wave that is not waiting lists those that are.
+    wrong = run_cli("approve", workflow_id, "--gate", "staging")
+    assert wrong.returncode == 1, str(wrong)
+    assert wrong.stderr.startswith(
+        f"Error: no approval gate named 'staging' is waiting in {ROLLOUT} {workflow_id}; "
+        "waiting: approve_wave (wave 2 (prod)) in rollout_wave_v1 "
+    ), str(wrong)
     decided_at = time.time()
-    approve = run_cli("approve", workflow_id, "--by", "e2e", "--reason", "checked")
+    approve = run_cli(
+        "approve", workflow_id, "--gate", "prod", "--by", "e2e", "--reason", "checked"
+    )
     assert approve.returncode == 0, str(approve)
     assert approve.stdout.startswith("approved wave 2 (prod) as e2e (gate approve_wave in ")
 

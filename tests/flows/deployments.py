@@ -137,6 +137,7 @@ class Deployment:
             infrastructureId=self.infrastructure_id,
             trafficVersion=self.version,
             previousVersion="1.0.0",
+            trafficWeight=100,
         )
 
     def checked(self, status: str) -> dict[str, Any]:
@@ -148,6 +149,7 @@ class Deployment:
             status=HEALTHY if healthy else UNHEALTHY,
             reason="mocked",
             infrastructureId=self.infrastructure_id,
+            trafficWeight=100,
         )
         return {**answer.model_dump(mode="json"), "status": status}
 
@@ -185,6 +187,7 @@ class Deployment:
             trafficMoved=traffic_moved,
             outcome=None,
             needsRollback=traffic_moved,
+            trafficWeight=100 if traffic_moved else 0,
         )
 
     def failure_mocks(self, *, traffic_moved: bool) -> dict[Task | AnyWorkflow, Any]:

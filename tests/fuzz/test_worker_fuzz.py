@@ -42,8 +42,9 @@ class Answer:
     status: int
     content_type: str
     body: bytes
-    # gunicorn's parser errors are written raw (gunicorn.util.write_error), without the
-    # Server header that every answer passed through its Response (the app's) carries.
+    # gunicorn's parser errors are written raw (gunicorn.util.write_error, which
+    # worker/serving.py makes write JSON), without the Server header that every answer passed
+    # through its Response (the app's) carries.
     from_app: bool
 
 
@@ -170,10 +171,9 @@ def _send(
 
 def _assert_answer(answer: Answer, method: str) -> None:
     if not answer.from_app:
-        # gunicorn's page for a request it could not parse: the app never saw it.
+        # gunicorn's answer to a request it could not parse (the app never saw it): the app's
+        # JSON error all the same (worker/serving.py).
         assert answer.status in GUNICORN_STATUSES, answer
-        assert answer.content_type == "text/html", answer
-        return
     assert answer.status != 500, answer.body
     assert answer.content_type == "application/json", answer
     if method != "HEAD":

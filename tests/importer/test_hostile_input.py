@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from deploy_dsl.importer import ImportFailed
-from deploy_dsl.importer.output import write_package
+from deploy_dsl.importer.output import IMPORT_MARKER, write_package
 from deploy_dsl.limits import MAX_JSON_DEPTH, MAX_NAME_BYTES, MAX_NESTING
 from tests.importer.helpers import REPO_ROOT, canonical, import_package, package_dir
 
@@ -156,7 +156,7 @@ def test_a_refused_workflow_leaves_the_others_imported(tmp_path: Path) -> None:
     done = _run_import(source, out)
     assert done.returncode == 1
     assert "error: two.json#/0: workflow name 'xxxx" in done.stderr
-    assert sorted(p.name for p in out.iterdir()) == ["__init__.py", "good.py"]
+    assert sorted(p.name for p in out.iterdir()) == [IMPORT_MARKER, "__init__.py", "good.py"]
 
 
 def test_the_writer_refuses_a_path_outside_its_directory(tmp_path: Path) -> None:
@@ -173,6 +173,7 @@ def test_the_writer_does_not_follow_a_link_out_of_its_directory(tmp_path: Path) 
     outside.write_text("kept = True\n")
     out = tmp_path / "out"
     out.mkdir()
+    (out / IMPORT_MARKER).write_text("a previous import\n")
     (out / "module.py").symlink_to(outside)
     with pytest.raises(ImportFailed, match=r"'module\.py': it is not a file directly in"):
         write_package(out, {"module.py": "x = 1\n"}, force=True)
@@ -184,18 +185,19 @@ def test_a_failed_write_leaves_the_directory_as_it_was(tmp_path: Path) -> None:
     them lands, and the files --force would have replaced keep their content."""
     out = tmp_path / "out"
     out.mkdir()
+    (out / IMPORT_MARKER).write_text("a previous import\n")
     (out / "mine.py").write_text("# the user's own\n")
     (out / "a.py").write_text("old = True\n")
     files = {"a.py": "new = True\n", "b.py": "b = 1\n", "x" * 300 + ".py": "x = 1\n"}
-    with pytest.raises(ImportFailed, match="File name too long; nothing was written"):
+    with pytest.raises(ImportFailed, match=r"File name too long \(ENAMETOOLONG\).*; nothing was"):
         write_package(out, files, force=True)
-    assert sorted(p.name for p in out.iterdir()) == ["a.py", "mine.py"]
+    assert sorted(p.name for p in out.iterdir()) == [IMPORT_MARKER, "a.py", "mine.py"]
     assert (out / "a.py").read_text() == "old = True\n"
 
 
 def test_a_failed_write_of_a_new_directory_creates_nothing(tmp_path: Path) -> None:
     out = tmp_path / "new"
-    with pytest.raises(ImportFailed, match="File name too long; nothing was written"):
+    with pytest.raises(ImportFailed, match=r"File name too long \(ENAMETOOLONG\).*; nothing was"):
         write_package(out, {"a.py": "a = 1\n", "y" * 300 + ".py": "y = 1\n"})
     assert sorted(p.name for p in tmp_path.iterdir()) == []
 
@@ -227,3 +229,36 @@ def test_every_message_of_the_import_is_one_line(tmp_path: Path) -> None:
     )
     assert error.startswith("error: messages.json#/0: workflow 'bad_template' cannot be built: ")
     assert "inputTemplate" in error and "valid dictionary" in error
+
+
+# Issue 26, item 8: keys kept exactly, and import errors that name their file and workflow.
+
+
+def test_keys_python_would_fold_are_kept_exactly(tmp_path: Path) -> None:
+    """Python reads identifiers in NFKC form: `\\ufb01le` came back as `file`, `\\u210cost` as
+    `Host` (and `\\ufb01le` and `file` merged), and `\\uff4dodel_config` made the module fail
+    to load."""
+    definition = _workflow("folded_keys", [_simple("t")])
+    definition["inputParameters"] = ["\ufb01le", "file", "fi", "\u210cost"]
+    definition["variables"] = {"\uff4dodel_config": 1, "\u210cost": 2, "Host": 3, "\ufb01": 4}
+    definition["outputParameters"] = {"\ufb01le": "${workflow.input.\ufb01le}", "Host": "x"}
+    definition["tasks"][0]["inputParameters"] = {"\u210cost": "${workflow.input.\u210cost}"}
+    source = tmp_path / "folded.json"
+    source.write_text(json.dumps(definition))
+    imported = import_package([source], package_dir(tmp_path))
+    assert imported.result.errors == []
+    built = imported.built("folded.json")
+    for field in ("inputParameters", "variables", "outputParameters", "tasks"):
+        assert canonical(built[field]) == canonical(definition[field]), field
+
+
+def test_an_import_error_names_the_file_and_the_workflow(tmp_path: Path) -> None:
+    source = tmp_path / "named.json"
+    source.write_text(
+        json.dumps([_workflow("ok", [_simple("t")]), _workflow("bad", [_simple("a:b")])])
+    )
+    done = _run_import(source, tmp_path / "out")
+    assert done.returncode == 1
+    assert done.stderr.splitlines()[-1] == (
+        "error: named.json#/1: workflow 'bad': task 'a:b' cannot be written with any builder"
+    )

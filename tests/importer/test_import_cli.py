@@ -21,7 +21,11 @@ def test_import_writes_a_package_and_refuses_to_overwrite_it(tmp_path: Path) -> 
     first = runner.invoke(import_, [str(BUILD / "finalize_deployment_v1.json"), "--out", str(out)])
     assert first.exit_code == 0, first.output
     assert "imported 1 workflow(s) and 0 task definition(s)" in first.output
-    assert sorted(p.name for p in out.iterdir()) == ["__init__.py", "finalize_deployment_v1.py"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        ".deploy-dsl-import",
+        "__init__.py",
+        "finalize_deployment_v1.py",
+    ]
     again = runner.invoke(import_, [str(BUILD / "finalize_deployment_v1.json"), "--out", str(out)])
     assert again.exit_code == 1
     assert "use --force" in again.output
@@ -43,5 +47,8 @@ def test_a_definition_that_cannot_be_imported_fails_the_command(tmp_path: Path) 
     empty.write_text(json.dumps({"name": "empty", "version": 1, "tasks": []}))
     result = CliRunner().invoke(import_, [str(empty), "--out", str(tmp_path / "imported")])
     assert result.exit_code == 1
-    assert "Error: empty.json: the workflow has no tasks; nothing was written" in result.output
+    assert (
+        "Error: empty.json: workflow 'empty': the workflow has no tasks; nothing was written"
+        in result.output
+    )
     assert not (tmp_path / "imported").exists()

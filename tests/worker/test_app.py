@@ -109,7 +109,8 @@ def test_environment_is_read_with_the_worker_prefix(
     [
         ("WORKER_PORT", "http"),
         ("WORKER_PROCESSES", "0"),
-        ("WORKER_THREADS", "0"),
+        ("WORKER_CONNECTIONS", "0"),
+        ("WORKER_HEADER_TIMEOUT_SECONDS", "0.5"),
         ("WORKER_BODY_TIMEOUT_SECONDS", "0"),
         ("WORKER_PROVISION_DELAY_SECONDS", "-1"),
         ("WORKER_FAULTS", "swap_traffic:fail=many"),

@@ -18,7 +18,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from worker_harness import HOST, Reply, Worker, raw_request, read_reply, running_worker
+from worker_harness import (
+    HOST,
+    Reply,
+    Worker,
+    raw_request,
+    read_reply,
+    running_worker,
+    unanswered,
+)
 
 BODY_TIMEOUT = 2.0
 BODY = json.dumps({"scope": "svc-bodies", "version": "1.0.0", "env": "test"}).encode()
@@ -48,17 +56,6 @@ def _slow_client(worker: Worker) -> socket.socket:
     return sock
 
 
-def _still_waiting(sock: socket.socket) -> bool:
-    """True when nothing has been answered on `sock` yet."""
-    sock.setblocking(False)
-    try:
-        return not sock.recv(1, socket.MSG_PEEK)
-    except BlockingIOError:
-        return True
-    finally:
-        sock.settimeout(30)
-
-
 def _assert_json_error(reply: Reply, status: int, error: str) -> None:
     assert reply.status == status, reply.text
     payload = reply.json  # asserts application/json
@@ -75,7 +72,7 @@ def test_slow_bodies_do_not_block_other_requests(timed_worker: Worker) -> None:
         assert health.status == 200 and health.json["status"] == "UP"
         served = timed_worker.post("create_infrastructure", json.loads(BODY))
         assert served.status == 200, served.text
-        assert all(_still_waiting(sock) for sock in slow), "answered before /health was"
+        assert all(unanswered(sock) for sock in slow), "answered before /health was"
         # Then each slow client gets a JSON 408 of the app, not gunicorn's HTML.
         for sock in slow:
             reply = read_reply(sock)

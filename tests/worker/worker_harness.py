@@ -93,6 +93,19 @@ def read_reply(sock: socket.socket) -> Reply:
     return Reply(response.status, response.headers, text)
 
 
+def unanswered(sock: socket.socket) -> bool:
+    """True when `sock` is still open and nothing has been answered on it yet."""
+    timeout = sock.gettimeout()
+    sock.setblocking(False)
+    try:
+        sock.recv(1, socket.MSG_PEEK)  # something arrived, or b"": closed
+        return False
+    except BlockingIOError:
+        return True
+    finally:
+        sock.settimeout(timeout)
+
+
 def raw_request(port: int, data: bytes, timeout: float = 15) -> Reply:
     """Sends `data` as it is on a new connection and reads the answer: for the requests that
     http.client will not send (bad chunk sizes, half bodies)."""

@@ -26,6 +26,7 @@ __all__ = [
     "ROLLBACK_PATH",
     "Cluster",
     "expected_steps",
+    "isolated_cli",
     "pipeline_waves",
     "successful_calls",
 ]
@@ -100,8 +101,7 @@ class Cluster:
         return path
 
     def cli(self, node: int, *args: str, stdin: str | None = None) -> CliResult:
-        env = dict.fromkeys(_ISOLATED)
-        return run_cli(*args, "--env-file", str(self.env_file(node)), stdin=stdin, env=env)
+        return isolated_cli(*args, "--env-file", str(self.env_file(node)), stdin=stdin)
 
     def pid(self, name: str) -> int:
         found = {p.name: p.pid for p in local_cluster.status(self.ports, NODES, layout=self.layout)}
@@ -136,6 +136,12 @@ class Cluster:
         if missing:
             progress(f"cluster: starting again {sorted(missing)}, which ran before the session")
             local_cluster.up(self.ports, NODES, progress=progress, layout=self.layout)
+
+
+def isolated_cli(*args: str, stdin: str | None = None) -> CliResult:
+    """The CLI with none of the server settings of this process's environment: the env files
+    its arguments name say them all."""
+    return run_cli(*args, stdin=stdin, env=dict.fromkeys(_ISOLATED))
 
 
 def pipeline_waves(prefix: str, waves: int, services: int) -> list[dict[str, Any]]:
