@@ -15,13 +15,17 @@ from definitions.finalize_deployment import finalize_deployment_v1
 from definitions.rollout_wave import rollout_wave_v1
 from deploy_dsl.dsl import (
     WORKFLOW,
+    CanaryStep,
+    CompleteTask,
     Http,
     Inline,
+    Schedule,
     Simple,
     SubWorkflow,
     Switch,
     Wait,
     Workflow,
+    payload,
     workflow_input,
     workflow_variables,
 )
@@ -59,3 +63,9 @@ timed = Http("timed", uri="http://localhost:3000/x", read_timeout_ms="2s")  # er
 later = Wait("later", duration="1s", start_delay="5")  # error: "start_delay" (mypy arg-type, pyright reportArgumentType)
 decide = Switch("decide", value=inputs.env, cases={True: [Wait("w", duration="1s")]})  # error: "bool" (mypy dict-item, pyright reportArgumentType)
 version = Workflow("v", version="2", owner_email=None, tasks=[later])  # error: "version" (mypy arg-type, pyright reportArgumentType)
+
+# Schedules, event handlers and canaries take their keywords and targets typed the same way.
+nightly = Schedule("platform_nightly", cron="@daily", workflow=rollout_wave_v1, zon="UTC")  # error: "zon" (mypy call-arg, pyright reportCallIssue)
+by_name = Schedule("platform_by_name", cron="@daily", workflow="rollout_wave_v1")  # error: "workflow" (mypy arg-type, pyright reportArgumentType)
+approve = CompleteTask(workflow=rollout_wave_v1, task="gate", workflow_id=payload("workflowId"), ouput={})  # error: "ouput" (mypy call-arg, pyright reportCallIssue)
+step = CanaryStep(10, pauze="1m")  # error: "pauze" (mypy call-arg, pyright reportCallIssue)

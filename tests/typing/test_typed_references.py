@@ -33,6 +33,7 @@ def test_the_typed_modules_compile() -> None:
         (module.fan_out.result.remaining, "${deploys_tally.output.result.remaining}"),
         (module.gate.verdict.message, "${gate_verdict.output.result.message}"),
         (module.loop.output.iteration, "${loop.output.iteration}"),
+        (module.canary_run.result.verdict, "${judge_measure.output.result.verdict}"),
     ],
 )  # fmt: skip
 def test_a_typed_reference_is_a_ref_at_run_time(reference: object, rendered: str) -> None:

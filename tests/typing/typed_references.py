@@ -15,6 +15,8 @@ from definitions.deploy_simple import DeployOutput, deploy_simple_v1
 from definitions.rollout_wave import WaveOutput, WaveSummary, rollout_wave_v1
 from deploy_dsl.dsl import (
     WORKFLOW,
+    Analysis,
+    AnalysisResult,
     ApprovalGate,
     ApprovalVerdict,
     BatchedFanOut,
@@ -26,6 +28,7 @@ from deploy_dsl.dsl import (
     Human,
     Inline,
     JsonJq,
+    Metric,
     Ref,
     SetVariable,
     Simple,
@@ -138,6 +141,12 @@ fan_out = BatchedFanOut(
 assert_type(fan_out.result.remaining, list[DeploymentInput])
 assert_type(fan_out.result.succeeded, list[DeployOutput])
 assert_type(fan_out.result.exceeded, bool)
+
+errors = Metric("errors", query="sum(rate(errors_total[30s]))", success="result <= 0.05")
+canary_run = Analysis(metrics=[errors], interval="10s", count=3).run("judge", where="step 1")
+assert_type(canary_run.result, AnalysisResult)
+assert_type(canary_run.result.reason, str | None)
+assert_type(canary_run.result.verdict, Literal["running", "passed", "failed", "inconclusive"])
 
 record = SetVariable("record", inputs={"outcome": "done"})
 
