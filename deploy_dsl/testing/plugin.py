@@ -4,9 +4,11 @@
         result = flow.run(deploy_simple_v1, {...}, mocks={swap_traffic: responds({...}), ...})
         assert result.status == "COMPLETED"
 
-Tests that use `flow` are marked `flow` (`pytest -m flow`). `--flow-results FILE` writes what
-every flow test's runs did (ids replaced by what they stand for) to FILE, so that two sessions
-can be compared for determinism.
+Tests that use `flow` are marked `flow` (`pytest -m flow`). The project's TaskDefs (its retries
+and timeouts) come from its definitions, found as every command finds them: `definitions` in
+`[tool.deploy-dsl]` of the pyproject.toml around pytest's root directory. `--flow-results FILE`
+writes what every flow test's runs did (ids replaced by what they stand for) to FILE, so that
+two sessions can be compared for determinism.
 """
 
 from __future__ import annotations
@@ -20,12 +22,14 @@ from typing import Any
 import pytest
 from pydantic import BaseModel
 
+from deploy_dsl.local.layout import Layout
 from deploy_dsl.task import Task
 from deploy_dsl.testing.plan import Mocks, TaskDefs
 from deploy_dsl.testing.result import FlowResult, TaskRun
 from deploy_dsl.testing.runner import FlowRunner
 from deploy_dsl.testing.server import flow_server
 from deploy_dsl.workflow import AnyWorkflow
+from deploy_dsl.workspace.config import load_config
 
 __all__ = ["Flow", "flow", "flow_runner"]
 
@@ -67,11 +71,6 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="FILE",
         help="write what each flow test's runs did (ids normalised) to FILE as JSON",
     )
-    parser.addini(
-        "flow_definitions",
-        "the definitions package or directory whose TaskDefs flow tests apply",
-        default="definitions",
-    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -111,8 +110,9 @@ def pytest_terminal_summary(
 @pytest.fixture(scope="session")
 def flow_runner(pytestconfig: pytest.Config) -> Iterator[FlowRunner]:
     """One FlowRunner for the session, on the server of the project's settings."""
-    taskdefs = project_taskdefs(str(pytestconfig.getini("flow_definitions")))
-    with flow_server(lambda line: print(f"[flow] {line}", file=sys.stderr, flush=True)) as server:
+    config = load_config(pytestconfig.rootpath)
+    taskdefs = project_taskdefs(config.definitions)
+    with flow_server(_progress, Layout.of_project(pytestconfig.rootpath)) as server:
         runner = pytestconfig.stash[_RUNNER] = FlowRunner(server, taskdefs)
         yield runner
 
@@ -122,6 +122,10 @@ def flow(flow_runner: FlowRunner, request: pytest.FixtureRequest) -> Flow:
     """Runs workflows on the real engine with mocked tasks; see deploy_dsl.testing."""
     record = request.config.stash[_RESULTS].setdefault(request.node.nodeid, [])
     return Flow(flow_runner, record)
+
+
+def _progress(line: str) -> None:
+    print(f"[flow] {line}", file=sys.stderr, flush=True)
 
 
 def project_taskdefs(source: str) -> TaskDefs:
