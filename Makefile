@@ -24,10 +24,16 @@ install: $(STAMP) ## system packages when missing, .venv with the project and de
 build: $(STAMP) ## compile definitions/ to build/ (workflows, taskdefs, docs) and the README diagram
 	$(DSL) build --readme README.md
 
-check: $(STAMP) ## ruff and mypy --strict
+check: $(STAMP) ## ruff, mypy --strict and pyright (strict on definitions/; pyproject.toml)
 	$(VENV)/bin/ruff check deploy_dsl definitions worker tests bench
 	$(VENV)/bin/ruff format --check deploy_dsl definitions worker tests bench
-	$(VENV)/bin/mypy deploy_dsl definitions worker tests/typing tests/flows bench
+	@# Both type checkers run, whatever the first says: each names its own findings.
+	@status=0; \
+	echo "$(VENV)/bin/mypy deploy_dsl definitions worker tests/typing tests/flows bench"; \
+	$(VENV)/bin/mypy deploy_dsl definitions worker tests/typing tests/flows bench || status=1; \
+	echo "node_modules/.bin/pyright"; \
+	node_modules/.bin/pyright || status=1; \
+	exit $$status
 
 test: $(STAMP) ## the whole suite: unit, snapshot, worker (gunicorn), flow, end to end, cluster
 	$(VENV)/bin/pytest

@@ -3,26 +3,38 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Literal, Unpack
+from typing import Any, Literal, Unpack, overload
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from deploy_dsl.dsl import (
     WORKFLOW,
     Http,
-    Ref,
     TaskOptions,
     WorkerEndpoint,
     Workflow,
     workflow_input,
 )
-from worker.contract import STEPS
+from worker.contract import (
+    STEPS,
+    CreateInfrastructureAnswer,
+    DeploymentStatusAnswer,
+    EffectiveStatusAnswer,
+    InfrastructureReadyAnswer,
+    RecordedAnswer,
+    SettledAnswer,
+    StepAnswer,
+    StepName,
+    TrafficRestoredAnswer,
+    TrafficSwappedAnswer,
+)
 
 __all__ = [
     "OWNER_EMAIL",
     "DeployVariables",
     "DeploymentInput",
     "FollowUpInput",
+    "any_step",
     "follow_up_workflow",
     "identity",
     "worker_step",
@@ -55,7 +67,7 @@ class FollowUpInput(DeploymentInput):
     infrastructureId: str | None = Field(default=None, description="what the deploy created")
 
 
-def identity(inputs: Ref, deployment_id: Ref | None = None) -> dict[str, Any]:
+def identity(inputs: DeploymentInput, deployment_id: str | None = None) -> dict[str, Any]:
     """The body fields the worker needs on every call to find the deployment."""
     return {
         "scope": inputs.scope,
@@ -65,13 +77,94 @@ def identity(inputs: Ref, deployment_id: Ref | None = None) -> dict[str, Any]:
     }
 
 
+# One overload per answer model of worker/contract.py's STEPS, so that the type checker reads
+# `worker_step("create_infrastructure", ...).output.response.body` as that step's answer
+# (tests/worker/test_contract.py checks them against STEPS).
+@overload
 def worker_step(
-    step: str, body: dict[str, Any], *, ref: str | None = None, **options: Unpack[TaskOptions]
-) -> Http:
+    step: Literal["create_infrastructure"],
+    body: dict[str, Any],
+    *,
+    ref: str | None = None,
+    **options: Unpack[TaskOptions],
+) -> Http[CreateInfrastructureAnswer]: ...
+@overload
+def worker_step(
+    step: Literal["wait_infrastructure_created"],
+    body: dict[str, Any],
+    *,
+    ref: str | None = None,
+    **options: Unpack[TaskOptions],
+) -> Http[InfrastructureReadyAnswer]: ...
+@overload
+def worker_step(
+    step: Literal["swap_traffic"],
+    body: dict[str, Any],
+    *,
+    ref: str | None = None,
+    **options: Unpack[TaskOptions],
+) -> Http[TrafficSwappedAnswer]: ...
+@overload
+def worker_step(
+    step: Literal["effective_status"],
+    body: dict[str, Any],
+    *,
+    ref: str | None = None,
+    **options: Unpack[TaskOptions],
+) -> Http[EffectiveStatusAnswer]: ...
+@overload
+def worker_step(
+    step: Literal["finalize_deployment", "rollback_deployment"],
+    body: dict[str, Any],
+    *,
+    ref: str | None = None,
+    **options: Unpack[TaskOptions],
+) -> Http[SettledAnswer]: ...
+@overload
+def worker_step(
+    step: Literal["restore_previous_traffic"],
+    body: dict[str, Any],
+    *,
+    ref: str | None = None,
+    **options: Unpack[TaskOptions],
+) -> Http[TrafficRestoredAnswer]: ...
+@overload
+def worker_step(
+    step: Literal[
+        "cleanup_old_resources",
+        "update_monitoring",
+        "notify_success",
+        "cleanup_failed_resources",
+        "notify_failure",
+    ],
+    body: dict[str, Any],
+    *,
+    ref: str | None = None,
+    **options: Unpack[TaskOptions],
+) -> Http[RecordedAnswer]: ...
+@overload
+def worker_step(
+    step: Literal["deployment_status"],
+    body: dict[str, Any],
+    *,
+    ref: str | None = None,
+    **options: Unpack[TaskOptions],
+) -> Http[DeploymentStatusAnswer]: ...
+def worker_step(
+    step: StepName, body: dict[str, Any], *, ref: str | None = None, **options: Unpack[TaskOptions]
+) -> Http[Any]:
     """POST `body` to the worker's `/<step>`, typed by the step's contract
     (worker/contract.py): the body is checked against its request model, and
-    `.output.response.body` reads its answer model. Retried per the TaskDef named `step`;
-    `options` are the task options every builder takes (`start_delay=`, `optional=`, ...)."""
+    `.output.response.body` reads its answer model (in the editor too). Retried per the
+    TaskDef named `step`; `options` are the task options every builder takes
+    (`start_delay=`, `optional=`, ...)."""
+    return any_step(step, body, ref=ref, **options)
+
+
+def any_step(
+    step: StepName, body: dict[str, Any], *, ref: str | None = None, **options: Unpack[TaskOptions]
+) -> Http[StepAnswer]:
+    """worker_step for a step named at run time: its answer is what every step answers."""
     contract = STEPS[step]
     options.setdefault("name", step)
     return Http(
@@ -89,12 +182,12 @@ def worker_step(
     )
 
 
-def follow_up_workflow(name: str, *, description: str, steps: Sequence[str]) -> Workflow:
+def follow_up_workflow(name: str, *, description: str, steps: Sequence[StepName]) -> Workflow:
     """A workflow a deploy calls once it knows its outcome: the worker `steps` in order, each
     told which deployment it is about; its output is the last step's answer."""
     inputs = workflow_input(FollowUpInput)
     body = {**identity(inputs, inputs.deploymentId), "infrastructureId": inputs.infrastructureId}
-    tasks = [worker_step(step, body) for step in steps]
+    tasks = [any_step(step, body) for step in steps]
     return Workflow(
         name,
         version=1,

@@ -3,6 +3,10 @@ after traffic moved is rolled back by its failure workflow, deploy_failed_v1."""
 
 from __future__ import annotations
 
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
 from definitions.common import (
     OWNER_EMAIL,
     DeploymentInput,
@@ -20,7 +24,22 @@ from deploy_dsl.dsl import (
     workflow_variables,
 )
 
-__all__ = ["deploy_simple_v1"]
+__all__ = ["DeployOutput", "deploy_simple_v1"]
+
+
+class DeployOutput(BaseModel):
+    """What a deploy answers the workflows that run it (a pipeline's wave, a rollout's batch)."""
+
+    outcome: Literal["finalized", "rolled_back"] | None = Field(
+        description="null: it failed before traffic moved"
+    )
+    scope: str
+    version: str
+    env: str
+    deploymentId: str
+    infrastructureId: str
+    status: Literal["success", "failure"] = Field(description="what effective_status said")
+
 
 inputs = workflow_input(DeploymentInput)
 variables = workflow_variables(DeployVariables)
@@ -63,6 +82,7 @@ deploy_simple_v1 = Workflow(
         "infrastructureId": infrastructure_id,
         "status": effective_status.output.response.body.status,
     },
+    output_model=DeployOutput,
     timeout_seconds=900,
     timeout_policy="TIME_OUT_WF",
     failure_workflow=deploy_failed_v1,

@@ -23,7 +23,10 @@ def roll_back(
     failure workflow, each place a canary aborts): the follow-up sub-workflow, the worker's
     settle, the recorded outcome. `prefix` keeps their references apart where a workflow rolls
     back in several places."""
-    named = (lambda ref: f"{prefix}_{ref}") if prefix else (lambda ref: ref)
+
+    def named(ref: str) -> str:
+        return f"{prefix}_{ref}" if prefix else ref
+
     return [
         SubWorkflow(named("rollback"), workflow=rollback_deployment_v1, inputs=follow_up),
         worker_step("rollback_deployment", step_body, ref=named("rollback_deployment")),

@@ -102,10 +102,20 @@ prepare_wave = Inline(
     inputs={"waves": inputs.waves, "wave": wave_number, "canary": inputs.canary},
     result=WaveInput,
 )
+wave_input = prepare_wave.output.result
 wave = SubWorkflow(
     "wave",
     workflow=rollout_wave_v1,
-    inputs={name: prepare_wave.output.result[name] for name in WaveInput.model_fields},
+    inputs={
+        "name": wave_input.name,
+        "services": wave_input.services,
+        "max_parallel": wave_input.max_parallel,
+        "max_failures": wave_input.max_failures,
+        "approval": wave_input.approval,
+        "wave": wave_input.wave,
+        "label": wave_input.label,
+        "canary": wave_input.canary,
+    },
 )
 rollout_tally = Inline(
     "rollout_tally",

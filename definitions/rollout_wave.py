@@ -21,11 +21,12 @@ from deploy_dsl.dsl import (
     Switch,
     Terminate,
     Workflow,
+    nullsafe,
     workflow_input,
 )
 from deploy_dsl.durations import parse_duration
 
-__all__ = ["Approval", "RolloutWave", "WaveInput", "WaveSummary", "rollout_wave_v1"]
+__all__ = ["Approval", "RolloutWave", "WaveInput", "WaveOutput", "WaveSummary", "rollout_wave_v1"]
 
 # "25%", "12.5%": a share of the wave's deploys.
 _PERCENTAGE = re.compile(r"\d+(\.\d+)?%")
@@ -107,6 +108,12 @@ class WaveSummary(BaseModel):
     reason: str | None = Field(description="why it stops, naming the wave and the services")
 
 
+class WaveOutput(BaseModel):
+    """What a wave answers rollout_v1, which reads `wave.output.summary`."""
+
+    summary: WaveSummary
+
+
 # The tally's results to the wave's words. A deploy that failed (the fork is optional) counts
 # as rolled back: after traffic moved its failure workflow rolled it back.
 SUMMARY_SCRIPT = """(function () {
@@ -167,7 +174,8 @@ SUMMARY_SCRIPT = """(function () {
 })()"""
 
 inputs = workflow_input(WaveInput)
-gate = ApprovalGate("approve_wave", timeout=inputs.approval.timeout, subject=inputs.label)
+# approval may be null: so is its timeout then, and the gate waits until someone decides.
+gate = ApprovalGate("approve_wave", timeout=nullsafe(inputs.approval).timeout, subject=inputs.label)
 wave_facts = {"wave": inputs.wave, "label": inputs.label, "services": inputs.services}
 
 not_approved = Inline(
@@ -221,6 +229,7 @@ rollout_wave_v1 = Workflow(
     input=WaveInput,
     tasks=[ask_approval, deploys, summarize_wave],
     output={"summary": summarize_wave.output.result},
+    output_model=WaveOutput,
     # An approval may wait for days; a week bounds a forgotten one.
     timeout_seconds=7 * 24 * 3600,
     timeout_policy="TIME_OUT_WF",

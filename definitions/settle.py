@@ -9,11 +9,14 @@ from definitions.common import worker_step
 from definitions.finalize_deployment import finalize_deployment_v1
 from definitions.rollback_deployment import roll_back
 from deploy_dsl.dsl import Http, SetVariable, SubWorkflow, Switch
+from worker.contract import EffectiveStatusAnswer
 
 __all__ = ["health_check"]
 
 
-def health_check(follow_up: dict[str, Any], step_body: dict[str, Any]) -> tuple[Http, Switch]:
+def health_check(
+    follow_up: dict[str, Any], step_body: dict[str, Any]
+) -> tuple[Http[EffectiveStatusAnswer], Switch]:
     """effective_status, and the SWITCH on its status: `finalize_deployment_v1`, the worker's
     settle and the recorded outcome on success; anything else rolls back, since an unknown
     status must not keep new traffic."""

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import get_args
+
 from definitions.common import OWNER_EMAIL
 from deploy_dsl.canary import PROMETHEUS_QUERY_TASK
 from deploy_dsl.dsl import RetryPolicy, TaskDef
+from worker.contract import StepName
 
 __all__ = [
     "POLL_TIMEOUT_SECONDS",
@@ -15,20 +18,8 @@ __all__ = [
     "WORKER_STEPS",
 ]
 
-WORKER_STEPS = (
-    "create_infrastructure",
-    "swap_traffic",
-    "effective_status",
-    "finalize_deployment",
-    "rollback_deployment",
-    "cleanup_old_resources",
-    "update_monitoring",
-    "notify_success",
-    "restore_previous_traffic",
-    "cleanup_failed_resources",
-    "notify_failure",
-    "deployment_status",
-)
+# Every step of the worker's contract but the provisioning wait, which has a TaskDef of its own.
+WORKER_STEPS = tuple(step for step in get_args(StepName) if step != "wait_infrastructure_created")
 
 # Ten 1 s retries ride out a worker restart without making a real failure slow to surface.
 _STEP_RETRY = RetryPolicy(count=10, delay_seconds=1, logic="FIXED")

@@ -318,7 +318,7 @@ class AnalysisRun:
         self.wait = Wait(
             f"{ref}_wait", duration=analysis.interval, description="The interval to measure"
         )
-        self.query: dict[str, Http] = {
+        self.query: dict[str, Http[PrometheusAnswer]] = {
             m.name: Http(
                 f"{ref}_{m.name}",
                 name=analysis.task_name,
@@ -369,7 +369,7 @@ class AnalysisRun:
         return [self.queries, self.loop]
 
     @property
-    def result(self) -> Ref:
+    def result(self) -> AnalysisResult:
         """`${<ref>_measure.output.result}` after the loop: the AnalysisResult."""
         return self.measure.output.result
 
@@ -406,8 +406,8 @@ class Abort:
     ref: str
     step: int
     weight: int
-    reason: Ref
-    analysis: Ref | None
+    reason: str | None
+    analysis: AnalysisResult | None
 
 
 OnAbort = Callable[[Abort], Sequence[Task]]
@@ -469,7 +469,7 @@ class CanarySteps:
             for n, s in _numbered(found)
         ]
 
-    def results(self) -> list[Ref]:
+    def results(self) -> list[AnalysisResult]:
         """Each analysed step's AnalysisResult, in order (for the workflow's output)."""
         return [run.result for run in self.analyses if run is not None]
 
@@ -558,7 +558,7 @@ class CanarySteps:
         number: int,
         step: CanaryStep,
         ref: str,
-        why: Ref | None,
+        why: str | None,
         on_abort: OnAbort,
         extra: Any,
     ) -> list[Task]:

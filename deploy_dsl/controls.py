@@ -1,7 +1,7 @@
 """Deployment controls as building blocks: an approval gate, a failure threshold, a batched
 fan-out (pure).
 
-Each one composes the builders of tasks.py and flow.py (WAIT, INLINE, SWITCH, DO_WHILE,
+Each one composes the builders of deploy_dsl.kinds (WAIT, INLINE, SWITCH, DO_WHILE,
 FORK_JOIN_DYNAMIC), so what it compiles to is ordinary Conductor JSON the validator checks like
 any other. Their scripts run on the server (graaljs); control_scripts.py holds them.
 """
@@ -9,10 +9,11 @@ any other. Their scripts run on the server (graaljs); control_scripts.py holds t
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from typing import Any, Final
+from collections.abc import Mapping, Sequence
+from typing import Any, Final, Generic, Unpack, cast
 
 from pydantic import BaseModel, Field
+from typing_extensions import TypeVar
 
 from deploy_dsl.arguments import require
 from deploy_dsl.control_scripts import (
@@ -21,7 +22,7 @@ from deploy_dsl.control_scripts import (
     threshold_script,
 )
 from deploy_dsl.errors import DefinitionError
-from deploy_dsl.expressions import Ref
+from deploy_dsl.expressions import Ref, Shape, ref_of, schema_of
 from deploy_dsl.kinds.do_while import DoWhile
 from deploy_dsl.kinds.fork_join_dynamic import DynamicFork
 from deploy_dsl.kinds.inline import Inline
@@ -30,7 +31,7 @@ from deploy_dsl.kinds.sub_workflow import WorkflowTarget
 from deploy_dsl.kinds.switch import Switch
 from deploy_dsl.kinds.wait import Wait
 from deploy_dsl.schemas import ANY, LEAF, ListOf, MapOf, Schema, annotation_schema, model_schema
-from deploy_dsl.task import Task
+from deploy_dsl.task import Task, TaskOptions
 
 __all__ = [
     "APPROVAL_INPUT",
@@ -38,7 +39,9 @@ __all__ = [
     "ApprovalGate",
     "ApprovalVerdict",
     "BatchedFanOut",
+    "FailedRun",
     "FailureThreshold",
+    "Tally",
     "previous_result",
 ]
 
@@ -84,17 +87,19 @@ class ApprovalVerdict(BaseModel):
     message: str = Field(description="'approved by alice', 'rejected by bob: freeze', ...")
 
 
-def previous_result(ref: str, result: Any = None) -> Ref:
+def previous_result(ref: str, result: type[Shape] | None = None) -> Shape:
     """`${<ref>.output.result}` of an INLINE that reads itself in a loop body: the result of
     the previous iteration, null in the first (getTaskInputV2 maps each reference to its
     latest iteration). The way to accumulate across the iterations of a DO_WHILE.
 
     Args:
         ref: the reference of the INLINE that reads it (in its own inputs).
-        result: the type of that INLINE's result (its `result=`), which types the reference.
+        result: the type of that INLINE's result (its `result=`), which types the reference
+            (for the type checker too; without it the reference is open).
     """
     schema: Schema = ANY if result is None else annotation_schema(result)
-    return Ref(f"{ref}.output.result", schema)
+    # A Ref at run time, the result's type for the checker, as the INLINE's own output.
+    return cast(Shape, Ref(f"{ref}.output.result", schema))
 
 
 class _GateWait(Wait):
@@ -157,7 +162,7 @@ class ApprovalGate:
         self.ref = ref
 
     @property
-    def verdict(self) -> Ref:
+    def verdict(self) -> ApprovalVerdict:
         """`${<ref>_verdict.output.result}`: the ApprovalVerdict (approved, timedOut, by,
         reason, message)."""
         return self.check.output.result
@@ -186,7 +191,37 @@ class ApprovalGate:
         return [self.wait, self.check, decision]
 
 
-class FailureThreshold(Inline):
+# What a fan-out runs per item, and what each run answers: the items' and the callee's output
+# models to the type checker (Ref, open, when they are not declared).
+Item = TypeVar("Item", default=Ref)
+Answer = TypeVar("Answer", default=Ref)
+
+
+class FailedRun(Generic[Item, Answer]):
+    """One failed run in a Tally, as the type checker sees it. Never instantiated."""
+
+    item: Item
+    output: Answer
+
+
+class Tally(Generic[Item, Answer]):
+    """A FailureThreshold's `output.result` as the type checker sees it (the fields are
+    described there). Never instantiated: a Ref at run time."""
+
+    total: int
+    started: int
+    batches: int
+    succeeded: list[Answer]
+    failed: list[FailedRun[Item, Answer]]
+    failures: int
+    allowed: int
+    exceeded: bool
+    done: bool
+    reason: str | None
+    remaining: list[Item]
+
+
+class FailureThreshold(Inline[Tally[Item, Answer]]):
     """Counts the failures of a fan-out's results and says whether they exceed what is
     tolerated: a count (`2`) or a percentage of the items (`"25%"`).
 
@@ -210,21 +245,21 @@ class FailureThreshold(Inline):
             across the iterations).
         canary: true (or a reference to a boolean) when the first item is a canary: a failure
             in the first batch exceeds the threshold whatever `max_failures` allows.
-        **kwargs: Task's arguments.
+        **options: TaskOptions (name, description, ...).
     """
 
     def __init__(
         self,
         ref: str,
         *,
-        results: Ref,
-        items: Ref | Sequence[Any],
+        results: Mapping[str, Answer] | Ref,
+        items: Sequence[Item] | Ref,
         failed: str,
         max_failures: int | str | Ref = 0,
-        out_of: Ref | Sequence[Any] | int | None = None,
+        out_of: Sequence[Any] | int | Ref | None = None,
         accumulate: bool = False,
         canary: bool | Ref = False,
-        **kwargs: Any,
+        **options: Unpack[TaskOptions],
     ) -> None:
         owner = f"FailureThreshold {ref!r}"
         require(owner, "results", results, Ref)
@@ -234,7 +269,8 @@ class FailureThreshold(Inline):
         if not failed.strip():
             raise DefinitionError(f"{owner}: failed must be a JavaScript expression")
         _check_max_failures(owner, max_failures)
-        output = results.schema.item if isinstance(results.schema, MapOf) else ANY
+        joined = schema_of(ref_of(results))
+        output = joined.item if isinstance(joined, MapOf) else ANY
         item = _item_schema(items)
         schema: Schema = {
             "total": LEAF,
@@ -255,15 +291,16 @@ class FailureThreshold(Inline):
             "outOf": out_of if out_of is not None else items,
             "maxFailures": max_failures,
             "canary": canary,
-            **dict(kwargs.pop("inputs", None) or {}),
+            **dict(options.get("inputs") or {}),
         }
         if accumulate:
             inputs["previous"] = Ref(f"{ref}.output.result", schema)
-        super().__init__(ref, script=threshold_script(failed), inputs=inputs, **kwargs)
+        options["inputs"] = inputs
+        super().__init__(ref, script=threshold_script(failed), **options)
         self.result_schema = schema
 
 
-class BatchedFanOut(DoWhile):
+class BatchedFanOut(DoWhile, Generic[Item, Answer]):
     """Runs `workflow` once per item of `items`, at most `max_parallel` at a time, batch after
     batch, and stops early once the failures exceed `max_failures`.
 
@@ -286,20 +323,20 @@ class BatchedFanOut(DoWhile):
             batch.
         canary: run the first item alone before the rest, and stop if it fails (True, or a
             reference to a boolean).
-        **kwargs: Task's arguments for the DO_WHILE.
+        **options: TaskOptions for the DO_WHILE.
     """
 
     def __init__(
         self,
         ref: str,
         *,
-        workflow: WorkflowTarget,
-        items: Ref | Sequence[Any],
+        workflow: WorkflowTarget[Answer],
+        items: Sequence[Item] | Ref,
         failed: str,
         max_parallel: int | Ref | None = None,
         max_failures: int | str | Ref = 0,
         canary: bool | Ref = False,
-        **kwargs: Any,
+        **options: Unpack[TaskOptions],
     ) -> None:
         owner = f"BatchedFanOut {ref!r}"
         require(owner, "max_parallel", max_parallel, int, Ref, optional=True)
@@ -327,8 +364,8 @@ class BatchedFanOut(DoWhile):
             # does not fail the JOIN, and the tally counts it against max_failures instead.
             optional=True,
         )
-        self.join: Join = self.fork.join(f"{ref}_join")
-        self.tally = FailureThreshold(
+        self.join: Join[dict[str, Answer]] = self.fork.join(f"{ref}_join")
+        self.tally: FailureThreshold[Item, Answer] = FailureThreshold(
             f"{ref}_tally",
             results=self.join.output,
             items=self.batch.output.result,
@@ -344,11 +381,11 @@ class BatchedFanOut(DoWhile):
             # DoWhile.evaluateCondition sees each body task's output under its reference.
             condition=f"$.{self.tally.ref}['result']['done'] == false",
             body=[self.batch, self.fork, self.join, self.tally],
-            **kwargs,
+            **options,
         )
 
     @property
-    def result(self) -> Ref:
+    def result(self) -> Tally[Item, Answer]:
         """The tally after the last batch (`<ref>_tally.output.result`; see FailureThreshold)."""
         return self.tally.output.result
 
@@ -371,6 +408,6 @@ def _check_max_failures(owner: str, value: object) -> None:
 
 def _item_schema(items: object) -> Schema:
     if isinstance(items, Ref):
-        schema = items.schema
+        schema = schema_of(items)
         return schema.item if isinstance(schema, ListOf) else ANY
     return ANY

@@ -25,7 +25,7 @@ from deploy_dsl.event_handler import (
     UpdateVariables,
     payload,
 )
-from deploy_dsl.expressions import WORKFLOW, Ref, workflow_input, workflow_variables
+from deploy_dsl.expressions import WORKFLOW, Ref, nullsafe, workflow_input, workflow_variables
 from deploy_dsl.kinds.decision import Decision
 from deploy_dsl.kinds.do_while import DoWhile
 from deploy_dsl.kinds.dynamic import Dynamic
@@ -53,7 +53,7 @@ from deploy_dsl.options import CacheConfig, RateLimitConfig, SchemaDef, StateCha
 from deploy_dsl.schedule import Schedule
 from deploy_dsl.task import ExportedFields, Task, TaskOptions
 from deploy_dsl.taskdef import RateLimit, RetryPolicy, TaskDef
-from deploy_dsl.workflow import ExternalWorkflow, Workflow, WorkflowExportedFields
+from deploy_dsl.workflow import AnyWorkflow, ExternalWorkflow, Workflow, WorkflowExportedFields
 
 __all__ = [
     "MANUAL",
@@ -61,6 +61,7 @@ __all__ = [
     "Abort",
     "Analysis",
     "AnalysisResult",
+    "AnyWorkflow",
     "ApprovalGate",
     "ApprovalVerdict",
     "BatchedFanOut",
@@ -114,6 +115,7 @@ __all__ = [
     "WorkerEndpoint",
     "Workflow",
     "WorkflowExportedFields",
+    "nullsafe",
     "payload",
     "previous_result",
     "workflow_input",
@@ -122,6 +124,8 @@ __all__ = [
 
 # What the public names that are values, not builders, stand for (in the generated reference).
 CONSTANTS = {
+    "AnyWorkflow": "Any Workflow, for annotations: a bare `Workflow` is one without an output "
+    "model.",
     "WORKFLOW": "The running workflow: `WORKFLOW.workflowId`, `WORKFLOW.input`, "
     "`WORKFLOW.variables` and the other fields of `${workflow.*}`.",
     "MANUAL": "A CanaryStep's pause that waits for `deploy-dsl promote` or `deploy-dsl abort`.",

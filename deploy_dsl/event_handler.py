@@ -31,7 +31,7 @@ from deploy_dsl.trigger_wire import (
     TerminateDetails,
     VariablesDetails,
 )
-from deploy_dsl.workflow import ExternalWorkflow, Workflow
+from deploy_dsl.workflow import AnyTarget, ExternalWorkflow, Workflow
 
 __all__ = [
     "Action",
@@ -43,8 +43,6 @@ __all__ = [
     "UpdateVariables",
     "payload",
 ]
-
-Target = Workflow | ExternalWorkflow
 
 
 def payload(path: str) -> str:
@@ -63,12 +61,12 @@ def payload(path: str) -> str:
 class Action:
     """One thing an event handler does with a message (subclasses say which)."""
 
-    def __init__(self, workflow: Target | None) -> None:
+    def __init__(self, workflow: AnyTarget | None) -> None:
         self.workflow = workflow
         self.location = caller_location()
 
     @property
-    def target(self) -> Target:
+    def target(self) -> AnyTarget:
         """The workflow the action acts on (every action but TerminateWorkflow has one)."""
         if self.workflow is None:
             raise DefinitionError(f"{type(self).__name__} acts on no workflow of its own")
@@ -96,7 +94,7 @@ class StartWorkflowAction(Action):
     def __init__(
         self,
         *,
-        workflow: Target,
+        workflow: AnyTarget,
         input: BaseModel | Mapping[str, Any] | None = None,
         correlation_id: str | None = None,
     ) -> None:
@@ -140,7 +138,7 @@ class CompleteTask(Action):
     def __init__(
         self,
         *,
-        workflow: Target,
+        workflow: AnyTarget,
         task: Task | ApprovalGate | str,
         workflow_id: str,
         output: Mapping[str, Any] | None = None,
@@ -189,7 +187,7 @@ class FailTask(CompleteTask):
     def __init__(
         self,
         *,
-        workflow: Target,
+        workflow: AnyTarget,
         task: Task | ApprovalGate | str,
         workflow_id: str,
         reason: str | None = None,
@@ -245,7 +243,7 @@ class UpdateVariables(Action):
     def __init__(
         self,
         *,
-        workflow: Target,
+        workflow: AnyTarget,
         workflow_id: str,
         variables: Mapping[str, Any],
         append_array: bool | None = None,

@@ -4,6 +4,12 @@ A reference knows the shape of what it points at (a schema), so `wf_input.scpoe`
 UnknownField when the definition module is imported instead of compiling to a string that
 resolves to null at run time. Where the shape is open (a worker's response body, a SIMPLE task's
 output) any attribute is accepted.
+
+The type checker sees a reference as what it points at: `workflow_input(DeploymentInput)` is a
+DeploymentInput to mypy and pyright, so `inputs.scope` is a `str` and `inputs.scpoe` an error
+in the editor, while at run time it stays a Ref that renders `${workflow.input.scope}`. `Ref`
+itself is the explicit open type: the checker lets any field or index of it through, as the
+runtime does for a shape nobody declared.
 """
 
 from __future__ import annotations
@@ -13,16 +19,32 @@ from collections.abc import Iterator, Mapping
 from typing import Any, Final, cast
 
 from pydantic import BaseModel
+from typing_extensions import TypeVar
 
 from deploy_dsl.errors import DefinitionError, UnknownField
-from deploy_dsl.schemas import ANY, LEAF, ListOf, MapOf, Schema, is_open, model_schema
+from deploy_dsl.schemas import (
+    ANY,
+    LEAF,
+    ListOf,
+    MapOf,
+    ModelFields,
+    Schema,
+    is_open,
+    model_schema,
+)
 
 __all__ = [
     "WORKFLOW",
     "WORKFLOW_FIELDS",
     "Ref",
+    "RunningWorkflow",
+    "Shape",
     "expressions_in",
+    "nullsafe",
+    "path_of",
+    "ref_of",
     "render",
+    "schema_of",
     "split_expression",
     "value_schema",
     "workflow_input",
@@ -37,7 +59,10 @@ class Ref:
     """A path into the running workflow's data, rendered as `${path}`.
 
     Attributes and items give child references; a field its schema does not have raises
-    UnknownField when the definition is imported.
+    UnknownField when the definition is imported. A model's field is read by its attribute
+    name, as the type checker reads it, and written by its JSON name (its alias). Ref has no
+    public names of its own, so that every name is a field: `path_of` and `schema_of` read
+    what it is.
 
     Args:
         path: the expression without `${}`, e.g. `workflow.input.scope`.
@@ -66,6 +91,8 @@ class Ref:
             return Ref(path, ANY)
         if type(schema) is dict and name in schema:
             return Ref(path, schema[name])
+        if type(schema) is ModelFields and name in schema.json_names:
+            return Ref.__getitem__(self, schema.json_names[name])
         return Ref._child(self, name, path)
 
     def __getitem__(self, key: str | int) -> Ref:
@@ -98,16 +125,6 @@ class Ref:
 
     # The hot readers take the slots through _own: `self._path` would go through
     # __getattribute__ above, a Python call for every reference rendered.
-    @property
-    def schema(self) -> Schema:
-        """What the reference may go on to: its fields, items or keys."""
-        return cast(Schema, _own(self, "_schema"))
-
-    @property
-    def path(self) -> str:
-        """The expression without `${}`, e.g. `workflow.input.scope`."""
-        return cast(str, _own(self, "_path"))
-
     def __str__(self) -> str:
         return f"${{{_own(self, '_path')}}}"
 
@@ -125,8 +142,20 @@ class Ref:
 
 
 _own: Final = object.__getattribute__
-# Names that are Ref's own (slots, methods, properties), not fields of what it points at.
+# Names that are Ref's own (its slots and _child), not fields of what it points at.
 _REF_NAMES: Final = frozenset(dir(Ref))
+
+
+# The slots read past __getattribute__ (object.__getattribute__ answers Any): their types are
+# those __init__ gave them.
+def path_of(ref: Ref) -> str:
+    """The expression of a reference without `${}`, e.g. `workflow.input.scope`."""
+    return cast(str, _own(ref, "_path"))
+
+
+def schema_of(ref: Ref) -> Schema:
+    """What a reference may go on to: its fields, items or keys."""
+    return cast(Schema, _own(ref, "_schema"))
 
 
 # What `${workflow.*}` can reach: the map `ParametersUtils.getTaskInputV2` builds for the
@@ -148,32 +177,94 @@ WORKFLOW_FIELDS: Final[Mapping[str, Schema]] = {
     "env": ANY,
     "secrets": ANY,
 }
-WORKFLOW: Final = Ref("workflow", WORKFLOW_FIELDS)
 
 
-def workflow_input(model: type[BaseModel]) -> Ref:
-    """`${workflow.input.*}` restricted to the fields of a workflow's input model.
+class RunningWorkflow:
+    """`${workflow.*}` as the type checker sees WORKFLOW: the fields getTaskInputV2 resolves.
+
+    Declared for the checker only, never instantiated: WORKFLOW is a Ref at run time.
+    """
+
+    input: Ref
+    output: Ref
+    status: str
+    workflowId: str
+    parentWorkflowId: str | None
+    parentWorkflowTaskId: str | None
+    workflowType: str
+    version: int
+    correlationId: str | None
+    reasonForIncompletion: str | None
+    schemaVersion: int
+    variables: Ref
+    env: Ref
+    secrets: Ref
+
+
+# A Ref at run time; the checker sees the fields the server resolves, so a typo is an error.
+WORKFLOW: Final = cast(RunningWorkflow, Ref("workflow", WORKFLOW_FIELDS))
+
+M = TypeVar("M", bound=BaseModel)
+T = TypeVar("T")
+# What a typed reference points at, as a builder's type parameter (Http[Shape], Inline[Shape],
+# ...): the model its argument declares, else Ref, the open shape.
+Shape = TypeVar("Shape", default=Ref)
+
+
+def _model_ref(path: str, model: type[M]) -> M:
+    # The one place a model's reference is handed to the checker as the model: every field
+    # read from it is a child Ref at run time, typed by the model's field for the checker.
+    return cast(M, Ref(path, model_schema(model)))
+
+
+def workflow_input(model: type[M]) -> M:
+    """`${workflow.input.*}` restricted to the fields of a workflow's input model; the type
+    checker sees it as the model, so the editor completes `inputs.` and flags a typo.
 
     Args:
         model: the workflow's input model (the one given to Workflow as `input`).
     """
-    return Ref("workflow.input", model_schema(model))
+    return _model_ref("workflow.input", model)
 
 
-def workflow_variables(model: type[BaseModel]) -> Ref:
-    """`${workflow.variables.*}` restricted to the fields of a workflow's variables model.
+def workflow_variables(model: type[M]) -> M:
+    """`${workflow.variables.*}` restricted to the fields of a workflow's variables model; the
+    type checker sees it as the model.
 
     Args:
         model: the workflow's variables model (the one given to Workflow as `variables`).
     """
-    return Ref("workflow.variables", model_schema(model))
+    return _model_ref("workflow.variables", model)
+
+
+def ref_of(value: object) -> Ref:
+    """The reference behind a typed one: what the checker sees as a model or a `str` is a Ref
+    at run time. For library code that walks references by name."""
+    if not isinstance(value, Ref):
+        raise DefinitionError(f"{value!r:.60} ({type(value).__name__}) is not a reference")
+    return value
+
+
+def nullsafe(value: T | None) -> T:
+    """Reads on through a reference to an optional value, as Conductor resolves a path.
+
+    `nullsafe(inputs.approval).timeout` is `${workflow.input.approval.timeout}`, null when
+    `approval` is. Python has no `?.`: this tells the type checker the path goes on; what it
+    reads may be null at run time.
+
+    Args:
+        value: a reference whose type allows None (an optional field).
+    """
+    ref_of(value)
+    assert value is not None  # a reference never is, whatever it resolves to
+    return value
 
 
 def value_schema(value: Any) -> Schema:
     """The shape of a value a definition gives (an input, an output): a reference's own
     schema, a literal's shape."""
     if isinstance(value, Ref):
-        return value.schema
+        return schema_of(value)
     if isinstance(value, Mapping):
         return {str(key): value_schema(item) for key, item in value.items()}
     if isinstance(value, str) and "${" in value:

@@ -12,7 +12,7 @@ from deploy_dsl.event_handler import EventHandler
 from deploy_dsl.schedule import Schedule
 from deploy_dsl.task import Task
 from deploy_dsl.taskdef import TaskDef
-from deploy_dsl.workflow import ExternalWorkflow, Workflow
+from deploy_dsl.workflow import AnyWorkflow, ExternalWorkflow, Workflow
 
 __all__ = ["Project", "collect"]
 
@@ -21,7 +21,7 @@ __all__ = ["Project", "collect"]
 class Project:
     """Every definition found, in a stable order (by name, then version)."""
 
-    workflows: list[Workflow] = field(default_factory=list)
+    workflows: list[AnyWorkflow] = field(default_factory=list)
     taskdefs: list[TaskDef] = field(default_factory=list)
     externals: list[ExternalWorkflow] = field(default_factory=list)
     schedules: list[Schedule] = field(default_factory=list)
@@ -29,7 +29,7 @@ class Project:
     # Tasks the modules hold at their top level: each should be placed in some workflow.
     module_tasks: list[Task] = field(default_factory=list)
 
-    def workflow(self, name: str) -> Workflow:
+    def workflow(self, name: str) -> AnyWorkflow:
         matches = [w for w in self.workflows if w.name == name]
         if not matches:
             known = ", ".join(w.name for w in self.workflows) or "none"

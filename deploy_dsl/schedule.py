@@ -12,7 +12,7 @@ from deploy_dsl.arguments import require
 from deploy_dsl.errors import DefinitionError
 from deploy_dsl.location import caller_location
 from deploy_dsl.trigger_wire import StartWorkflowRequest, WorkflowSchedule
-from deploy_dsl.workflow import ExternalWorkflow, Workflow
+from deploy_dsl.workflow import AnyTarget, ExternalWorkflow, Workflow
 
 __all__ = ["Schedule", "epoch_ms", "start_input"]
 
@@ -51,7 +51,7 @@ class Schedule:
         name: str,
         *,
         cron: str,
-        workflow: Workflow | ExternalWorkflow,
+        workflow: AnyTarget,
         input: BaseModel | Mapping[str, Any] | None = None,
         zone: str | None = None,
         paused: bool = False,

@@ -25,6 +25,7 @@ __all__ = [
     "LEAF",
     "ListOf",
     "MapOf",
+    "ModelFields",
     "Scalar",
     "Schema",
     "annotation_schema",
@@ -57,6 +58,18 @@ class MapOf:
     gives an item."""
 
     item: Schema
+
+
+class ModelFields(dict[str, "Schema"]):
+    """The fields of a model some of whose attribute names differ from their JSON names (a
+    field `my_key` with alias `my-key`), by JSON name. A reference reads such a field by its
+    attribute name, as Python and the type checker do, and writes its JSON name."""
+
+    __slots__ = ("json_names",)
+
+    def __init__(self, json_names: Mapping[str, str]) -> None:
+        super().__init__()
+        self.json_names = dict(json_names)
 
 
 class Scalar(Mapping[str, "Schema"]):
@@ -98,7 +111,12 @@ def model_schema(model: type[BaseModel]) -> Mapping[str, Schema]:
         return _built[model]
     if model in _building:  # a model that contains itself: the inner copy stays open
         return _building[model]
-    fields: dict[str, Schema] = {}
+    aliased = {
+        name: info.alias
+        for name, info in model.model_fields.items()
+        if info.alias and info.alias != name
+    }
+    fields: dict[str, Schema] = ModelFields(aliased) if aliased else {}
     _building[model] = fields
     try:
         for name, info in model.model_fields.items():

@@ -14,9 +14,10 @@ import inspect
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar, Final, Literal, TypedDict, Unpack, get_args
+from typing import Any, ClassVar, Final, Generic, Literal, TypedDict, Unpack, cast, get_args
 
 from pydantic import BaseModel, ValidationError
+from typing_extensions import TypeVar
 
 from deploy_dsl.arguments import require
 from deploy_dsl.errors import DefinitionError
@@ -54,6 +55,9 @@ ModelClass = type[BaseModel]
 Evaluator = Literal["value-param", "javascript", "graaljs"]
 CONDITION_EVALUATORS: Final = get_args(Evaluator)
 _REFERENCE_NAME = re.compile(r"[A-Za-z0-9_.\-]+\Z")
+# What `.output` is to the type checker: each builder names its view (an HTTP step's
+# HttpOutput[Answer], an open Ref, ...). A bare `Task` is any task: its output is an object.
+Output = TypeVar("Output", covariant=True, default=object)
 
 
 @dataclass(frozen=True)
@@ -163,8 +167,11 @@ _SCALAR_OPTIONS: dict[str, tuple[str, type]] = {
 }
 
 
-class Task:
+class Task(Generic[Output]):
     """One WorkflowTask: its reference, and the options every task type shares (TaskOptions).
+
+    Generic in what `.output` is to the type checker (see each builder); at run time it is a
+    Ref, whatever the view.
 
     Args:
         ref: the task reference name, unique in the workflow (letters, digits, `_ - .`).
@@ -200,7 +207,9 @@ class Task:
         if not options.keys() <= OPTION_NAMES:
             unknown = min(options.keys() - OPTION_NAMES)
             raise DefinitionError(unknown_argument(owner, unknown, type(self)))
-        given: Mapping[str, Any] = options
+        # Each value is checked by require() before use; pyright reads a TypedDict's values
+        # as object, whatever the annotation says.
+        given = cast("Mapping[str, Any]", options)
         for key, value in given.items():
             if value is None:
                 continue
@@ -251,8 +260,14 @@ class Task:
             require(owner, key, options.get(key), Mapping, optional=True)
 
     @property
-    def output(self) -> Ref:
-        """`${<ref>.output}`, typed by what this task returns."""
+    def output(self) -> Output:
+        """`${<ref>.output}`, typed by what this task returns: the type checker sees the
+        builder's view of it (an HTTP step's `response.body` as its answer model)."""
+        # The one place a task's output reference is handed to the checker as that view.
+        return cast(Output, self.output_ref())
+
+    def output_ref(self) -> Ref:
+        """`${<ref>.output}` as the Ref it is, for code that walks references by name."""
         return Ref(f"{self.ref}.output", self.output_fields())
 
     def output_fields(self) -> Schema:
@@ -310,13 +325,12 @@ class Task:
 
 
 def unknown_argument(owner: str, argument: str, builder: Callable[..., Any]) -> str:
-    """A misspelt keyword, named with the closest argument the builder has."""
-    named = [
-        parameter.name
-        for parameter in inspect.signature(builder).parameters.values()
-        if parameter.kind is parameter.KEYWORD_ONLY
-    ]
-    known = sorted({*named, *OPTION_NAMES})
+    """A misspelt keyword, named with the closest argument the builder has (TaskOptions too,
+    when it takes them as `**options`)."""
+    parameters = inspect.signature(builder).parameters.values()
+    named = [p.name for p in parameters if p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    options = OPTION_NAMES if any(p.kind is p.VAR_KEYWORD for p in parameters) else ()
+    known = sorted({*named, *options})
     close = difflib.get_close_matches(argument, known, n=1)
     hint = f" (did you mean {close[0]!r}?)" if close else f"; it takes {', '.join(known)}"
     return f"{owner}: no argument {argument!r}{hint}"

@@ -35,7 +35,7 @@ from deploy_dsl.schemas import is_open
 from deploy_dsl.script_checks import ECMASCRIPT_VERSION, javascript_error
 from deploy_dsl.task import Task
 from deploy_dsl.wire import WorkflowDef, WorkflowTask
-from deploy_dsl.workflow import ExternalWorkflow, Workflow, walk_tasks
+from deploy_dsl.workflow import AnyTarget, AnyWorkflow, ExternalWorkflow, Workflow, walk_tasks
 
 __all__ = ["EVENT_QUEUE_TYPES", "trigger_findings"]
 
@@ -53,13 +53,11 @@ _OFFSET_ZONE = re.compile(
     r"(Z|[+-]\d{1,2}(:?\d{2}(:?\d{2})?)?|(UTC|GMT|UT)([+-]\d{1,2}(:?\d{2})?)?)\Z"
 )
 
-Target = Workflow | ExternalWorkflow
-
 
 def trigger_findings(
     schedules: Sequence[Schedule],
     handlers: Sequence[EventHandler],
-    workflows: Sequence[Workflow],
+    workflows: Sequence[AnyWorkflow],
     compiled: Sequence[WorkflowDef],
 ) -> Iterator[Finding]:
     """Every finding for the project's schedules and event handlers, in definition order."""
@@ -75,11 +73,11 @@ def trigger_findings(
 class _Known:
     """The workflows a trigger may name: the project's own, and external ones."""
 
-    def __init__(self, workflows: Sequence[Workflow], compiled: Sequence[WorkflowDef]) -> None:
+    def __init__(self, workflows: Sequence[AnyWorkflow], compiled: Sequence[WorkflowDef]) -> None:
         self.keys = {(w.name, w.version) for w in workflows}
         self.compiled = {(w.name, w.version): w for w in compiled}
 
-    def missing(self, target: Target) -> str | None:
+    def missing(self, target: AnyTarget) -> str | None:
         """Why the target is not the project's to start: a Workflow no definition module
         holds is never registered. An ExternalWorkflow declares itself (`plan` checks that
         the server has it)."""
@@ -91,7 +89,7 @@ class _Known:
             "start it"
         )
 
-    def definition(self, target: Target) -> WorkflowDef | None:
+    def definition(self, target: AnyTarget) -> WorkflowDef | None:
         return self.compiled.get((target.name, target.version))
 
 
@@ -151,7 +149,7 @@ def _schedule(schedule: Schedule, known: _Known) -> Iterator[Finding]:
 
 def _start(
     subject: str,
-    target: Target,
+    target: AnyTarget,
     given: BaseModel | Mapping[str, Any] | None,
     where: Location | None,
 ) -> Iterator[Finding]:
@@ -309,7 +307,7 @@ def _condition(subject: str, condition: str, where: Location | None) -> Iterator
         )
 
 
-def _placed_elsewhere(task: Task, workflow: Target) -> bool:
+def _placed_elsewhere(task: Task, workflow: AnyTarget) -> bool:
     return isinstance(workflow, Workflow) and all(
         placed is not task for placed in walk_tasks(workflow.tasks)
     )

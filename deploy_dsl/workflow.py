@@ -6,9 +6,10 @@ import copy
 import functools
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal, TypedDict
+from typing import Any, Generic, Literal, TypedDict
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
+from typing_extensions import TypeVar
 
 from deploy_dsl.arguments import require
 from deploy_dsl.contracts import body_problems
@@ -18,11 +19,13 @@ from deploy_dsl.findings import Code, Problem
 from deploy_dsl.kinds.sub_workflow import WorkflowTarget
 from deploy_dsl.location import Location, Where, caller_location
 from deploy_dsl.options import CacheConfig, RateLimitConfig, SchemaDef
-from deploy_dsl.schemas import ANY, Schema, type_text
+from deploy_dsl.schemas import ANY, Schema, model_schema, type_text
 from deploy_dsl.task import CompileOptions, LocatedError, Task
 from deploy_dsl.wire import WorkflowDef
 
 __all__ = [
+    "AnyTarget",
+    "AnyWorkflow",
     "CompiledWorkflow",
     "ExternalWorkflow",
     "InputField",
@@ -34,21 +37,41 @@ __all__ = [
 ]
 
 
+# A workflow's input and output models to the type checker: `inputs` is the input model; a
+# SubWorkflow calling it reads the output model (Ref, open, when it declares none). Covariant:
+# a workflow is only read from, so Workflow[DeploymentInput, Ref] is a Workflow.
+In = TypeVar("In", bound=BaseModel, covariant=True, default=BaseModel)
+Out = TypeVar("Out", covariant=True, default=Ref)
+
+
 @dataclass(frozen=True)
-class ExternalWorkflow:
+class ExternalWorkflow(Generic[Out]):
     """A workflow registered by someone else that this project's workflows may call.
 
     Args:
         name: its registered name.
         version: the version to call.
-        output_schema: the fields its output may be read by (open by default).
+        output_schema: the fields its output may be read by (open by default; the output
+            model's fields when one is given).
         input_model: its input model, when known: callers' inputs are checked against it.
+        output_model: its output model, when known: what callers read from its output, for
+            the type checker too.
     """
 
     name: str
     version: int
     output_schema: Schema = ANY
     input_model: type[BaseModel] | None = None
+    output_model: type[Out] | None = None
+
+    def __post_init__(self) -> None:
+        model = self.output_model
+        if model is not None and self.output_schema is ANY:
+            if not (isinstance(model, type) and issubclass(model, BaseModel)):
+                raise DefinitionError(
+                    f"ExternalWorkflow {self.name!r}: output_model must be a pydantic model class"
+                )
+            object.__setattr__(self, "output_schema", model_schema(model))
 
 
 class WorkflowExportedFields(TypedDict, total=False):
@@ -73,7 +96,7 @@ class CompiledWorkflow:
     scripts: Mapping[tuple[str, str], Location] = field(default_factory=dict)
 
 
-class Workflow:
+class Workflow(Generic[In, Out]):
     """A Conductor workflow definition written in Python.
 
     `input` is a pydantic model: its fields are the workflow's declared inputs, `inputs` gives
@@ -82,6 +105,8 @@ class Workflow:
     `variables`, if given, is a model of the workflow's variables: the defaults are their
     initial values; a field without a default is one the workflow's SET_VARIABLE tasks set
     (the server starts the workflow without it).
+    `output_model`, if given, is the model of `output`: a SubWorkflow calling this workflow
+    reads its output as that model (in the type checker too).
 
     Args:
         name: the workflow's name.
@@ -90,6 +115,8 @@ class Workflow:
         owner_email: ownerEmail (some servers require it).
         input: the input model.
         output: outputParameters; values may be references.
+        output_model: the model `output` is an instance of (checked when the definition is
+            imported): what callers read from the output.
         variables: the variables model.
         description: shown in the docs and the server's UI.
         timeout_seconds: the workflow's timeout.
@@ -125,8 +152,9 @@ class Workflow:
         version: int,
         tasks: Sequence[Task],
         owner_email: str | None,
-        input: type[BaseModel] | None = None,
+        input: type[In] | None = None,
         output: Mapping[str, Any] | None = None,
+        output_model: type[Out] | None = None,
         variables: type[BaseModel] | None = None,
         description: str | None = None,
         timeout_seconds: int | None = None,
@@ -170,7 +198,8 @@ class Workflow:
         require(owner, "status_listener_sink", status_listener_sink, str, optional=True)
         require(owner, "exported", exported, Mapping, optional=True)
         require(owner, "extra", extra, Mapping, optional=True)
-        for model_argument, model in (("input", input), ("variables", variables)):
+        models = (("input", input), ("variables", variables), ("output_model", output_model))
+        for model_argument, model in models:
             if model is not None and not (isinstance(model, type) and issubclass(model, BaseModel)):
                 raise DefinitionError(f"{owner}: {model_argument} must be a pydantic model class")
         if failure_workflow is not None and not isinstance(failure_workflow, str):
@@ -186,6 +215,12 @@ class Workflow:
         self.owner_email = owner_email
         self.input_model = input
         self.output = dict(output or {})
+        self.output_model = output_model
+        if output_model is not None:
+            assert issubclass(output_model, BaseModel)  # checked above
+            problem = next(body_problems(output_model, self.output, "the output"), None)
+            if problem is not None:
+                raise DefinitionError(f"{owner}: {problem}")
         self.variables_model = variables
         self.description = description
         self.timeout_seconds = timeout_seconds
@@ -210,15 +245,20 @@ class Workflow:
         self.location = caller_location()
 
     @property
-    def inputs(self) -> Ref:
+    def inputs(self) -> In:
+        """Typed references to the workflow's inputs (`workflow_input` of its input model)."""
         if self.input_model is None:
             raise DefinitionError(f"workflow {self.name!r} declares no input model")
         return workflow_input(self.input_model)
 
     @property
     def output_schema(self) -> Schema:
-        """What a SUB_WORKFLOW calling this workflow may read from its output: each output
-        field with the shape of the reference it is built from."""
+        """What a SUB_WORKFLOW calling this workflow may read from its output: the output
+        model's fields, else each output field with the shape of the reference it is built
+        from."""
+        model = self.output_model
+        if isinstance(model, type) and issubclass(model, BaseModel):
+            return model_schema(model)
         return {key: value_schema(value) for key, value in self.output.items()}
 
     def problems(self) -> Iterator[tuple[Task, Problem]]:
@@ -278,6 +318,14 @@ class Workflow:
             if task.script_location:
                 scripts.setdefault((self.name, task.ref), task.script_location)
         return CompiledWorkflow(WorkflowDef.model_validate(fields), locations, scripts)
+
+
+# Any workflow, whatever its models: a bare `Workflow` is one without an output model
+# (Workflow[BaseModel, Ref]), which a workflow with one is not.
+AnyWorkflow = Workflow[BaseModel, object]
+# What a schedule or an event handler's action starts: any workflow, the project's or one
+# registered by someone else.
+AnyTarget = AnyWorkflow | ExternalWorkflow[object]
 
 
 def walk_tasks(tasks: Sequence[Task]) -> Iterator[Task]:

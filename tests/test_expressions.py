@@ -9,7 +9,9 @@ from deploy_dsl.expressions import (
     WORKFLOW,
     Ref,
     expressions_in,
+    path_of,
     render,
+    schema_of,
     split_expression,
     workflow_input,
 )
@@ -74,14 +76,14 @@ def test_split_expression(body: str, segments: list[str]) -> None:
     assert split_expression(body) == segments
 
 
-def test_refs_own_names_are_not_fields_and_dunders_are_not_children() -> None:
+def test_every_public_name_is_a_field_and_dunders_are_not_children() -> None:
     open_ref = Ref("task.output")
-    assert open_ref.path == "task.output" and open_ref.schema is ANY
+    assert path_of(open_ref) == "task.output" and schema_of(open_ref) is ANY
     assert str(open_ref.response.body._id) == "${task.output.response.body._id}"
     assert not hasattr(open_ref, "__deepcopy_me__")
-    declared = Ref("x", {"path": ANY, "a": {"b": ANY}})
-    assert declared.path == "x"  # Ref's own property wins over a field of the same name
-    assert str(declared["path"]) == "${x.path}"  # the field is reached by item
+    declared = Ref("x", {"path": ANY, "schema": ANY, "a": {"b": ANY}})
+    # A model field named like what a Ref is made of is a field, as the type checker reads it.
+    assert str(declared.path) == "${x.path}" and str(declared.schema) == "${x.schema}"
     assert str(declared.a.b.c) == "${x.a.b.c}"
     with pytest.raises(UnknownField, match=r"no field 'z' \(known fields: b\)"):
         _ = declared.a.z

@@ -65,3 +65,52 @@ def test_every_validation_code_is_in_the_readme() -> None:
         listed.update(range(int(start), int(end or start) + 1))
     missing = [code.value for code in Code if int(code.value[3:]) not in listed]
     assert not missing, f"README.md's Validation section does not list {missing}"
+
+
+# Where the README's Python examples come from: files `make check` holds to mypy --strict and
+# pyright strict, so an example that stops type-checking fails there.
+TYPE_CHECKED = [
+    *sorted((REPO_ROOT / "definitions").glob("*.py")),
+    *sorted((REPO_ROOT / "tests" / "typing").glob("readme_*.py")),
+]
+# `# ...` leaves lines out: each part between two is an excerpt on its own.
+_ELISION = re.compile(r"\s*# \.\.\.")
+
+
+def _code_lines(lines: list[str]) -> list[str]:
+    """The code of each line, comments and blank lines dropped (an example may say more, or
+    less, in its comments than the file it is taken from)."""
+    code = (line.split("  # ", 1)[0].rstrip() for line in lines)
+    return [line for line in code if line.strip() and not line.lstrip().startswith("#")]
+
+
+def _excerpts() -> list[list[str]]:
+    text = README.read_text(encoding="utf-8")
+    parts: list[list[str]] = []
+    for block in re.findall(r"```python\n(.*?)\n```", text, re.DOTALL):
+        part: list[str] = []
+        for line in block.splitlines():
+            if _ELISION.match(line):
+                parts.append(part)
+                part = []
+            else:
+                part.append(line)
+        parts.append(part)
+    return [code for part in parts if (code := _code_lines(part))]
+
+
+def _within(lines: list[str], excerpt: list[str]) -> bool:
+    return any(lines[i : i + len(excerpt)] == excerpt for i in range(len(lines)))
+
+
+def test_every_python_example_is_code_the_type_checkers_pass() -> None:
+    files = {
+        path: _code_lines(path.read_text(encoding="utf-8").splitlines()) for path in TYPE_CHECKED
+    }
+    excerpts = _excerpts()
+    assert len(excerpts) >= 3
+    for excerpt in excerpts:
+        assert any(_within(lines, excerpt) for lines in files.values()), (
+            "README.md: this example is not code of definitions/ or tests/typing/readme_*.py, "
+            "which make check type-checks:\n" + "\n".join(excerpt)
+        )

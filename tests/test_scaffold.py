@@ -4,6 +4,7 @@ it refuses. (tests/e2e/test_library.py runs such a project's daily loop from the
 from __future__ import annotations
 
 import importlib.metadata
+import json
 import os
 import re
 import subprocess
@@ -112,7 +113,8 @@ def test_the_project_validates_without_a_warning(project: Path) -> None:
 
 def test_the_project_is_lint_and_type_clean(project: Path, tmp_path: Path) -> None:
     """With ruff's defaults (the project has no ruff settings) plus this repository's rules, and
-    mypy --strict seeing deploy_dsl as an installed package (its own modules not reported)."""
+    mypy --strict seeing deploy_dsl as an installed package (its own modules not reported), and
+    pyright strict."""
     bin_dir = Path(sys.executable).parent
     rules = "E,F,W,I,B,UP,SIM,RUF"
     for command in (["check", "--select", rules, "."], ["format", "--check", "."]):
@@ -132,6 +134,22 @@ def test_the_project_is_lint_and_type_clean(project: Path, tmp_path: Path) -> No
         capture_output=True,
         text=True,
         timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    # pyright strict as well, what an editor's Pylance shows the new project's author.
+    settings = {
+        "typeCheckingMode": "strict",
+        "pythonVersion": "3.11",
+        "extraPaths": [str(project), str(tmp_path / "path")],
+        "venvPath": str(REPO_ROOT),
+        "venv": ".venv",
+        "useLibraryCodeForTypes": False,
+    }
+    (tmp_path / "pyrightconfig.json").write_text(json.dumps(settings))
+    done = subprocess.run(
+        [str(REPO_ROOT / "node_modules" / ".bin" / "pyright"), "--project",
+         str(tmp_path / "pyrightconfig.json"), "definitions", "workers", "tests"],
+        cwd=project, capture_output=True, text=True, timeout=300,
     )  # fmt: skip
     assert done.returncode == 0, done.stdout + done.stderr
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from deploy_dsl.expressions import WORKFLOW_FIELDS, expressions_in, split_expression
+from deploy_dsl.expressions import WORKFLOW_FIELDS, expressions_in, schema_of, split_expression
 from deploy_dsl.schemas import LEAF, ListOf, MapOf, Schema, is_open, model_schema
 from deploy_dsl.task import Task
 from deploy_dsl.workflow import Workflow, walk_tasks
@@ -55,7 +55,7 @@ def _root(workflow: Workflow, tasks: Mapping[str, Task], segments: list[str]) ->
             fields["variables"] = model_schema(workflow.variables_model)
         return fields
     task = tasks[root]
-    return {"output": task.output_fields(), "input": task.input.schema} | dict.fromkeys(
+    return {"output": task.output_fields(), "input": schema_of(task.input)} | dict.fromkeys(
         TASK_LEAVES, LEAF
     )
 

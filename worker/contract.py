@@ -14,7 +14,7 @@ only, no Flask, so the definitions can import it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, StringConstraints
 
@@ -31,6 +31,7 @@ __all__ = [
     "SettledAnswer",
     "StepAnswer",
     "StepContract",
+    "StepName",
     "StepRequest",
     "SwapTrafficRequest",
     "TrafficFaultAnswer",
@@ -218,6 +219,24 @@ class StepContract:
     answer: type[StepAnswer]
 
 
+# The steps by name, for signatures that take one (a definition's `worker_step`): the type
+# checker then flags a step the worker does not have.
+StepName = Literal[
+    "create_infrastructure",
+    "wait_infrastructure_created",
+    "swap_traffic",
+    "effective_status",
+    "finalize_deployment",
+    "rollback_deployment",
+    "cleanup_old_resources",
+    "update_monitoring",
+    "notify_success",
+    "restore_previous_traffic",
+    "cleanup_failed_resources",
+    "notify_failure",
+    "deployment_status",
+]
+
 STEPS: dict[str, StepContract] = {
     "create_infrastructure": StepContract(StepRequest, CreateInfrastructureAnswer),
     "wait_infrastructure_created": StepContract(StepRequest, InfrastructureReadyAnswer),
@@ -233,3 +252,4 @@ STEPS: dict[str, StepContract] = {
     "notify_failure": StepContract(StepRequest, RecordedAnswer),
     "deployment_status": StepContract(StepRequest, DeploymentStatusAnswer),
 }
+assert set(STEPS) == set(get_args(StepName)), "StepName names every step, and only steps"

@@ -80,11 +80,14 @@ class JsonGeventWorker(GeventWorker):  # type: ignore[misc]  # gunicorn ships no
         util.write_error = _write_json_error
         super().init_process()
 
-    def timeout_ctx(self) -> gevent.Timeout:
+    # pyright reads typeshed's gunicorn stubs, which say GeventWorker.timeout_ctx returns None;
+    # gunicorn's own returns a gevent.Timeout, as this one does.
+    def timeout_ctx(self) -> gevent.Timeout:  # pyright: ignore[reportIncompatibleMethodOverride]
         return gevent.Timeout(self.cfg.keepalive, RequestTimeout)
 
     def handle(self, listener: Any, client: socket.socket, addr: Any) -> None:
-        super().handle(listener, _Watched(client), addr)
+        # _Watched stands in for the socket (it forwards every attribute but recv).
+        super().handle(listener, _Watched(client), addr)  # pyright: ignore[reportArgumentType]
 
     def handle_request(self, listener_name: Any, req: Any, sock: Any, addr: Any) -> Any:
         try:

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from deploy_dsl.client.settings import Settings
     from deploy_dsl.project import Project
     from deploy_dsl.wire import WorkflowDef
-    from deploy_dsl.workflow import Workflow
+    from deploy_dsl.workflow import AnyWorkflow
 
 __all__ = ["ROLLED_BACK_OK_OPTION", "follow", "run", "start", "status"]
 # How often `run --wait` looks for a gate that began waiting (one request per running
@@ -81,7 +81,7 @@ def _read_input(source: str | None) -> dict[str, Any]:
     return data
 
 
-def _validated_input(workflow: Workflow, data: dict[str, Any], source: str) -> dict[str, Any]:
+def _validated_input(workflow: AnyWorkflow, data: dict[str, Any], source: str) -> dict[str, Any]:
     from pydantic import ValidationError
 
     model = workflow.input_model
@@ -195,7 +195,7 @@ def _refuse_unresolved_secrets(project: Project, name: str, active: Settings) ->
         )
 
 
-def _version(defined: list[Workflow], version: int) -> Workflow:
+def _version(defined: list[AnyWorkflow], version: int) -> AnyWorkflow:
     return next(w for w in defined if w.version == version)
 
 

@@ -299,7 +299,9 @@ def api_url(base: str) -> str:
 def load_settings(env_file: Path | None = None) -> Settings:
     """The settings from the environment and `.env` (or `env_file`), every problem in one line."""
     try:
-        return Settings(_env_file=env_file or ".env")
+        # `_env_file` is BaseSettings' own __init__ argument; pyright reads the model's
+        # synthesized __init__ (its fields only), not that one.
+        return Settings(_env_file=env_file or ".env")  # pyright: ignore[reportCallIssue]
     except ValidationError as error:
         problems = "; ".join(_problem(e) for e in error.errors(include_url=False))
         raise SettingsError(f"invalid settings: {problems}") from None

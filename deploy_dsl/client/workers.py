@@ -21,18 +21,21 @@ from deploy_dsl.client.settings import Settings, load_settings
 from deploy_dsl.errors import DeployDslError
 from deploy_dsl.kinds.simple import Simple
 
-__all__ = ["ContractBroken", "WorkerFunction", "handler", "serve"]
+__all__ = ["ContractBroken", "WorkerFunction", "Workers", "handler", "serve"]
 
 # A worker function: the request model (or the raw input, without one) in, the response
 # model (or a mapping that validates as it) out.
 WorkerFunction = Callable[[Any], BaseModel | Mapping[str, Any]]
+# Each SIMPLE task with its worker function. Simple[Any]: a task of any response model (a bare
+# Simple, to the type checker, is one without).
+Workers = Mapping[Simple[Any], WorkerFunction]
 
 
 class ContractBroken(DeployDslError):
     """A task's input or a worker's answer does not fit the task's contract."""
 
 
-def handler(task: Simple, function: WorkerFunction) -> TaskHandlerFunction:
+def handler(task: Simple[Any], function: WorkerFunction) -> TaskHandlerFunction:
     """The input-to-output function the task runner calls for `task`, checked both ways."""
     request, response = task.request_model, task.response_model
 
@@ -63,7 +66,7 @@ def _validated(model: type[BaseModel], value: Any, what: str) -> BaseModel:
 
 @contextmanager
 def serve(
-    workers: Mapping[Simple, WorkerFunction],
+    workers: Workers,
     settings: Settings | None = None,
     *,
     poll_seconds: float = 0.1,

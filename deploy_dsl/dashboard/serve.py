@@ -31,7 +31,9 @@ class _Server(BaseApplication):  # type: ignore[misc]
         for key, value in self._options.items():
             self.cfg.set(key, value)
 
-    def load(self) -> Flask:
+    # pyright reads gunicorn's stubs, whose WSGI environ (a MutableMapping) is not Flask's (a
+    # dict): the two sets of stubs disagree, not the code.
+    def load(self) -> Flask:  # pyright: ignore[reportIncompatibleMethodOverride]
         # In the serving process, after the fork: the Conductor client is made there.
         return self._make_app()
 

@@ -13,9 +13,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from deploy_dsl.errors import DefinitionError
-from deploy_dsl.expressions import WORKFLOW, Ref
+from deploy_dsl.expressions import WORKFLOW, Ref, path_of, ref_of, schema_of
 from deploy_dsl.importer.pycode import Atom, DictNode, FString, ListNode, Node, Str, literal, quote
 from deploy_dsl.kinds.do_while import DoWhile
+from deploy_dsl.schemas import ModelFields, Schema
 from deploy_dsl.task import Task
 
 __all__ = ["Accessor", "Scope", "parse_path"]
@@ -56,11 +57,17 @@ def parse_path(body: str) -> tuple[str, list[Accessor]] | None:
     return root.group(), steps
 
 
-def _step_code(step: Accessor, quote_char: str) -> str | None:
-    """Python for one step, or None when it cannot be written in this quoting context."""
+def _step_code(step: Accessor, quote_char: str, schema: Schema) -> str | None:
+    """Python for one step from a reference of this schema, or None when it cannot be
+    written in this quoting context."""
     key = step.key
     if isinstance(key, int):
         return f"[{key}]"
+    if isinstance(schema, ModelFields):
+        # A model's field is read by its attribute name (the type checker knows no other).
+        attribute = next((a for a, json in schema.json_names.items() if json == key), None)
+        if attribute is not None:
+            return f".{attribute}"
     plain = key.isidentifier() and not keyword.iskeyword(key) and not hasattr(Ref, key)
     if plain and not step.bracketed:
         return f".{key}"
@@ -69,14 +76,19 @@ def _step_code(step: Accessor, quote_char: str) -> str | None:
     return f"[{quote(key, quote_char)}]"
 
 
-def _apply(start: Ref, steps: list[Accessor]) -> Ref | None:
-    ref = start
+def _apply(start: Ref, steps: list[Accessor], quote_char: str) -> tuple[Ref, str] | None:
+    """The reference at the end of `steps`, and the Python that walks there from `start`."""
+    ref, codes = start, []
     try:
         for step in steps:
+            code = _step_code(step, quote_char, schema_of(ref))
+            if code is None:
+                return None
+            codes.append(code)
             ref = ref[step.key]
     except DefinitionError:  # the schema says the field does not exist: keep the string
         return None
-    return ref
+    return ref, "".join(codes)
 
 
 @dataclass
@@ -129,11 +141,11 @@ class Scope:
         if start is None:
             return None
         code, ref, needs, rest = start
-        codes = [_step_code(step, quote_char) for step in rest]
-        result = _apply(ref, rest)
-        if result is None or None in codes or result.path != body:
+        walked = _apply(ref, rest, quote_char)
+        if walked is None or path_of(walked[0]) != body:
             return None
-        return Atom(code + "".join(c for c in codes if c), result, needs)
+        result, steps_code = walked
+        return Atom(code + steps_code, result, needs)
 
     def _start(
         self, root: str, steps: list[Accessor], quote_char: str
@@ -147,16 +159,20 @@ class Scope:
                 known = self._has_field(self.variables, steps[1].key)
                 if known:
                     return "variables", self.variables, frozenset({"variables"}), steps[1:]
-            return "WORKFLOW", WORKFLOW, frozenset({"WORKFLOW"}), steps
+            return "WORKFLOW", ref_of(WORKFLOW), frozenset({"WORKFLOW"}), steps
         if root in self.tasks and first in ("output", "input"):
             name, task = self.tasks[root]
-            ref = task.output if first == "output" else task.input
+            ref = task.output_ref() if first == "output" else task.input
             return f"{name}.{first}", ref, frozenset({name}), steps[1:]
         if root in self.loops and [s.key for s in steps] == ["output", "iteration"]:
             code = f"DoWhile.iteration_of({quote(root, quote_char)})"
-            return code, DoWhile.iteration_of(root), frozenset({"DoWhile"}), []
+            return code, ref_of(DoWhile.iteration_of(root)), frozenset({"DoWhile"}), []
         return None
 
     @staticmethod
     def _has_field(ref: Ref, key: str | int) -> bool:
-        return _apply(ref, [Accessor(key)]) is not None
+        try:
+            ref[key]
+        except DefinitionError:
+            return False
+        return True

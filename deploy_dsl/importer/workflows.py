@@ -9,7 +9,7 @@ from typing import Any, Final, get_type_hints
 from pydantic import ValidationError
 
 from deploy_dsl.errors import DefinitionError
-from deploy_dsl.expressions import expressions_in, workflow_input, workflow_variables
+from deploy_dsl.expressions import expressions_in, ref_of, workflow_input, workflow_variables
 from deploy_dsl.importer.compare import OPTIONS, json_diff
 from deploy_dsl.importer.defaults import DEFAULTS_NAME, choose_defaults
 from deploy_dsl.importer.models import Model, input_model, variables_model
@@ -110,8 +110,8 @@ class _WorkflowImport:
         inputs, variables = self._input_model(), self._variables_model()
         targets = Targets(self.catalog, self.names, self.entry.stem, list(called_workflows(tasks)))
         scope = Scope(
-            inputs=workflow_input(inputs.model) if inputs else None,
-            variables=workflow_variables(variables.model) if variables else None,
+            inputs=ref_of(workflow_input(inputs.model)) if inputs else None,
+            variables=ref_of(workflow_variables(variables.model)) if variables else None,
             loops=frozenset(
                 t["taskReferenceName"] for t in walk(tasks) if t.get("type") == "DO_WHILE"
             ),

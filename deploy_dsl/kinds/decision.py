@@ -8,6 +8,7 @@ from typing import Any, ClassVar, Unpack
 from deploy_dsl.arguments import require
 from deploy_dsl.checking import Placement, WorkflowScope, check_javascript, fails
 from deploy_dsl.errors import DefinitionError
+from deploy_dsl.expressions import Ref
 from deploy_dsl.findings import Code, Problem
 from deploy_dsl.kind import Importing, ImportPlan, Kind, Planned, Snippet, scalar_text
 from deploy_dsl.kinds.noop import Noop
@@ -24,10 +25,16 @@ from deploy_dsl.schemas import ANY, Schema
 from deploy_dsl.task import CompileOptions, Task, TaskOptions
 from deploy_dsl.wire import WorkflowTask
 
-__all__ = ["KIND", "Decision"]
+__all__ = ["KIND", "Decision", "DecisionOutput"]
 
 
-class Decision(Task):
+class DecisionOutput:
+    """A DECISION's `output` as the type checker sees it. Never instantiated."""
+
+    caseOutput: Ref
+
+
+class Decision(Task[DecisionOutput]):
     """Conductor's older SWITCH, kept so existing DECISION tasks import unchanged.
 
     `param` names the input whose value picks the case (caseValueParam); `script` is a

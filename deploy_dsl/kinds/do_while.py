@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from typing import Any, Final, Unpack
+from typing import Any, Final, Unpack, cast
 
 from deploy_dsl.arguments import require
 from deploy_dsl.checking import Placement, WorkflowScope, check_javascript, fails
@@ -25,7 +25,7 @@ from deploy_dsl.task import (
 )
 from deploy_dsl.wire import WorkflowTask, walk
 
-__all__ = ["KIND", "DoWhile"]
+__all__ = ["KIND", "DoWhile", "LoopOutput"]
 
 # In a DO_WHILE condition, `$.name` or `$['name']`.
 _CONDITION_NAME: Final = re.compile(
@@ -33,7 +33,14 @@ _CONDITION_NAME: Final = re.compile(
 )
 
 
-class DoWhile(Task):
+class LoopOutput:
+    """A DO_WHILE's `output` as the type checker sees it. Never instantiated: a Ref at run
+    time."""
+
+    iteration: int
+
+
+class DoWhile(Task[LoopOutput]):
     """Runs `body` until `condition` (a script over `$.<ref>` values) is false.
 
     With `items`, it runs once per item of a list (DoWhile.isListIteration), and the condition
@@ -45,8 +52,8 @@ class DoWhile(Task):
         condition: loopCondition, evaluated after each iteration.
         body: the tasks of one iteration.
         evaluator: evaluatorType of the condition, when not the server's default.
-        items: the list to iterate over (a reference, or a `${...}` string): one iteration
-            per item.
+        items: the list to iterate over (a reference to it, or a `${...}` string): one
+            iteration per item.
         **options: TaskOptions (`inputs` are visible to the condition).
     """
 
@@ -59,7 +66,7 @@ class DoWhile(Task):
         condition: str,
         body: Sequence[Task],
         evaluator: Evaluator | None = None,
-        items: Ref | str | None = None,
+        items: Ref | str | Sequence[Any] | None = None,
         **options: Unpack[TaskOptions],
     ) -> None:
         super().__init__(ref, **options)
@@ -74,7 +81,7 @@ class DoWhile(Task):
         self.items = items
 
     @property
-    def iteration(self) -> Ref:
+    def iteration(self) -> int:
         """`${<ref>.output.iteration}`: the number of the current (or last) iteration."""
         return DoWhile.iteration_of(self.ref)
 
@@ -82,14 +89,15 @@ class DoWhile(Task):
         return {"iteration": Scalar(int)}
 
     @staticmethod
-    def iteration_of(ref: str) -> Ref:
+    def iteration_of(ref: str) -> int:
         """The iteration reference of a loop not built yet, for use inside its own body (or its
         own inputs).
 
         Args:
             ref: the loop's reference name.
         """
-        return Ref(f"{ref}.output.iteration", Scalar(int))
+        # A Ref at run time, the number it resolves to for the checker (`f"wave {n}"`).
+        return cast(int, Ref(f"{ref}.output.iteration", Scalar(int)))
 
     def children(self) -> list[list[Task]]:
         return [self.body]

@@ -16,7 +16,7 @@ from deploy_dsl.wire import WorkflowTask
 __all__ = ["KIND", "Dynamic"]
 
 
-class Dynamic(Task):
+class Dynamic(Task[Ref]):
     """Runs the task whose name is known only at run time (DYNAMIC).
 
     DynamicTaskMapper reads the name from the input `param` names and schedules that TaskDef's

@@ -8,7 +8,7 @@ from typing import Any, Final, Unpack
 from deploy_dsl.arguments import require
 from deploy_dsl.checking import Placement, WorkflowScope, fails
 from deploy_dsl.errors import DefinitionError
-from deploy_dsl.expressions import value_schema
+from deploy_dsl.expressions import Ref, value_schema
 from deploy_dsl.findings import Code
 from deploy_dsl.kind import Importing, ImportPlan, Kind, Planned
 from deploy_dsl.schemas import ANY, LEAF, Schema
@@ -28,7 +28,7 @@ _PUBLISHED: Final[dict[str, Schema]] = {
 }
 
 
-class Event(Task):
+class Event(Task[Ref]):
     """Publishes a message to an event queue (EVENT).
 
     The message is the task's inputs plus the workflow's identity (workflowInstanceId,

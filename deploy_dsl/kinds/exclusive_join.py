@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Unpack
 
 from deploy_dsl.arguments import require
+from deploy_dsl.expressions import Ref
 from deploy_dsl.kind import Importing, ImportPlan, Kind, Planned, Snippet
 from deploy_dsl.kinds.noop import Noop
 from deploy_dsl.kinds.switch import Switch
@@ -14,7 +15,7 @@ from deploy_dsl.task import CompileOptions, Task, TaskOptions
 __all__ = ["KIND", "ExclusiveJoin"]
 
 
-class ExclusiveJoin(Task):
+class ExclusiveJoin(Task[Ref]):
     """Completes with the output of whichever `join_on` task ran (EXCLUSIVE_JOIN).
 
     It ends branches of which only one runs, such as the cases of a SWITCH.

@@ -7,6 +7,7 @@ from typing import Any, Unpack
 
 from deploy_dsl.checking import Placement, WorkflowScope, fails
 from deploy_dsl.errors import DefinitionError
+from deploy_dsl.expressions import Ref
 from deploy_dsl.findings import Code
 from deploy_dsl.kind import Importing, ImportPlan, Kind, Planned
 from deploy_dsl.kinds.join import Join
@@ -17,7 +18,7 @@ from deploy_dsl.wire import WorkflowTask, walk
 __all__ = ["KIND", "Fork", "check_join_after"]
 
 
-class Fork(Task):
+class Fork(Task[Ref]):
     """Runs each branch in parallel; the next task must be a Join (see `Fork.join`).
 
     Args:
@@ -42,9 +43,10 @@ class Fork(Task):
     def branch_ends(self) -> list[str]:
         return [branch[-1].ref for branch in self.branches if branch]
 
-    def join(self, ref: str, **options: Unpack[TaskOptions]) -> Join:
+    def join(self, ref: str, **options: Unpack[TaskOptions]) -> Join[Ref]:
         """The JOIN that waits for the last task of every branch; its output holds each
-        branch end's output under that task's reference.
+        branch end's output under that task's reference (open to the type checker: the keys
+        are the references).
 
         Args:
             ref: the JOIN's reference name.

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from typing import Any, Unpack
+from typing import Any, Generic, Unpack
 
 from deploy_dsl.arguments import require
 from deploy_dsl.checking import Placement, WorkflowScope, fails
 from deploy_dsl.errors import DefinitionError
-from deploy_dsl.expressions import Ref
+from deploy_dsl.expressions import Ref, Shape
 from deploy_dsl.findings import Code
 from deploy_dsl.kind import (
     Importing,
@@ -29,7 +29,7 @@ from deploy_dsl.wire import WorkflowTask
 __all__ = ["KIND", "DynamicFork"]
 
 
-class DynamicFork(Task):
+class DynamicFork(Task[Ref], Generic[Shape]):
     """Forks at run time; follow it with a Join whose join_on is empty (`DynamicFork.join`).
 
     One branch per item of `fork_inputs`: a sub-workflow of `workflow`, or a task named `task`.
@@ -53,7 +53,7 @@ class DynamicFork(Task):
         self,
         ref: str,
         *,
-        workflow: WorkflowTarget | None = None,
+        workflow: WorkflowTarget[Shape] | None = None,
         task: str | Ref | None = None,
         task_type: str | None = None,
         fork_inputs: Ref | Sequence[Any] | None = None,
@@ -99,10 +99,10 @@ class DynamicFork(Task):
             fields["forkTaskInputs"] = self.fork_inputs
         return {**fields, **self.inputs}
 
-    def join(self, ref: str, **options: Unpack[TaskOptions]) -> Join:
+    def join(self, ref: str, **options: Unpack[TaskOptions]) -> Join[dict[str, Shape]]:
         """The JOIN after this fork: it waits for every forked task, and its output holds each
         one's output under the forked task's reference (with `workflow`, typed by that
-        workflow's output).
+        workflow's output, and by its output model for the type checker).
 
         Args:
             ref: the JOIN's reference name.

@@ -5,13 +5,15 @@ from __future__ import annotations
 from typing import Unpack
 
 from deploy_dsl.arguments import require
+from deploy_dsl.expressions import Ref
 from deploy_dsl.task import Task, TaskOptions
 
 __all__ = ["GenericTask"]
 
 
-class GenericTask(Task):
-    """Any task type this library has no builder for; its output is open.
+class GenericTask(Task[Ref]):
+    """Any task type this library has no builder for; its output is open (Ref, for the type
+    checker too).
 
     For the AI module's types (LLM_*, MCP, AGENT: their inputs change from release to
     release), USER_DEFINED, PULL_WORKFLOW_MESSAGES, a custom system task, or a type a newer

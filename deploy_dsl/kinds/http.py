@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import builtins
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Final, Literal, Unpack, get_args
+from typing import Any, Final, Generic, Literal, Unpack, get_args
 
 from deploy_dsl.arguments import require
 from deploy_dsl.checking import Placement, WorkflowScope, task_template
 from deploy_dsl.contracts import body_problems
 from deploy_dsl.errors import DefinitionError
-from deploy_dsl.expressions import Ref
+from deploy_dsl.expressions import Ref, Shape
 from deploy_dsl.findings import Code, Problem
 from deploy_dsl.kind import Importing, ImportPlan, Kind, Planned, Snippet
 from deploy_dsl.kinds.simple import check_contract
@@ -24,6 +25,8 @@ __all__ = [
     "KIND",
     "Http",
     "HttpMethod",
+    "HttpOutput",
+    "HttpResponse",
     "PrometheusEndpoint",
     "WorkerEndpoint",
     "http_endpoint",
@@ -65,7 +68,24 @@ class PrometheusEndpoint:
         return f"{options.prometheus_url.rstrip('/')}/{self.path.lstrip('/')}"
 
 
-class Http(Task):
+class HttpResponse(Generic[Shape]):
+    """An HTTP task's `output.response` as the type checker sees it (HttpTask puts the answer
+    there); never instantiated: at run time it is a Ref."""
+
+    body: Shape
+    statusCode: int
+    headers: dict[str, Ref]
+    reasonPhrase: str
+
+
+class HttpOutput(Generic[Shape]):
+    """An HTTP task's `output` as the type checker sees it: `response.body` is the `response=`
+    model, or Ref (open) without one."""
+
+    response: HttpResponse[Shape]
+
+
+class Http(Task[HttpOutput[Shape]]):
     """Conductor's HTTP system task; a non-2xx answer fails it (retries come from its TaskDef).
 
     The request is `http_request` in the task's inputs (HttpTask.Input). Without `uri` the
@@ -87,7 +107,8 @@ class Http(Task):
         app_name: appName, with vip_address.
         request: the model the body must be an instance of (checked when compiled).
         response: the model of a 2xx answer's body: `output.response.body.<field>` is checked
-            against it when the definition is imported.
+            against it when the definition is imported, and is that model to the type
+            checker (without one the body is Ref, open).
         **options: TaskOptions (name, inputs, ...).
     """
 
@@ -101,14 +122,14 @@ class Http(Task):
         method: HttpMethod | None = None,
         body: Any = None,
         headers: Mapping[str, Any] | None = None,
-        content_type: str | None = None,
-        accept: str | Sequence[str] | None = None,
+        content_type: str | Ref | None = None,
+        accept: str | Sequence[str] | Ref | None = None,
         connection_timeout_ms: int | Ref | None = None,
         read_timeout_ms: int | Ref | None = None,
-        vip_address: str | None = None,
-        app_name: str | None = None,
+        vip_address: str | Ref | None = None,
+        app_name: str | Ref | None = None,
         request: ModelClass | None = None,
-        response: ModelClass | None = None,
+        response: builtins.type[Shape] | None = None,
         **options: Unpack[TaskOptions],
     ) -> None:
         super().__init__(ref, **options)
@@ -118,12 +139,13 @@ class Http(Task):
         if method is not None and method not in HTTP_METHODS:
             raise DefinitionError(f"{owner}: method {method!r} is not one of {HTTP_METHODS}")
         require(owner, "headers", headers, Mapping, optional=True)
-        require(owner, "content_type", content_type, str, optional=True)
-        require(owner, "accept", accept, str, list, tuple, optional=True)
+        # The request is in the task's inputs: the server resolves a reference in any field.
+        require(owner, "content_type", content_type, str, Ref, optional=True)
+        require(owner, "accept", accept, str, list, tuple, Ref, optional=True)
         require(owner, "connection_timeout_ms", connection_timeout_ms, int, Ref, optional=True)
         require(owner, "read_timeout_ms", read_timeout_ms, int, Ref, optional=True)
-        require(owner, "vip_address", vip_address, str, optional=True)
-        require(owner, "app_name", app_name, str, optional=True)
+        require(owner, "vip_address", vip_address, str, Ref, optional=True)
+        require(owner, "app_name", app_name, str, Ref, optional=True)
         self.uri = uri
         self.method = method or "GET"
         self.body = body

@@ -2,24 +2,33 @@
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Mapping
-from typing import Any, Literal, Unpack
+from typing import Any, Generic, Literal, Unpack
 
 from deploy_dsl.arguments import require
 from deploy_dsl.checking import EVALUATORS, Placement, WorkflowScope, check_javascript
+from deploy_dsl.expressions import Shape
 from deploy_dsl.findings import Code
 from deploy_dsl.kind import Importing, ImportPlan, Kind, Planned, Snippet
 from deploy_dsl.location import literal_location
 from deploy_dsl.schemas import ANY, Schema, annotation_schema
 from deploy_dsl.task import CompileOptions, Task, TaskOptions
 
-__all__ = ["KIND", "Inline", "ScriptEvaluator"]
+__all__ = ["KIND", "Inline", "ScriptEvaluator", "ScriptOutput"]
 
 ScriptEvaluator = Literal["graaljs", "javascript", "python"]
 _SCRIPT_EVALUATORS = ("graaljs", "javascript", "python")
 
 
-class Inline(Task):
+class ScriptOutput(Generic[Shape]):
+    """A script task's `output` as the type checker sees it: `result` is the `result=` type,
+    or Ref (open) without one. Never instantiated: at run time it is a Ref."""
+
+    result: Shape
+
+
+class Inline(Task[ScriptOutput[Shape]]):
     """A script run on the server (graaljs by default); `$` is the task's inputs.
 
     Args:
@@ -27,7 +36,7 @@ class Inline(Task):
         script: the expression; its value is the task's `output.result`.
         evaluator: evaluatorType: `graaljs`, `javascript` or `python`.
         result: the type of what the script returns (a model, `list[Model]`, ...), which types
-            `output.result`; without it the result is open.
+            `output.result`, for the type checker too; without it the result is open (Ref).
         **options: TaskOptions (`inputs` are what the script sees as `$`).
     """
 
@@ -39,7 +48,7 @@ class Inline(Task):
         *,
         script: str,
         evaluator: ScriptEvaluator = "graaljs",
-        result: Any = None,
+        result: builtins.type[Shape] | None = None,
         **options: Unpack[TaskOptions],
     ) -> None:
         super().__init__(ref, **options)

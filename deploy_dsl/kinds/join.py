@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, Unpack
 
 from deploy_dsl.arguments import require
+from deploy_dsl.expressions import Shape
 from deploy_dsl.kind import Importing, ImportPlan, Kind, Planned, Snippet
 from deploy_dsl.schemas import ANY, Schema
 from deploy_dsl.task import CompileOptions, Task, TaskOptions
@@ -15,8 +16,11 @@ __all__ = ["KIND", "Join", "JoinMode"]
 JoinMode = Literal["SYNC", "ASYNC"]
 
 
-class Join(Task):
+class Join(Task[Shape]):
     """Waits for the named tasks of the preceding fork; output is keyed by those references.
+
+    To the type checker its output is `dict[str, <the callee's output model>]` after a
+    DynamicFork of a workflow (`DynamicFork.join`), else Ref, open.
 
     Args:
         ref: the task reference name (see Task).

@@ -2,33 +2,50 @@
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Mapping
-from typing import Any, Unpack
+from typing import Any, Generic, Unpack
 
 from deploy_dsl.arguments import require
 from deploy_dsl.checking import Placement, WorkflowScope, check_jq, require_input, task_template
+from deploy_dsl.expressions import Shape
 from deploy_dsl.kind import Importing, ImportPlan, Kind, Planned
 from deploy_dsl.location import literal_location
 from deploy_dsl.schemas import ANY, LEAF, ListOf, Schema, annotation_schema
 from deploy_dsl.task import CompileOptions, Task, TaskOptions
 
-__all__ = ["KIND", "JsonJq"]
+__all__ = ["KIND", "JqOutput", "JsonJq"]
 
 
-class JsonJq(Task):
+class JqOutput(Generic[Shape]):
+    """A jq task's `output` as the type checker sees it (JsonJqTransform's fields): `result`
+    is the `result=` type, or Ref (open) without one. Never instantiated."""
+
+    result: Shape
+    resultList: list[Shape]
+    error: str | None
+
+
+class JsonJq(Task[JqOutput[Shape]]):
     """A jq query over the task's inputs (JSON_JQ_TRANSFORM).
 
     Args:
         ref: the task reference name (see Task).
         query: the jq program (queryExpression); its value is `output.result`.
-        result: the type of the query's value, which types `output.result`.
+        result: the type of the query's value, which types `output.result` (for the type
+            checker too; without it the result is open).
         **options: TaskOptions (`inputs` are what the query reads as `.`).
     """
 
     type = "JSON_JQ_TRANSFORM"
 
     def __init__(
-        self, ref: str, *, query: str, result: Any = None, **options: Unpack[TaskOptions]
+        self,
+        ref: str,
+        *,
+        query: str,
+        result: builtins.type[Shape] | None = None,
+        **options: Unpack[TaskOptions],
     ) -> None:
         super().__init__(ref, **options)
         require(f"JsonJq {ref!r}", "query", query, str)

@@ -27,7 +27,7 @@ _REQUEST: Final = {
 }
 
 
-class KafkaPublish(Task):
+class KafkaPublish(Task[Ref]):
     """Publishes a record to a Kafka topic (KAFKA_PUBLISH, `kafka_request`); the server needs
     its Kafka module.
 
@@ -55,7 +55,7 @@ class KafkaPublish(Task):
         bootstrap_servers: str | Ref,
         key: Any = None,
         headers: Mapping[str, Any] | None = None,
-        key_serializer: str | None = None,
+        key_serializer: str | Ref | None = None,
         request_timeout_ms: int | Ref | None = None,
         max_block_ms: int | Ref | None = None,
         **options: Unpack[TaskOptions],
@@ -65,7 +65,7 @@ class KafkaPublish(Task):
         require(owner, "topic", topic, str, Ref)
         require(owner, "bootstrap_servers", bootstrap_servers, str, Ref)
         require(owner, "headers", headers, Mapping, optional=True)
-        require(owner, "key_serializer", key_serializer, str, optional=True)
+        require(owner, "key_serializer", key_serializer, str, Ref, optional=True)
         require(owner, "request_timeout_ms", request_timeout_ms, int, Ref, optional=True)
         require(owner, "max_block_ms", max_block_ms, int, Ref, optional=True)
         self.request = {

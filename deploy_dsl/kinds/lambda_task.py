@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Mapping
 from typing import Any, Unpack
 
 from deploy_dsl.arguments import require
 from deploy_dsl.checking import Placement, WorkflowScope, check_javascript, require_input
+from deploy_dsl.expressions import Shape
 from deploy_dsl.kind import Importing, ImportPlan, Kind, Planned
+from deploy_dsl.kinds.inline import ScriptOutput
 from deploy_dsl.location import literal_location
 from deploy_dsl.schemas import ANY, Schema, annotation_schema
 from deploy_dsl.task import CompileOptions, Task, TaskOptions
@@ -15,7 +18,7 @@ from deploy_dsl.task import CompileOptions, Task, TaskOptions
 __all__ = ["KIND", "Lambda"]
 
 
-class Lambda(Task):
+class Lambda(Task[ScriptOutput[Shape]]):
     """Conductor's older script task (LAMBDA); new definitions should use Inline.
 
     `script` is the body of a JavaScript function whose `return` value is `output.result`,
@@ -25,14 +28,20 @@ class Lambda(Task):
     Args:
         ref: the task reference name (see Task).
         script: scriptExpression, the function body (`return $.a + 1;`).
-        result: the type of what the script returns, which types `output.result`.
+        result: the type of what the script returns, which types `output.result` (for the
+            type checker too; without it the result is open).
         **options: TaskOptions.
     """
 
     type = "LAMBDA"
 
     def __init__(
-        self, ref: str, *, script: str, result: Any = None, **options: Unpack[TaskOptions]
+        self,
+        ref: str,
+        *,
+        script: str,
+        result: builtins.type[Shape] | None = None,
+        **options: Unpack[TaskOptions],
     ) -> None:
         super().__init__(ref, **options)
         require(f"Lambda {ref!r}", "script", script, str)

@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from deploy_dsl.expressions import Ref
 from deploy_dsl.kind import Importing, ImportPlan, Kind, Planned
 from deploy_dsl.task import Task
 
 __all__ = ["KIND", "Noop"]
 
 
-class Noop(Task):
+class Noop(Task[Ref]):
     """Does nothing and completes at once (NOOP): a placeholder, or a SWITCH case with nothing
     to do.
 

@@ -10,10 +10,14 @@ from deploy_dsl.schemas import LEAF, Schema
 from deploy_dsl.task import Task
 from deploy_dsl.wire import WorkflowTask
 
-__all__ = ["KIND", "SetVariable"]
+__all__ = ["KIND", "NoOutput", "SetVariable"]
 
 
-class SetVariable(Task):
+class NoOutput:
+    """SET_VARIABLE's `output` as the type checker sees it: no fields. Never instantiated."""
+
+
+class SetVariable(Task[NoOutput]):
     """Sets workflow variables; the keys of `inputs` are the variable names. Conductor sets any
     name, declared in the workflow's variables or not.
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Iterator, Mapping
 from typing import Any, Unpack
 
 from deploy_dsl.contracts import body_problems
 from deploy_dsl.errors import DefinitionError
+from deploy_dsl.expressions import Shape
 from deploy_dsl.findings import Code, Problem
 from deploy_dsl.kind import Importing, ImportPlan, Kind, Planned
 from deploy_dsl.schemas import ANY, Schema, model_schema
@@ -15,7 +17,7 @@ from deploy_dsl.task import ModelClass, Task, TaskOptions, is_model
 __all__ = ["KIND", "Simple", "check_contract"]
 
 
-class Simple(Task):
+class Simple(Task[Shape]):
     """A task polled by a worker of your own (SIMPLE), retried per the TaskDef of its name.
 
     With `request=` and `response=` the step has a typed contract, like an HTTP worker step:
@@ -26,7 +28,8 @@ class Simple(Task):
     Args:
         ref: the task reference name (see Task).
         request: the model the inputs must be an instance of (checked when compiled).
-        response: the model of what the worker completes the task with; it types `.output`.
+        response: the model of what the worker completes the task with; it types `.output`,
+            for the type checker too (without one `.output` is Ref, open).
         **options: TaskOptions (name, inputs, ...).
     """
 
@@ -37,7 +40,7 @@ class Simple(Task):
         ref: str,
         *,
         request: ModelClass | None = None,
-        response: ModelClass | None = None,
+        response: builtins.type[Shape] | None = None,
         **options: Unpack[TaskOptions],
     ) -> None:
         super().__init__(ref, **options)

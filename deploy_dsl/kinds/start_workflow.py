@@ -11,6 +11,7 @@ from deploy_dsl.arguments import require
 from deploy_dsl.checking import Placement, WorkflowScope, require_input
 from deploy_dsl.contracts import body_problems
 from deploy_dsl.errors import DefinitionError
+from deploy_dsl.expressions import Ref
 from deploy_dsl.findings import Code, Problem
 from deploy_dsl.kind import (
     Importing,
@@ -33,7 +34,7 @@ from deploy_dsl.schemas import LEAF, Schema
 from deploy_dsl.task import CompileOptions, Task, TaskOptions
 from deploy_dsl.wire import WorkflowTask
 
-__all__ = ["KIND", "StartWorkflow"]
+__all__ = ["KIND", "StartWorkflow", "StartedWorkflow"]
 
 _REQUEST_KEYS = frozenset(
     {"name", "version", "input", "correlationId", "idempotencyKey", "idempotencyStrategy",
@@ -41,7 +42,13 @@ _REQUEST_KEYS = frozenset(
 )  # fmt: skip
 
 
-class StartWorkflow(Task):
+class StartedWorkflow:
+    """A START_WORKFLOW's `output` as the type checker sees it. Never instantiated."""
+
+    workflowId: str
+
+
+class StartWorkflow(Task[StartedWorkflow]):
     """Starts another workflow and goes on at once (START_WORKFLOW).
 
     The new execution is not a child; `output.workflowId` names it.
@@ -74,10 +81,10 @@ class StartWorkflow(Task):
         workflow: WorkflowTarget | None = None,
         start_input: Mapping[str, Any] | None = None,
         latest: bool = False,
-        correlation_id: str | None = None,
-        idempotency_key: str | None = None,
+        correlation_id: str | Ref | None = None,
+        idempotency_key: str | Ref | None = None,
         idempotency_strategy: IdempotencyStrategy | None = None,
-        priority: int | str | None = None,
+        priority: int | str | Ref | None = None,
         task_to_domain: Mapping[str, str] | None = None,
         **options: Unpack[TaskOptions],
     ) -> None:
@@ -89,9 +96,10 @@ class StartWorkflow(Task):
             raise DefinitionError(f"{owner}: the start's fields need workflow=")
         require(owner, "start_input", start_input, Mapping, optional=True)
         require(owner, "latest", latest, bool)
-        require(owner, "correlation_id", correlation_id, str, optional=True)
-        require(owner, "idempotency_key", idempotency_key, str, optional=True)
-        require(owner, "priority", priority, int, str, optional=True)
+        # startWorkflow is one of the task's inputs: the server resolves references in it.
+        require(owner, "correlation_id", correlation_id, str, Ref, optional=True)
+        require(owner, "idempotency_key", idempotency_key, str, Ref, optional=True)
+        require(owner, "priority", priority, int, str, Ref, optional=True)
         require(owner, "task_to_domain", task_to_domain, Mapping, optional=True)
         self.workflow = workflow
         self.start_input = dict(start_input) if start_input is not None else None

@@ -6,12 +6,13 @@ from collections.abc import Iterator, Mapping
 from typing import Any, Literal, Protocol, Unpack
 
 from pydantic import BaseModel
+from typing_extensions import TypeVar
 
 from deploy_dsl.arguments import require
 from deploy_dsl.checking import Placement, WorkflowScope, fails
 from deploy_dsl.contracts import body_problems
 from deploy_dsl.errors import DefinitionError
-from deploy_dsl.expressions import Ref, render
+from deploy_dsl.expressions import Ref, Shape, render
 from deploy_dsl.findings import Code, Problem
 from deploy_dsl.kind import (
     Importing,
@@ -39,13 +40,16 @@ __all__ = [
 ]
 
 IdempotencyStrategy = Literal["FAIL", "RETURN_EXISTING", "FAIL_ON_RUNNING"]
+# What a caller reads from a workflow's output, to the type checker: its output model. A bare
+# WorkflowTarget is any workflow.
+CalleeOutput = TypeVar("CalleeOutput", covariant=True, default=object)
 
 
-class WorkflowTarget(Protocol):
+class WorkflowTarget(Protocol[CalleeOutput]):
     """Anything with a workflow's name and version: a Workflow or an ExternalWorkflow.
 
     Its input model, if it has one, checks what callers pass; its output schema types what
-    they read back.
+    they read back, and its output model what the type checker sees them read.
     """
 
     @property
@@ -60,9 +64,15 @@ class WorkflowTarget(Protocol):
     @property
     def output_schema(self) -> Schema: ...
 
+    @property
+    def output_model(self) -> type[CalleeOutput] | None: ...
 
-class SubWorkflow(Task):
+
+class SubWorkflow(Task[Shape]):
     """Starts another workflow and waits for it; its output is the child's output.
+
+    To the type checker its output is the child's output model where it declares one
+    (Workflow's `output_model`), else Ref, open.
 
     Args:
         ref: the task reference name (see Task).
@@ -89,7 +99,7 @@ class SubWorkflow(Task):
         self,
         ref: str,
         *,
-        workflow: WorkflowTarget | Ref | str | None = None,
+        workflow: WorkflowTarget[Shape] | Ref | str | None = None,
         version: int | None = None,
         latest: bool = False,
         definition: Any = None,
@@ -162,9 +172,9 @@ class SubWorkflow(Task):
 
 
 def idempotency_fields(
-    key: str | None,
+    key: str | Ref | None,
     strategy: str | None,
-    priority: int | str | None,
+    priority: int | str | Ref | None,
     task_to_domain: Mapping[str, str] | None,
 ) -> dict[str, Any]:
     """The start options SUB_WORKFLOW and START_WORKFLOW share, by their wire names."""

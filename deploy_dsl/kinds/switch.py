@@ -30,6 +30,7 @@ __all__ = [
     "DEFAULT_CASE",
     "KIND",
     "Switch",
+    "SwitchOutput",
     "case_bodies",
     "case_problems",
     "cases_plan",
@@ -43,7 +44,15 @@ CASE_FIELDS: Final = frozenset({"decisionCases", "defaultCase"})
 DEFAULT_CASE: Final = "default"
 
 
-class Switch(Task):
+class SwitchOutput:
+    """A SWITCH's `output` as the type checker sees it. Never instantiated: a Ref at run
+    time."""
+
+    evaluationResult: Ref
+    selectedCase: str
+
+
+class Switch(Task[SwitchOutput]):
     """Runs the tasks of the case whose key equals the evaluated value, else `default`.
 
     `value` (a reference) gives a value-param switch; `script` gives a javascript or graaljs
@@ -53,7 +62,8 @@ class Switch(Task):
         ref: the task reference name (see Task).
         cases: the task list of each case, by case key.
         default: the tasks run when no case matches.
-        value: the value to switch on (value-param).
+        value: the value to switch on (value-param): a reference (`inputs.env`, a step's
+            `response.body.status`), whatever the type it points at.
         script: the expression to switch on (javascript or graaljs).
         evaluator: evaluatorType, when the default for `value` / `script` is not wanted.
         **options: TaskOptions.
@@ -68,7 +78,7 @@ class Switch(Task):
         *,
         cases: Mapping[str, Sequence[Task]],
         default: Sequence[Task] = (),
-        value: Ref | str | None = None,
+        value: Ref | str | int | float | bool | None = None,
         script: str | None = None,
         evaluator: Evaluator | None = None,
         **options: Unpack[TaskOptions],

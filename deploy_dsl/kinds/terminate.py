@@ -7,6 +7,7 @@ from typing import Any, Final, Literal, Unpack, get_args
 
 from deploy_dsl.checking import Placement, WorkflowScope, fails
 from deploy_dsl.errors import DefinitionError
+from deploy_dsl.expressions import Ref
 from deploy_dsl.findings import Code
 from deploy_dsl.kind import Importing, ImportPlan, Kind, Planned, Snippet
 from deploy_dsl.task import CompileOptions, Task, TaskOptions
@@ -18,7 +19,7 @@ TerminationStatus = Literal["COMPLETED", "FAILED", "TERMINATED"]
 TERMINATION_STATUSES: Final = frozenset(get_args(TerminationStatus))
 
 
-class Terminate(Task):
+class Terminate(Task[Ref]):
     """Ends the workflow with a status, a reason and an output.
 
     Args:

@@ -18,7 +18,7 @@ from deploy_dsl.wire import WorkflowTask
 __all__ = ["KIND", "Wait"]
 
 
-class Wait(Task):
+class Wait(Task[Ref]):
     """Waits for a duration (`"30s"`, `"2m"`) or until a time; `Wait.for_signal` waits until
     something completes the task from outside.
 

@@ -64,7 +64,7 @@ def project_name(directory: Path) -> str:
 def project_files(values: Values) -> dict[PurePosixPath, str]:
     """Each file of the new project, by its path in the project, filled in."""
     values.check()
-    root = files(__package__) / "template"
+    root = files(__name__) / "template"
     found = _walk(root, PurePosixPath())
     return {path: values.fill(item.read_text(encoding="utf-8")) for path, item in found}
 

@@ -43,7 +43,7 @@ from deploy_dsl.task import CompileOptions, Task
 from deploy_dsl.testing.errors import FlowTestError
 from deploy_dsl.testing.references import TaskIndex
 from deploy_dsl.wire import dump
-from deploy_dsl.workflow import Workflow
+from deploy_dsl.workflow import AnyWorkflow, Workflow
 
 __all__ = ["ISOLATION_GROUP", "SCRATCH_OWNER", "Isolated", "Isolator"]
 
@@ -69,9 +69,9 @@ class Isolator:
     ) -> None:
         self._taskdefs = taskdefs
         self._options = options or CompileOptions()
-        self._done: dict[int, tuple[Workflow, Isolated]] = {}
+        self._done: dict[int, tuple[AnyWorkflow, Isolated]] = {}
 
-    def isolate(self, workflow: Workflow) -> Isolated:
+    def isolate(self, workflow: AnyWorkflow) -> Isolated:
         cached = self._done.get(id(workflow))
         if cached is None:
             scratch: dict[str, dict[str, Any]] = {}
@@ -81,7 +81,7 @@ class Isolator:
         return cached[1]
 
     def _rewrite(
-        self, workflow: Workflow, scratch: dict[str, dict[str, Any]], calling: tuple[str, ...]
+        self, workflow: AnyWorkflow, scratch: dict[str, dict[str, Any]], calling: tuple[str, ...]
     ) -> dict[str, Any]:
         if workflow.name in calling:  # validation reports cycles; never recurse forever here
             raise FlowTestError(f"{' > '.join(calling)} > {workflow.name}: a sub-workflow cycle")
@@ -144,7 +144,7 @@ class Isolator:
             )
 
 
-def _project_workflow(target: Any, where: str) -> Workflow:
+def _project_workflow(target: Any, where: str) -> AnyWorkflow:
     if not isinstance(target, Workflow):
         raise FlowTestError(
             f"{where}: {getattr(target, 'name', target)} is not defined in this project: a flow "

@@ -30,7 +30,7 @@ from deploy_dsl.testing.errors import MockError
 from deploy_dsl.testing.mocks import InIteration, Mock
 from deploy_dsl.testing.references import TaskIndex, answered_by_mock
 from deploy_dsl.wire import dump
-from deploy_dsl.workflow import Workflow
+from deploy_dsl.workflow import AnyWorkflow, Workflow
 
 __all__ = [
     "KEEPALIVE",
@@ -75,7 +75,7 @@ class Level:
     failure: Level | None = None
 
     @property
-    def workflow(self) -> Workflow:
+    def workflow(self) -> AnyWorkflow:
         return self.index.workflow
 
     def child(self, runtime_ref: str) -> Level | None:
@@ -90,7 +90,7 @@ class Level:
         return None
 
 
-def plan(workflow: Workflow, mocks: Mocks, taskdefs: TaskDefs, path: str | None = None) -> Level:
+def plan(workflow: AnyWorkflow, mocks: Mocks, taskdefs: TaskDefs, path: str | None = None) -> Level:
     """The checked mocks of `workflow`; raises MockError naming the first problem."""
     if not isinstance(mocks, Mapping):
         raise MockError(f"{path or workflow.name}: mocks must be a mapping of tasks to mocks")
@@ -125,7 +125,7 @@ def plan(workflow: Workflow, mocks: Mocks, taskdefs: TaskDefs, path: str | None 
     return level
 
 
-def _plan_failure(level: Level, workflow: Workflow, value: Any) -> Level:
+def _plan_failure(level: Level, workflow: AnyWorkflow, value: Any) -> Level:
     """A Workflow key: the mocks of this workflow's failure workflow, which must be it."""
     failure = level.workflow.failure_workflow
     if workflow is not failure:
@@ -175,7 +175,7 @@ def _check_placed(level: Level, task: Task, iteration: int | None) -> None:
 
 
 def _owner(
-    workflow: Workflow, task: Task, seen: frozenset[int] = frozenset()
+    workflow: AnyWorkflow, task: Task, seen: frozenset[int] = frozenset()
 ) -> tuple[str, str] | None:
     """(workflow name, SubWorkflow ref) of the nearest callee of `workflow` holding `task`."""
     for candidate in TaskIndex.of(workflow).by_ref.values():
@@ -189,7 +189,7 @@ def _owner(
     return None
 
 
-def _callee(task: SubWorkflow | DynamicFork, where: str) -> Workflow:
+def _callee(task: SubWorkflow[Any] | DynamicFork[Any], where: str) -> AnyWorkflow:
     if not isinstance(task.workflow, Workflow):
         name = getattr(task.workflow, "name", "?")
         raise MockError(
@@ -210,7 +210,7 @@ def _child_mocks(value: Any, where: str) -> Mocks:
 
 
 def _plan_fork(
-    level: Level, fork: DynamicFork, iteration: int | None, value: Any, where: str
+    level: Level, fork: DynamicFork[Any], iteration: int | None, value: Any, where: str
 ) -> None:
     if isinstance(value, Mapping | str) or not isinstance(value, Sequence):
         raise MockError(

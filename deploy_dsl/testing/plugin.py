@@ -38,7 +38,7 @@ from deploy_dsl.testing.replay import Replay, replay
 from deploy_dsl.testing.result import FlowResult, TaskRun
 from deploy_dsl.testing.runner import FlowRunner
 from deploy_dsl.testing.server import flow_server
-from deploy_dsl.workflow import Workflow
+from deploy_dsl.workflow import AnyWorkflow
 from deploy_dsl.workspace.config import load_config
 
 __all__ = ["Flow", "flow", "flow_runner"]
@@ -61,7 +61,7 @@ class Flow:
 
     def run(
         self,
-        workflow: Workflow,
+        workflow: AnyWorkflow,
         input: BaseModel | Mapping[str, Any] | None = None,
         mocks: Mocks | None = None,
         *,
@@ -81,7 +81,7 @@ class Flow:
     def replay(
         self,
         path: str | Path,
-        workflow: Workflow | None = None,
+        workflow: AnyWorkflow | None = None,
         *,
         outcome_key: str = OUTCOME_FIELD,
     ) -> Replay:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import TypeVar, overload
+from typing import Any, TypeVar, overload
 
 from deploy_dsl.errors import DefinitionError
 from deploy_dsl.kind import MOCKED_RUNS
@@ -24,7 +24,7 @@ from deploy_dsl.kinds import kind_at_run_time
 from deploy_dsl.kinds.do_while import DoWhile
 from deploy_dsl.kinds.fork_join_dynamic import DynamicFork
 from deploy_dsl.task import Task
-from deploy_dsl.workflow import Workflow
+from deploy_dsl.workflow import AnyWorkflow
 
 __all__ = [
     "Placed",
@@ -59,13 +59,13 @@ class Placed:
 class TaskIndex:
     """Every task of one workflow (nested ones included) by reference, with the loop it is in."""
 
-    workflow: Workflow
+    workflow: AnyWorkflow
     by_ref: dict[str, Task] = field(default_factory=dict)
     loop_of: dict[str, str] = field(default_factory=dict)
     _ids: set[int] = field(default_factory=set)
 
     @classmethod
-    def of(cls, workflow: Workflow) -> TaskIndex:
+    def of(cls, workflow: AnyWorkflow) -> TaskIndex:
         index = cls(workflow)
         index._add(workflow.tasks, None)
         return index
@@ -83,13 +83,15 @@ class TaskIndex:
     def __contains__(self, task: object) -> bool:
         return id(task) in self._ids
 
-    def forks(self) -> Iterator[DynamicFork]:
+    def forks(self) -> Iterator[DynamicFork[Any]]:
         return (t for t in self.by_ref.values() if isinstance(t, DynamicFork))
 
     def runtime_ref(self, task: Task, iteration: int | None) -> str:
         return task.ref if iteration is None else f"{task.ref}__{iteration}"
 
-    def fork_child_refs(self, fork: DynamicFork, index: int, iteration: int | None) -> list[str]:
+    def fork_child_refs(
+        self, fork: DynamicFork[Any], index: int, iteration: int | None
+    ) -> list[str]:
         """Every reference the engine may give the fork's child number `index`."""
         name = fork_task_name(fork)
         suffix = "" if iteration is None else f"__{iteration}"
@@ -112,7 +114,7 @@ class TaskIndex:
         return None
 
 
-def fork_task_name(fork: DynamicFork) -> str:
+def fork_task_name(fork: DynamicFork[Any]) -> str:
     """The `forkTaskName` the engine names a fork's children after: the input, if the
     definition gives one as a literal, else the fork's reference."""
     given = fork.inputs.get("forkTaskName")
@@ -120,14 +122,14 @@ def fork_task_name(fork: DynamicFork) -> str:
 
 
 @overload
-def find_task(workflow: Workflow, ref: str) -> Task: ...
+def find_task(workflow: AnyWorkflow, ref: str) -> Task: ...
 
 
 @overload
-def find_task(workflow: Workflow, ref: str, kind: type[T]) -> T: ...
+def find_task(workflow: AnyWorkflow, ref: str, kind: type[T]) -> T: ...
 
 
-def find_task(workflow: Workflow, ref: str, kind: type[Task] = Task) -> Task:
+def find_task(workflow: AnyWorkflow, ref: str, kind: type[Task] = Task) -> Task:
     """The definition's task object with reference `ref`, nested ones included: what a test
     keys the mocks of a task by when the definition module does not name it (a SWITCH case's
     SubWorkflow). `kind` checks what it is, and types the result.

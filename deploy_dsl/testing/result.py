@@ -114,7 +114,7 @@ class FlowResult:
             raise FlowTestError(f"{self._name(task)} started no sub-workflow in {self.workflow}")
         return child
 
-    def forked(self, fork: DynamicFork, iteration: int | None = None) -> list[FlowResult]:
+    def forked(self, fork: DynamicFork[Any], iteration: int | None = None) -> list[FlowResult]:
         """The sub-workflows a dynamic fork started (in one DO_WHILE iteration), by item."""
         children = [
             run

@@ -39,7 +39,7 @@ from deploy_dsl.testing.plan import Level, Mocks, TaskDefs, mock_request, plan
 from deploy_dsl.testing.references import TaskIndex
 from deploy_dsl.testing.result import FlowResult, TaskRun, read_result
 from deploy_dsl.testing.watchdog import look
-from deploy_dsl.workflow import Workflow
+from deploy_dsl.workflow import AnyWorkflow, Workflow
 
 __all__ = ["DEFAULT_BUDGET_SECONDS", "FlowRunner", "checked_input"]
 
@@ -79,7 +79,7 @@ class FlowRunner:
 
     def run(
         self,
-        workflow: Workflow,
+        workflow: AnyWorkflow,
         input: BaseModel | Mapping[str, Any] | None = None,
         mocks: Mocks | None = None,
         *,
@@ -134,7 +134,7 @@ class FlowRunner:
     # -- the call ------------------------------------------------------------------------------
 
     def _run(
-        self, workflow: Workflow, inputs: Any, level: Level, budget: float, keep: bool
+        self, workflow: AnyWorkflow, inputs: Any, level: Level, budget: float, keep: bool
     ) -> FlowResult:
         """`keep`: a stopped run is returned as far as it went (run_planned), not raised."""
         isolated = self._isolator.isolate(workflow)
@@ -286,7 +286,7 @@ class FlowRunner:
             self._reader.terminate(root, f"flowtest: {why}"[:500])
 
 
-def checked_input(workflow: Workflow, given: BaseModel | Mapping[str, Any] | None) -> Any:
+def checked_input(workflow: AnyWorkflow, given: BaseModel | Mapping[str, Any] | None) -> Any:
     """The input as sent: a model instance as JSON; a mapping checked against the workflow's
     input model (as `deploy-dsl run` does) and sent as given. InputRefused names what the model
     refuses."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import importlib
 import pkgutil
+import re
 import sys
 import traceback
 from pathlib import Path
@@ -15,6 +16,7 @@ from pydantic import ValidationError
 from deploy_dsl.errors import DeployDslError
 from deploy_dsl.location import is_user_code
 from deploy_dsl.project import Project, collect
+from deploy_dsl.task import unknown_argument
 
 __all__ = ["DEFAULT_DEFINITIONS", "LoadError", "load_project"]
 
@@ -59,7 +61,33 @@ def _describe(error: Exception) -> str:
         return text
     if isinstance(error, AttributeError):
         return _attribute_error(error, text)
+    if isinstance(error, TypeError):
+        misspelt = _unexpected_keyword(error, text)
+        if misspelt is not None:
+            return misspelt
     return f"{type(error).__name__}: {text}"
+
+
+# What Python says of a keyword a callable does not take (`Workflow.__init__() got an
+# unexpected keyword argument 'verison'`): a misspelt argument of a builder without
+# TaskOptions (Workflow, ApprovalGate, TaskDef, ...), said the way Task says it of its own.
+_UNEXPECTED_KEYWORD = re.compile(r"([\w.]+)\(\) got an unexpected keyword argument '(\w+)'")
+
+
+def _unexpected_keyword(error: TypeError, text: str) -> str | None:
+    match = _UNEXPECTED_KEYWORD.fullmatch(text)
+    frames = list(traceback.walk_tb(error.__traceback__))
+    if match is None or not frames:
+        return None
+    # The call failed before the callee ran: the innermost frame is the one that called it.
+    frame = frames[-1][0]
+    names = match.group(1).removesuffix(".__init__").split(".")
+    target = frame.f_locals.get(names[0], frame.f_globals.get(names[0]))
+    for name in names[1:]:
+        target = getattr(target, name, None)
+    if not callable(target):
+        return None
+    return unknown_argument(".".join(names), match.group(2), target)
 
 
 def _attribute_error(error: AttributeError, text: str) -> str:

@@ -23,7 +23,7 @@ from definitions.deploy_simple import (
 from definitions.finalize_deployment import finalize_deployment_v1
 from definitions.pipeline_simple import PipelineInput, Wave, deploy_wave
 from definitions.rollback_deployment import rollback_deployment_v1
-from deploy_dsl.dsl import DynamicFork, Http, SetVariable, SubWorkflow, Task, Workflow
+from deploy_dsl.dsl import AnyWorkflow, DynamicFork, Http, SetVariable, SubWorkflow, Task
 from deploy_dsl.testing import Mock, at_iteration, find_task, responds
 from worker.contract import (
     CreateInfrastructureAnswer,
@@ -190,10 +190,10 @@ class Deployment:
             trafficWeight=100 if traffic_moved else 0,
         )
 
-    def failure_mocks(self, *, traffic_moved: bool) -> dict[Task | Workflow, Any]:
+    def failure_mocks(self, *, traffic_moved: bool) -> dict[Task | AnyWorkflow, Any]:
         """The failure workflow (deploy_failed_v1): the worker says whether traffic moved; if it
         did, the rollback answers at once."""
-        mocks: dict[Task | Workflow, Any] = {
+        mocks: dict[Task | AnyWorkflow, Any] = {
             DEPLOYMENT_STATUS: responds(self.status(traffic_moved=traffic_moved))
         }
         if traffic_moved:
@@ -203,15 +203,15 @@ class Deployment:
             )
         return mocks
 
-    def follow_up_mocks(self, workflow: Workflow) -> dict[Task, Mock]:
+    def follow_up_mocks(self, workflow: AnyWorkflow) -> dict[Task, Mock]:
         """Every step of a finalize or rollback workflow answering at once."""
         return {step: responds(self.follow_up(step.name)) for step in workflow.tasks}
 
-    def deploy_mocks(self, status: str = HEALTHY) -> dict[Task | Workflow, Any]:
+    def deploy_mocks(self, status: str = HEALTHY) -> dict[Task | AnyWorkflow, Any]:
         """A whole deploy: every step answers at once; effective_status says `status` (one
         outside the contract is sent as it is), then the branch it selects is answered."""
         check = responds(self.checked(status), off_contract=status not in (HEALTHY, UNHEALTHY))
-        mocks: dict[Task | Workflow, Any] = {
+        mocks: dict[Task | AnyWorkflow, Any] = {
             create_infrastructure: responds(self.created()),
             wait_infrastructure_created: responds(self.ready()),
             swap_traffic: responds(self.swapped()),
@@ -235,7 +235,7 @@ def pipeline_input(waves: Sequence[Sequence[Deployment]], *, halt: bool) -> Pipe
 
 
 def fork_mocks(
-    fork: DynamicFork,
+    fork: DynamicFork[Any],
     batches: Sequence[Sequence[Deployment]],
     unhealthy: frozenset[str] = frozenset(),
 ) -> dict[Any, Any]:
@@ -256,7 +256,7 @@ def wave_mocks(
     return fork_mocks(deploy_wave, waves, unhealthy)
 
 
-def forked_refs(fork: DynamicFork, count: int, iteration: int) -> list[str]:
+def forked_refs(fork: DynamicFork[Any], count: int, iteration: int) -> list[str]:
     """The references of the `count` sub-workflows a dynamic fork in a loop starts in one
     iteration: the first fork of an execution names its children `_<fork>_<i>`, later ones
     `_<fork>_<fork>_<i>` (ForkJoinDynamicTaskMapper.getMappedTasks), each `__<iteration>`."""

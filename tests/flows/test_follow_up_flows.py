@@ -11,7 +11,7 @@ from definitions.deploy_simple import deploy_simple_v1
 from definitions.finalize_deployment import finalize_deployment_v1
 from definitions.rollback_deployment import rollback_deployment_v1
 from definitions.taskdefs import STEP_TASKDEFS
-from deploy_dsl.dsl import Workflow
+from deploy_dsl.dsl import AnyWorkflow
 from deploy_dsl.testing import Flow, fails, find_task
 from tests.flows.deployments import (
     COMPENSATE,
@@ -36,7 +36,7 @@ def follow_up_input(deployment_id: str) -> FollowUpInput:
 
 
 @pytest.mark.parametrize("workflow", FOLLOW_UPS, ids=lambda w: w.name)
-def test_the_steps_run_in_order_each_told_the_deploy(flow: Flow, workflow: Workflow) -> None:
+def test_the_steps_run_in_order_each_told_the_deploy(flow: Flow, workflow: AnyWorkflow) -> None:
     result = flow.run(workflow, follow_up_input("deploy-1"), SERVICE.follow_up_mocks(workflow))
 
     assert result.status == "COMPLETED", result.reason

@@ -18,7 +18,7 @@ from definitions.deploy_simple import (
 )
 from definitions.finalize_deployment import finalize_deployment_v1
 from definitions.pipeline_simple import deploy_wave, pipeline_simple_v1, summarize_wave
-from deploy_dsl.dsl import Event, GenericTask, Simple, SubWorkflow, Workflow
+from deploy_dsl.dsl import AnyWorkflow, Event, GenericTask, Simple, SubWorkflow, Workflow
 from deploy_dsl.testing import (
     FlowTestError,
     MockError,
@@ -40,7 +40,7 @@ TASKDEFS: TaskDefs = project_taskdefs("definitions")
 SERVICE = Deployment("svc-a")
 
 
-def refused(mocks: dict[Any, Any], workflow: Workflow = deploy_simple_v1) -> str:
+def refused(mocks: dict[Any, Any], workflow: AnyWorkflow = deploy_simple_v1) -> str:
     with pytest.raises(MockError) as error:
         plan(workflow, mocks, TASKDEFS)
     return str(error.value)

@@ -106,7 +106,7 @@ def test_json_paths_with_brackets(tmp_path: Path) -> None:
     )
     assert "f\"first: {lookup.output['a b'][0]}!\"" in text
     assert "'${lookup.output[\"a b\"]}'" in text  # DSL quoting differs: kept as written
-    assert '"dashed": inputs["my-key"],' in text
+    assert '"dashed": inputs.my_key,' in text  # the attribute the type checker knows
     assert 'my_key: Any = Field(default=None, alias="my-key")' in text
 
 
