@@ -34,7 +34,7 @@ from deploy_dsl.client.timeline import TERMINAL_STATUSES
 from deploy_dsl.testing.plan import TaskDefs, project_taskdefs
 from deploy_dsl.testing.replay import DEFAULT_JOBS, Load, Replay, replay, replay_many
 from deploy_dsl.testing.runner import FlowRunner
-from deploy_dsl.workflow import Workflow
+from deploy_dsl.workflow import AnyWorkflow
 from deploy_dsl.workspace.loader import load_project
 
 __all__ = ["main"]
@@ -45,7 +45,7 @@ RUNS = 20
 JOBS = (1, 4, 8)
 
 
-def _deploys(api: ConductorApi, workflow: Workflow) -> list[str]:
+def _deploys(api: ConductorApi, workflow: AnyWorkflow) -> list[str]:
     """Ten real deploys at once, half of them healthy; their ids once all have ended."""
     tag = uuid.uuid4().hex[:8]
     scopes = [f"{'svc-' if i % 2 == 0 else ''}bench-replay-{tag}-{i}" for i in range(DEPLOYS)]
@@ -62,7 +62,7 @@ def _deploys(api: ConductorApi, workflow: Workflow) -> list[str]:
     return started
 
 
-def _one_flow_test(runner: FlowRunner, workflow: Workflow) -> list[float]:
+def _one_flow_test(runner: FlowRunner, workflow: AnyWorkflow) -> list[float]:
     from tests.flows.deployments import Deployment
 
     service = Deployment("svc-bench")
@@ -78,7 +78,9 @@ def _one_flow_test(runner: FlowRunner, workflow: Workflow) -> list[float]:
     return times
 
 
-def _one_replay(runner: FlowRunner, workflow: Workflow, recordings: list[Recording]) -> list[float]:
+def _one_replay(
+    runner: FlowRunner, workflow: AnyWorkflow, recordings: list[Recording]
+) -> list[float]:
     times = []
     for number in range(RUNS):
         started = time.perf_counter()
@@ -96,7 +98,7 @@ def _given(recording: Recording) -> Load:
 def _many(
     connection: Connection,
     taskdefs: TaskDefs,
-    workflow: Workflow,
+    workflow: AnyWorkflow,
     recordings: list[Recording],
     jobs: int,
 ) -> tuple[float, int]:

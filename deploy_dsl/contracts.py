@@ -16,7 +16,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from deploy_dsl.expressions import Ref
+from deploy_dsl.expressions import Ref, schema_of
 from deploy_dsl.findings import Code, Problem
 from deploy_dsl.task import is_model
 from deploy_dsl.value_types import reference_problem
@@ -64,7 +64,7 @@ def _reference_problems(annotation: Any, value: Any, where: str) -> Iterator[Pro
     """References (in `value`, and in the mappings it builds for a model's fields) whose
     declared type the field's can never be."""
     if isinstance(value, Ref):
-        problem = reference_problem(value.schema, annotation)
+        problem = reference_problem(schema_of(value), annotation)
         if problem:
             yield Problem(
                 Code.REFERENCE_TYPE,

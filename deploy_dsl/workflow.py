@@ -218,9 +218,11 @@ class Workflow(Generic[In, Out]):
         self.output_model = output_model
         if output_model is not None:
             assert issubclass(output_model, BaseModel)  # checked above
-            problem = next(body_problems(output_model, self.output, "the output"), None)
+            # A mistake here stops the definition (a DefinitionError), so the code goes unused.
+            problems = body_problems(output_model, self.output, "the output", Code.REQUEST_BODY)
+            problem = next(problems, None)
             if problem is not None:
-                raise DefinitionError(f"{owner}: {problem}")
+                raise DefinitionError(f"{owner}: {problem.message}")
         self.variables_model = variables
         self.description = description
         self.timeout_seconds = timeout_seconds

@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from deploy_dsl.client.settings import Settings
     from deploy_dsl.project import Project
     from deploy_dsl.testing.replay import Load, Replay, ReplayFailed
-    from deploy_dsl.workflow import Workflow
+    from deploy_dsl.workflow import AnyWorkflow
 
 __all__ = [
     "Replayed",
@@ -213,7 +213,7 @@ class Replayed:
 
 
 def replay_last(
-    api: ConductorApi, active: Settings, project: Project, workflow: Workflow, last: int
+    api: ConductorApi, active: Settings, project: Project, workflow: AnyWorkflow, last: int
 ) -> Replayed:
     """The last `last` finished executions of `workflow` on the server, replayed against it."""
     try:
@@ -229,7 +229,7 @@ def _where(definitions: str) -> str:
     return shown(Path(definitions)) if Path(definitions).is_dir() else definitions
 
 
-def _workflow(project: Project, name: str) -> Workflow:
+def _workflow(project: Project, name: str) -> AnyWorkflow:
     try:
         return project.workflow(name)
     except DeployDslError as error:
@@ -283,7 +283,7 @@ def _server_loads(
 def _run(
     active: Settings,
     project: Project,
-    workflow: Workflow,
+    workflow: AnyWorkflow,
     loads: Sequence[tuple[str, Load]],
     jobs: int | None,
     outcome_key: str,
@@ -372,7 +372,7 @@ def _exit_code(results: Sequence[Replay | ReplayFailed]) -> int:
 
 
 def replays_json(
-    workflow: Workflow, results: Sequence[Replay | ReplayFailed], seconds: float | None = None
+    workflow: AnyWorkflow, results: Sequence[Replay | ReplayFailed], seconds: float | None = None
 ) -> dict[str, Any]:
     from deploy_dsl.testing.replay import ReplayFailed
 

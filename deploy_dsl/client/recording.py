@@ -65,6 +65,8 @@ class RecordingError(DeployDslError):
 
 
 class _Model(BaseModel):
+    # Aliases for validation and serialization apart: the type checkers (pyright, mypy's
+    # pydantic plugin) then take the field names in a constructor, as the code writes them.
     model_config = ConfigDict(frozen=True, populate_by_name=True, extra="forbid")
 
 
@@ -74,7 +76,7 @@ class RecordedTask(_Model):
     ref: str
     type: str  # the WorkflowTask type (SIMPLE for a worker task, not its name)
     iteration: int = 0
-    retry_count: int = Field(0, alias="retryCount")
+    retry_count: int = Field(0, validation_alias="retryCount", serialization_alias="retryCount")
     status: str
     branch: str | None = None  # the case a SWITCH or DECISION ran
     output: dict[str, Any] = Field(default_factory=dict)
@@ -86,13 +88,15 @@ class RecordedExecution(_Model):
 
     workflow: str
     version: int
-    workflow_id: str = Field(alias="workflowId")
+    workflow_id: str = Field(validation_alias="workflowId", serialization_alias="workflowId")
     status: str
     reason: str | None = None
     input: dict[str, Any] = Field(default_factory=dict)
     output: dict[str, Any] = Field(default_factory=dict)
     tasks: tuple[RecordedTask, ...] = ()
-    failure_workflow: RecordedExecution | None = Field(None, alias="failureWorkflow")
+    failure_workflow: RecordedExecution | None = Field(
+        None, validation_alias="failureWorkflow", serialization_alias="failureWorkflow"
+    )
 
     def walk(self) -> Iterator[RecordedExecution]:
         """This execution and every one it started, depth first."""

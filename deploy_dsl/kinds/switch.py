@@ -8,7 +8,7 @@ from typing import Any, ClassVar, Final, Unpack
 
 from deploy_dsl.checking import EVALUATORS, Placement, WorkflowScope, check_javascript, fails
 from deploy_dsl.errors import DefinitionError
-from deploy_dsl.expressions import Ref
+from deploy_dsl.expressions import Ref, schema_of
 from deploy_dsl.findings import Code, Problem
 from deploy_dsl.kind import Importing, ImportPlan, Kind, Planned, Snippet, scalar_text
 from deploy_dsl.kinds.noop import Noop
@@ -137,7 +137,7 @@ def case_problems(keys: Sequence[object], subject: object, has_default: bool) ->
                 f"case key {key!r} is a {type(key).__name__}, written as {str(key)!r}: the "
                 "SWITCH compares the value's string form (`true`, `null`, `1`) with the keys" + fix,
             )
-    schema = subject.schema if isinstance(subject, Ref) else None
+    schema = schema_of(subject) if isinstance(subject, Ref) else None
     if not isinstance(schema, Scalar):
         return
     possible = case_keys(schema.annotation)

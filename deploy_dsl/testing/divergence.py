@@ -24,7 +24,7 @@ from deploy_dsl.client.recording import RecordedExecution, RecordedTask
 from deploy_dsl.kinds.fork_join import Fork
 from deploy_dsl.kinds.switch import DEFAULT_CASE
 from deploy_dsl.task import Task
-from deploy_dsl.workflow import Workflow
+from deploy_dsl.workflow import AnyWorkflow, Workflow
 
 __all__ = ["Divergence", "Lanes", "Outcome", "first_divergence", "lanes"]
 
@@ -83,7 +83,7 @@ class Divergence:
         }
 
 
-def lanes(workflow: Workflow) -> dict[str, dict[str, tuple[tuple[str, int], ...]]]:
+def lanes(workflow: AnyWorkflow) -> dict[str, dict[str, tuple[tuple[str, int], ...]]]:
     """The FORK_JOIN branches of every task of `workflow` and of the project workflows it
     calls, by workflow name."""
     found: dict[str, dict[str, tuple[tuple[str, int], ...]]] = {}
@@ -92,7 +92,7 @@ def lanes(workflow: Workflow) -> dict[str, dict[str, tuple[tuple[str, int], ...]
 
 
 def _workflow_lanes(
-    workflow: Workflow, found: dict[str, dict[str, tuple[tuple[str, int], ...]]]
+    workflow: AnyWorkflow, found: dict[str, dict[str, tuple[tuple[str, int], ...]]]
 ) -> None:
     if workflow.name in found:
         return

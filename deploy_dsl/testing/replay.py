@@ -42,7 +42,7 @@ from deploy_dsl.testing.plan import Level, TaskDefs, timed_out_ms
 from deploy_dsl.testing.references import TaskIndex, answered_by_mock
 from deploy_dsl.testing.result import FlowResult
 from deploy_dsl.testing.runner import FlowRunner, checked_input
-from deploy_dsl.workflow import Workflow
+from deploy_dsl.workflow import AnyWorkflow, Workflow
 
 __all__ = [
     "DEFAULT_JOBS",
@@ -138,7 +138,7 @@ class Replay:
 
 def replay(
     runner: FlowRunner,
-    workflow: Workflow,
+    workflow: AnyWorkflow,
     recording: RecordedExecution,
     *,
     outcome_key: str = OUTCOME_FIELD,
@@ -188,7 +188,7 @@ Load = Callable[[ConductorApi], RecordedExecution]
 def replay_many(
     connection: Connection,
     taskdefs: TaskDefs,
-    workflow: Workflow,
+    workflow: AnyWorkflow,
     loads: Sequence[tuple[str, Load]],
     *,
     jobs: int = DEFAULT_JOBS,
@@ -251,7 +251,7 @@ def _stopped(result: FlowResult) -> str | None:
 
 
 def recorded_level(
-    workflow: Workflow, recorded: RecordedExecution, taskdefs: TaskDefs, path: str
+    workflow: AnyWorkflow, recorded: RecordedExecution, taskdefs: TaskDefs, path: str
 ) -> Level:
     """The mocks of `workflow` that answer what `recorded` ran, as the runner takes them."""
     level = Level(TaskIndex.of(workflow), path, taskdefs)
@@ -311,7 +311,7 @@ def _answers(
 # --- the replay as a recording -----------------------------------------------------------------
 
 
-def replayed_execution(result: FlowResult, workflow: Workflow) -> RecordedExecution:
+def replayed_execution(result: FlowResult, workflow: AnyWorkflow) -> RecordedExecution:
     """What the replay ran, in the recording's form (names as in the definitions: the runner's
     scratch copies of forked and failure workflows carry names of their own)."""
     tasks = []

@@ -99,7 +99,7 @@ class FlowRunner:
 
     def run_planned(
         self,
-        workflow: Workflow,
+        workflow: AnyWorkflow,
         inputs: Mapping[str, Any],
         level: Level,
         *,

@@ -21,7 +21,7 @@ from definitions.deploy_simple import (
 )
 from definitions.taskdefs import PROVISIONING_WAIT
 from deploy_dsl.client.recording import parse_recording
-from deploy_dsl.dsl import Switch, Workflow
+from deploy_dsl.dsl import AnyWorkflow, Switch
 from deploy_dsl.testing import Flow, FlowRunner, in_progress, replay, times_out
 from deploy_dsl.testing.replay import replayed_execution
 from tests.conftest import REPO_ROOT
@@ -46,7 +46,7 @@ def test_a_recorded_execution_replays_the_same(flow: Flow, path: Path) -> None:
 
 def variant(
     *, tasks: list[object] | None = None, output: dict[str, object] | None = None
-) -> Workflow:
+) -> AnyWorkflow:
     """deploy_simple_v1 as a change under review would have it."""
     changed = copy.copy(deploy_simple_v1)
     if tasks is not None:
@@ -56,7 +56,7 @@ def variant(
     return changed
 
 
-def with_switch(cases_key: str) -> Workflow:
+def with_switch(cases_key: str) -> AnyWorkflow:
     switch = Switch(
         "decide_outcome",
         value=effective_status.output.response.body.status,
