@@ -7,30 +7,35 @@
 Tests that use `flow` are marked `flow` (`pytest -m flow`). `--flow-results FILE` writes what
 every flow test's runs did (ids replaced by what they stand for) to FILE, so that two sessions
 can be compared for determinism.
+
+Loading the plugin imports pytest and nothing heavy: the runner, the SDK and the definitions
+are imported by the `flow_runner` fixture, so sessions that run no flow test never pay for them.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
-from pydantic import BaseModel
 
-from deploy_dsl.task import Task
-from deploy_dsl.testing.plan import Mocks, TaskDefs
-from deploy_dsl.testing.result import FlowResult, TaskRun
-from deploy_dsl.testing.runner import FlowRunner
-from deploy_dsl.testing.server import flow_server
-from deploy_dsl.workflow import Workflow
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
+    from deploy_dsl.task import Task
+    from deploy_dsl.testing.plan import Mocks, TaskDefs
+    from deploy_dsl.testing.result import FlowResult, TaskRun
+    from deploy_dsl.testing.runner import FlowRunner
+    from deploy_dsl.workflow import Workflow
 
 __all__ = ["Flow", "flow", "flow_runner"]
 
 _RESULTS = pytest.StashKey[dict[str, list[Any]]]()
-_RUNNER = pytest.StashKey[FlowRunner]()
+_RUNNER = pytest.StashKey["FlowRunner"]()
 
 
 class Flow:
@@ -109,12 +114,27 @@ def pytest_terminal_summary(
 
 
 @pytest.fixture(scope="session")
-def flow_runner(pytestconfig: pytest.Config) -> Iterator[FlowRunner]:
+def flow_runner(pytestconfig: pytest.Config) -> FlowRunner:
     """One FlowRunner for the session, on the server of the project's settings."""
+    from deploy_dsl.testing.runner import FlowRunner
+    from deploy_dsl.testing.server import flow_server
+
     taskdefs = project_taskdefs(str(pytestconfig.getini("flow_definitions")))
-    with flow_server(lambda line: print(f"[flow] {line}", file=sys.stderr, flush=True)) as server:
-        runner = pytestconfig.stash[_RUNNER] = FlowRunner(server, taskdefs)
-        yield runner
+    runner = pytestconfig.stash[_RUNNER] = FlowRunner(flow_server(_say(pytestconfig)), taskdefs)
+    return runner
+
+
+def _say(config: pytest.Config) -> Callable[[str], None]:
+    """Prints a line on the terminal even while pytest captures the output: a server being
+    started must never look like a test that hangs."""
+    capture = config.pluginmanager.getplugin("capturemanager")
+
+    def say(line: str) -> None:
+        shown = capture.global_and_fixture_disabled() if capture else contextlib.nullcontext()
+        with shown:
+            print(f"[flow] {line}", file=sys.stderr, flush=True)
+
+    return say
 
 
 @pytest.fixture
