@@ -18,6 +18,7 @@ from bench import (
     dashboard_bench,
     flow_bench,
     import_bench,
+    loop_bench,
     plan_bench,
     recovery_bench,
     report,
@@ -29,6 +30,7 @@ from bench import (
 SECTIONS = {
     "compile": compile_bench.main,
     "import": import_bench.main,
+    "loop": loop_bench.main,
     "worker": worker_bench.main,
     "server": server_bench.main,
     "plan": plan_bench.main,
