@@ -24,6 +24,7 @@ from bench import (
     report,
     scale_bench,
     server_bench,
+    start_bench,
     worker_bench,
 )
 
@@ -39,6 +40,8 @@ SECTIONS = {
     "canary": canary_bench.main,
     "scale": scale_bench.main,
     "dashboard": dashboard_bench.main,
+    # Starts servers of its own (scratch state, free ports): tuned and untuned cold starts.
+    "start": start_bench.main,
     # Last: it kills and restarts the local Conductor.
     "recovery": recovery_bench.main,
 }
