@@ -249,12 +249,13 @@ def main() -> None:
         # the same worker URLs, so neither server is left with definitions the tests would not
         # register themselves.
         worker_url = load_settings().worker_url
+        assert cluster_urls.worker is not None, "this repository's worker, from its pyproject.toml"
         versions = (_register(single, worker_url), _register(nodes[0], cluster_urls.worker))
         _pipelines(single, nodes, versions)
         single_pid = next(
             (
                 p.pid
-                for p in stack.status(stack.Ports(0, 0), layout=Layout())
+                for p in stack.status(stack.Ports(0, 0), layout=Layout.of_project())
                 if p.name == "conductor"
             ),
             None,

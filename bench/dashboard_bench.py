@@ -87,7 +87,7 @@ def _fill(api: ConductorApi, names: list[str], worker_url: str) -> int:
 
 def main() -> None:
     settings = load_settings()
-    layout = Layout()
+    layout = Layout.of_project()
     ports = stack.Ports(
         settings.local_conductor_port, settings.local_worker_port, settings.dashboard_port
     )
@@ -98,6 +98,7 @@ def main() -> None:
         api = ConductorApi(settings.connection())
         _register_project(api, settings)
         names = BuildDir(layout.build_dir).workflow_names()
+        assert urls.worker is not None, "this repository's worker, from its pyproject.toml"
         total = _fill(api, names, urls.worker)
         assert urls.dashboard is not None
         searches = queries(Filters(), names, int(time.time() * 1000))

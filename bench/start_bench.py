@@ -2,7 +2,7 @@
 
 Each start is the server's command line as `deploy-dsl server up` builds it, on a fresh SQLite
 database (the migrations included) in a scratch state directory and a free port, so the running
-stack is left alone; the jar and the archive come from the project's cache. Timed from spawn to
+stack is left alone; the jar and the archive come from the user's cache. Timed from spawn to
 `/health` answering 200; CPU is the server process's own (user + system, /proc), which load on
 a shared machine moves far less than wall time. The untuned start has CONDUCTOR_CDS=0. Before
 the rounds, the archive is made if it is missing (one start writes the class list, the next
@@ -30,7 +30,7 @@ from bench.timing import ratio
 from deploy_dsl.local import processes
 from deploy_dsl.local.cds import CDS_ENV
 from deploy_dsl.local.conductor import conductor_argv
-from deploy_dsl.local.layout import REPO_ROOT, Layout
+from deploy_dsl.local.layout import Layout
 from deploy_dsl.local.stack import healthy, local_url
 
 __all__ = ["main"]
@@ -92,8 +92,8 @@ def main(argv: list[str] | None = None) -> None:
     options = parser.parse_args([] if argv is None else argv)
     with tempfile.TemporaryDirectory(prefix="start-bench-") as folder:
         root = Path(folder)
-        (root / ".cache").symlink_to(REPO_ROOT / ".cache")  # the jar and the archive
-        layout = Layout(root)
+        # The project's jar cache (the jar, the archive), a scratch state directory.
+        layout = Layout(root, root / ".state", root / "build", Layout.of_project().cache_dir)
         for _ in range(2):  # a start writes the class list, the next call dumps the archive
             with _cds(True):
                 probe = conductor_argv(layout, 0, lambda line: print(f"    {line}", flush=True))

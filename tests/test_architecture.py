@@ -17,7 +17,9 @@ import pytest
 from tests.conftest import REPO_ROOT
 
 PACKAGE = REPO_ROOT / "deploy_dsl"
-EDGES = ("cli", "client", "dashboard", "docs", "importer", "local", "testing", "workspace")
+EDGES = (
+    "cli", "client", "dashboard", "docs", "importer", "local", "scaffold", "testing", "workspace",
+)  # fmt: skip
 # The core's one package: the registry of task kinds, a module per Conductor task type.
 CORE_PACKAGES = ("kinds",)
 SDK_ADAPTER = PACKAGE / "client" / "api.py"

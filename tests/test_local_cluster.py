@@ -24,6 +24,7 @@ from deploy_dsl.local.keeper import release_stale_work
 from deploy_dsl.local.layout import Layout
 from deploy_dsl.local.node import LOCK_LEASE_MS, render_postgres_properties
 from deploy_dsl.local.postgres import Database, PostgresServer, find_postgres
+from deploy_dsl.workspace.config import WorkerApp
 from tests.conftest import REPO_ROOT
 
 
@@ -73,7 +74,7 @@ def test_cluster_ports_must_be_distinct(
 
 
 def test_status_of_a_cluster_never_started(tmp_path: Path) -> None:
-    layout = Layout(tmp_path)
+    layout = Layout.under(tmp_path, WorkerApp("app:make()"))
     parts = cluster.status(cluster.ClusterPorts(8180, 3180, 15432), 2, layout=layout)
     assert [p.name for p in parts] == ["postgres", "node1", "node2", "worker", "keeper"]
     assert not any(p.running for p in parts)
@@ -218,7 +219,7 @@ def test_up_releases_the_work_of_a_node_that_died_unwatched(
     """A node whose pid file outlived it died without `server down`; if the keeper was not
     running then, `server up` releases what it held before starting it again."""
     _queue(postgres, {"held-by-the-dead": ("HTTP", True, 3600, 100)})
-    layout = Layout(tmp_path)
+    layout = Layout.under(tmp_path)
     steps = [cluster._node_step(layout, n, 1, postgres.database(), print, 1) for n in (1, 2)]
     steps[0].service.pid_file.parent.mkdir(parents=True)
     steps[0].service.pid_file.write_text(f"{_dead_pid()}\n")

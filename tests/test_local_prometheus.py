@@ -11,10 +11,11 @@ import pytest
 from deploy_dsl.local import stack
 from deploy_dsl.local.layout import Layout
 from deploy_dsl.local.prometheus import config_text, prometheus_argv, write_config
+from deploy_dsl.workspace.config import WorkerApp
 
 
 def test_the_configuration_scrapes_the_worker_every_second(tmp_path: Path) -> None:
-    layout = Layout(tmp_path)
+    layout = Layout.under(tmp_path)
     written = write_config(layout, 3680)
     assert written == tmp_path / ".state" / "prometheus" / "prometheus.yml"
     text = written.read_text()
@@ -24,7 +25,7 @@ def test_the_configuration_scrapes_the_worker_every_second(tmp_path: Path) -> No
 
 
 def test_it_runs_from_the_state_directory_on_loopback(tmp_path: Path) -> None:
-    layout = Layout(tmp_path)
+    layout = Layout.under(tmp_path)
     argv = prometheus_argv("/usr/bin/prometheus", layout, 9690)
     state = tmp_path / ".state" / "prometheus"
     assert argv == [
@@ -39,7 +40,7 @@ def test_it_runs_from_the_state_directory_on_loopback(tmp_path: Path) -> None:
 def test_status_lists_prometheus_when_its_port_is_given_and_it_is_installed(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    layout = Layout(tmp_path)
+    layout = Layout.under(tmp_path, WorkerApp("app:make()"))
     monkeypatch.setattr(stack, "find_prometheus", lambda: "/usr/bin/prometheus")
     listed = stack.status(stack.Ports(1, 2, prometheus=3), layout=layout)
     assert [(p.name, p.running, p.url) for p in listed] == [
@@ -50,12 +51,14 @@ def test_status_lists_prometheus_when_its_port_is_given_and_it_is_installed(
     assert listed[2].log == tmp_path / ".state" / "prometheus" / "prometheus.log"
     # Not asked for, or not installed: not listed (it is optional unless it runs).
     assert len(stack.status(stack.Ports(1, 2), layout=layout)) == 2
+    # Without a worker to scrape, it is not started either.
+    assert len(stack.status(stack.Ports(1, 2, prometheus=3), layout=Layout.under(tmp_path))) == 1
     monkeypatch.setattr(stack, "find_prometheus", lambda: None)
     assert len(stack.status(stack.Ports(1, 2, prometheus=3), layout=layout)) == 2
 
 
 def test_down_forgets_a_dead_prometheus(tmp_path: Path) -> None:
-    layout = Layout(tmp_path)
+    layout = Layout.under(tmp_path)
     pid_file = layout.prometheus_dir / "prometheus.pid"
     pid_file.parent.mkdir(parents=True)
     pid_file.write_text(f"{os.getpid()}\n")  # alive, but not a prometheus: never signalled

@@ -20,6 +20,10 @@ from deploy_dsl.local.jar import CONDUCTOR_VERSION, JAR_ENV, LocalServerError, r
 from deploy_dsl.local.java import JavaNotFoundError, find_java, java_major, parse_java_major
 from deploy_dsl.local.layout import Layout
 from deploy_dsl.local.processes import alive, command_line
+from deploy_dsl.workspace.config import WorkerApp
+
+# A project's worker, as `worker = "app:make()"` in [tool.deploy-dsl] configures it.
+WORKER = WorkerApp("app:make()")
 
 
 @pytest.mark.parametrize(
@@ -133,7 +137,7 @@ def _write_pid_files(layout: Layout, pid: int) -> list[Path]:
 
 
 def test_status_with_a_dead_pid_says_stopped(tmp_path: Path) -> None:
-    layout = Layout(tmp_path)
+    layout = Layout.under(tmp_path, WORKER)
     _write_pid_files(layout, _dead_pid())
     conductor, worker = stack.status(stack.Ports(_free_port(), _free_port()), layout=layout)
     assert (conductor.name, conductor.running, conductor.healthy) == ("conductor", False, False)
@@ -143,7 +147,8 @@ def test_status_with_a_dead_pid_says_stopped(tmp_path: Path) -> None:
 
 
 def test_down_removes_stale_pid_files(tmp_path: Path) -> None:
-    layout = Layout(tmp_path)
+    # No worker configured (any more): the stale worker.pid of one that was goes all the same.
+    layout = Layout.under(tmp_path)
     files = _write_pid_files(layout, _dead_pid())
     lines: list[str] = []
     stack.down(lines.append, layout=layout)
@@ -157,7 +162,7 @@ def test_down_removes_stale_pid_files(tmp_path: Path) -> None:
 
 def test_a_recycled_pid_is_not_ours(tmp_path: Path) -> None:
     # The pid file names a live process that is not ours (this test run): never signal it.
-    layout = Layout(tmp_path)
+    layout = Layout.under(tmp_path, WORKER)
     files = _write_pid_files(layout, os.getpid())
     assert not any(p.running for p in stack.status(stack.Ports(1, 2), layout=layout))
     stack.down(layout=layout)
@@ -165,7 +170,7 @@ def test_a_recycled_pid_is_not_ours(tmp_path: Path) -> None:
 
 
 def test_garbage_in_a_pid_file_reads_as_stopped(tmp_path: Path) -> None:
-    layout = Layout(tmp_path)
+    layout = Layout.under(tmp_path, WORKER)
     for path in _write_pid_files(layout, 1):
         path.write_text("not a pid\n")
     assert not any(p.running for p in stack.status(stack.Ports(1, 2), layout=layout))
@@ -173,7 +178,7 @@ def test_garbage_in_a_pid_file_reads_as_stopped(tmp_path: Path) -> None:
 
 def test_down_with_nothing_recorded(tmp_path: Path) -> None:
     lines: list[str] = []
-    stack.down(lines.append, layout=Layout(tmp_path))
+    stack.down(lines.append, layout=Layout.under(tmp_path))
     assert lines == [
         "nothing to stop: neither Conductor, the worker, the dashboard nor Prometheus is running"
     ]
@@ -183,7 +188,7 @@ def test_jar_from_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     jar = tmp_path / "my-conductor.jar"
     jar.write_bytes(b"PK")
     monkeypatch.setenv(JAR_ENV, str(jar))
-    assert resolve_jar(Layout(tmp_path).cache_dir, print) == jar
+    assert resolve_jar(Layout.under(tmp_path).cache_dir, print) == jar
 
 
 def test_a_missing_jar_from_the_environment(
@@ -191,11 +196,11 @@ def test_a_missing_jar_from_the_environment(
 ) -> None:
     monkeypatch.setenv(JAR_ENV, str(tmp_path / "nope.jar"))
     with pytest.raises(LocalServerError, match=r"CONDUCTOR_SERVER_JAR=.*nope\.jar: no such file"):
-        resolve_jar(Layout(tmp_path).cache_dir, print)
+        resolve_jar(Layout.under(tmp_path).cache_dir, print)
 
 
 def test_the_cached_jar_needs_no_maven(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    layout = Layout(tmp_path)
+    layout = Layout.under(tmp_path)
     cached = layout.cache_dir / f"conductor-server-{CONDUCTOR_VERSION}-boot.jar"
     cached.parent.mkdir(parents=True)
     cached.write_bytes(b"PK")
@@ -210,17 +215,50 @@ def test_without_maven_the_error_says_what_to_do(
     monkeypatch.delenv(JAR_ENV, raising=False)
     monkeypatch.setenv("PATH", str(tmp_path / "empty"))
     with pytest.raises(LocalServerError) as error:
-        resolve_jar(Layout(tmp_path).cache_dir, print)
+        resolve_jar(Layout.under(tmp_path).cache_dir, print)
     message = str(error.value)
     assert "`mvn`) is not on PATH" in message
     assert "apt-get install maven" in message
     assert f"CONDUCTOR_SERVER_JAR=/path/to/conductor-server-{CONDUCTOR_VERSION}" in (message)
 
 
-def test_up_without_the_worker_sources_fails_before_starting(tmp_path: Path) -> None:
-    with pytest.raises(LocalServerError, match=r"mock worker is missing: .*worker/app\.py"):
-        stack.up(stack.Ports(_free_port(), _free_port()), layout=Layout(tmp_path))
+def test_up_with_a_missing_worker_config_fails_before_starting(tmp_path: Path) -> None:
+    worker = WorkerApp("app:make()", tmp_path / "gunicorn.conf.py")
+    with pytest.raises(LocalServerError, match=r"worker's gunicorn settings are missing: .*"):
+        stack.up(stack.Ports(_free_port(), _free_port()), layout=Layout.under(tmp_path, worker))
     assert not (tmp_path / ".state").exists()
+
+
+def test_without_a_worker_status_lists_conductor_alone(tmp_path: Path) -> None:
+    (conductor,) = stack.status(
+        stack.Ports(_free_port(), _free_port()), layout=Layout.under(tmp_path)
+    )
+    assert conductor.name == "conductor"
+
+
+def test_the_worker_is_served_from_the_project_root(tmp_path: Path) -> None:
+    worker = WorkerApp("svc.web:create()", tmp_path / "gunicorn.conf.py")
+    argv = stack.worker_argv(Layout.under(tmp_path, worker), 4321)
+    assert argv[:3] == [sys.executable, "-m", "gunicorn"]
+    # The port on the command line: it wins over a `bind` in the settings file.
+    assert " ".join(argv[3:]) == (
+        f"--chdir {tmp_path} --bind 127.0.0.1:4321 -c {tmp_path}/gunicorn.conf.py svc.web:create()"
+    )
+    with pytest.raises(LocalServerError, match=r"the project has no worker: set worker ="):
+        stack.worker_argv(Layout.under(tmp_path), 4321)
+
+
+def test_server_worker_without_a_worker_says_how_to_configure_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "x"\n', encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(server, ["worker"])
+    assert result.exit_code == 1
+    assert result.output.strip() == (
+        'Error: the project has no worker: set worker = "module:app" (a WSGI app) in '
+        "[tool.deploy-dsl] of its pyproject.toml"
+    )
 
 
 def test_server_help_lists_the_commands() -> None:
@@ -244,7 +282,7 @@ def _sleeper(marker: str) -> subprocess.Popen[bytes]:
 
 def test_a_process_whose_pid_file_was_removed_is_still_found(tmp_path: Path) -> None:
     # `make clean` (or `rm -rf .state`) while the stack runs: status and down must still see it.
-    layout = Layout(tmp_path)
+    layout = Layout.under(tmp_path, WORKER)
     sleeper = _sleeper(f"--spring.config.additional-location=file:{layout.properties_file}")
     try:
         conductor, worker = stack.status(stack.Ports(_free_port(), _free_port()), layout=layout)
@@ -259,11 +297,26 @@ def test_a_process_whose_pid_file_was_removed_is_still_found(tmp_path: Path) -> 
         sleeper.wait()
 
 
+def test_the_worker_is_found_by_its_command_line_and_not_the_clusters(tmp_path: Path) -> None:
+    # `-c CONFIG APP` ends the command line, as it did before [tool.deploy-dsl] named them:
+    # a worker started then is still found after an upgrade. The cluster's worker has
+    # `--env WORKER_STATE_DIR=...` in between and is not this stack's.
+    config = tmp_path / "gunicorn.conf.py"
+    layout = Layout.under(tmp_path, WorkerApp("app:make()", config))
+    ports = stack.Ports(_free_port(), _free_port())
+    cluster = _sleeper(f"-c {config} --env WORKER_STATE_DIR={tmp_path}/w app:make()")
+    ours = _sleeper(f"-c {config} app:make()")
+    try:
+        found = {process.name: process.pid for process in stack.status(ports, layout=layout)}
+        assert found == {"conductor": None, "worker": ours.pid}
+    finally:
+        for sleeper in (cluster, ours):
+            sleeper.kill()
+            sleeper.wait()
+
+
 def test_starting_on_another_port_than_the_running_one_is_refused(tmp_path: Path) -> None:
-    layout = Layout(tmp_path)
-    (tmp_path / "worker").mkdir()
-    for name in ("app.py", "gunicorn.conf.py"):
-        (tmp_path / "worker" / name).write_text("")
+    layout = Layout.under(tmp_path, WORKER)
     sleeper = _sleeper(f"--spring.config.additional-location=file:{layout.properties_file}")
     try:
         layout.conductor_dir.mkdir(parents=True)

@@ -38,6 +38,7 @@ class _LazyGroup(click.Group):
         "reject": "deploy_dsl.cli.approvals:reject",
         "abort": "deploy_dsl.cli.canary:abort",
         "import": "deploy_dsl.cli.importing:import_",
+        "init": "deploy_dsl.cli.init:init",
         "server": "deploy_dsl.cli.server:server",
         "dashboard": "deploy_dsl.cli.dashboard:dashboard",
     }

@@ -13,6 +13,8 @@ from deploy_dsl.cli.common import (
     load_definitions,
     one_line,
     print_findings,
+    project,
+    shown,
 )
 from deploy_dsl.errors import DeployDslError
 
@@ -25,9 +27,9 @@ __all__ = ["build", "validate"]
     "--out",
     "out",
     type=click.Path(file_okay=False, path_type=Path),
-    default=Path("build"),
-    show_default=True,
-    help="Output directory; replaced as a whole, and only if the build succeeds.",
+    default=None,
+    help="Output directory; replaced as a whole, and only if the build succeeds [default: "
+    "build-dir of [tool.deploy-dsl] in pyproject.toml, build/ beside it].",
 )
 @click.option(
     "--readme",
@@ -42,7 +44,7 @@ __all__ = ["build", "validate"]
     help="Validate as for JSON files (undeclared inputs, workflows and task definitions "
     "registered elsewhere are warnings): for definitions imported from JSON.",
 )
-def build(definitions: str, out: Path, readme: Path | None, lenient: bool) -> None:
+def build(definitions: str, out: Path | None, readme: Path | None, lenient: bool) -> None:
     """Compile definitions to canonical Conductor JSON (and docs) in OUT.
 
     Uses the default worker URL, never `.env`, so build/ is the same on every machine.
@@ -55,7 +57,9 @@ def build(definitions: str, out: Path, readme: Path | None, lenient: bool) -> No
     from deploy_dsl.workspace.output import check_build_output, write_build, write_text
     from deploy_dsl.workspace.readme import updated_readme
 
-    project = load_definitions(definitions)
+    if out is None:
+        out = Path(shown(project(definitions).build_dir))
+    loaded = load_definitions(definitions)
     protected = _definition_dirs(definitions)
     try:
         # Refused before compiling: a wrong --out is said at once, whatever the definitions.
@@ -63,7 +67,7 @@ def build(definitions: str, out: Path, readme: Path | None, lenient: bool) -> No
     except DeployDslError as error:
         raise one_line(error) from None
     try:
-        compiled, files = build_files(project, strict=not lenient)
+        compiled, files = build_files(loaded, strict=not lenient)
     except DeployDslError as error:
         raise one_line(error) from None
     if print_findings(compiled.findings):

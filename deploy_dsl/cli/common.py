@@ -11,7 +11,7 @@ import click
 from deploy_dsl.errors import DeployDslError
 from deploy_dsl.findings import Finding, printable
 from deploy_dsl.project import Project
-from deploy_dsl.workspace.loader import DEFAULT_DEFINITIONS
+from deploy_dsl.workspace.config import ProjectConfig, load_config
 
 if TYPE_CHECKING:
     from deploy_dsl.client.api import ConductorApi
@@ -29,17 +29,46 @@ __all__ = [
     "one_line",
     "ownership",
     "print_findings",
+    "project",
     "settings",
+    "shown",
 ]
+
+
+def project(definitions: str | None = None) -> ProjectConfig:
+    """The `[tool.deploy-dsl]` of the project: the one around a definitions directory given on
+    the command line, else around the working directory."""
+    start = Path(definitions) if definitions and Path(definitions).is_dir() else None
+    try:
+        return load_config(start)
+    except DeployDslError as error:
+        raise one_line(error) from None
+
+
+def _project_definitions(
+    _context: click.Context, _parameter: click.Parameter, value: str | None
+) -> str:
+    return value if value is not None else project().definitions
+
 
 DEFINITIONS_OPTION = click.option(
     "--definitions",
     "definitions",
-    default=DEFAULT_DEFINITIONS,
-    show_default=True,
+    default=None,
+    callback=_project_definitions,
     metavar="PKG_OR_DIR",
-    help="Package name or directory of definition modules.",
+    help="Package name or directory of definition modules [default: definitions of "
+    "[tool.deploy-dsl] in pyproject.toml, definitions/ beside it].",
 )
+
+
+def shown(path: Path) -> str:
+    """A path as the user would type it: relative to the working directory when inside it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
 
 # Every command that talks to a server takes it: CI plans and registers the same build against
 # staging, then production, with one settings file each.
@@ -90,12 +119,8 @@ def ownership(definitions: str, compiled: Compiled) -> Ownership:
     the owner emails its definitions state."""
     from deploy_dsl.client.ownership import Ownership
     from deploy_dsl.wire import dump
-    from deploy_dsl.workspace.config import load_config
 
-    try:
-        config = load_config(definitions)
-    except DeployDslError as error:
-        raise one_line(error) from None
+    config = project(definitions)
     if config.states_ownership:
         return Ownership(frozenset(config.owner_emails), config.name_prefixes)
     return Ownership.of_definitions([dump(d) for d in [*compiled.workflows, *compiled.taskdefs]])

@@ -1,16 +1,21 @@
-"""`deploy-dsl dashboard`: the deployments dashboard in the browser, in the foreground."""
+"""`deploy-dsl dashboard`: the deployments dashboard in the browser, in the foreground (it
+needs the `dashboard` extra: Flask, gunicorn, markdown-it-py)."""
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-from flask import Flask
 
-from deploy_dsl.cli.common import ENV_FILE_OPTION, settings
+from deploy_dsl.cli.common import ENV_FILE_OPTION, project, settings
+from deploy_dsl.cli.extras import require_extra
 from deploy_dsl.client.settings import LOCAL_HOSTS
 from deploy_dsl.errors import DeployDslError
+
+if TYPE_CHECKING:  # imported by the command itself: `deploy-dsl --help` needs no extra
+    from flask import Flask
 
 __all__ = ["dashboard"]
 
@@ -29,24 +34,30 @@ __all__ = ["dashboard"]
     "--build",
     "build_dir",
     type=click.Path(file_okay=False, path_type=Path),
-    default=Path("build"),
-    show_default=True,
-    help="The project's compiled output: which workflows are the project's, and their docs.",
+    default=None,
+    help="The project's compiled output: which workflows are the project's, and their docs "
+    "[default: build-dir of [tool.deploy-dsl], build/].",
 )
 @ENV_FILE_OPTION
-def dashboard(host: str | None, port: int | None, build_dir: Path, env_file: Path | None) -> None:
+def dashboard(
+    host: str | None, port: int | None, build_dir: Path | None, env_file: Path | None
+) -> None:
     """Serve the deployments dashboard: running and recent executions of the project's
-    workflows, each rollout's waves with its waiting gate (Approve, Reject), each
-    execution's flowchart with the path taken and every task's input and output, and the
-    definitions with the differences between registered versions.
+    workflows, each rollout's waves with its waiting gate (Approve, Reject), each canary's
+    steps and measurements with its waiting pause (Promote, Abort), each execution's
+    flowchart with the path taken and every task's input and output, and the definitions
+    with the differences between registered versions.
 
     \b
     It reads the Conductor server of the settings (CONDUCTOR_BASE_URL, or Orkes with
     ORKES_KEY/ORKES_SECRET), caching each answer for a second. It listens on 127.0.0.1 unless
-    told otherwise. Approve, reject and terminate need a token: DASHBOARD_TOKEN if set, else
-    a new one printed here, in the URL's #token= part (which the browser keeps and never sends
-    to a server). `server up` starts it in the background beside Conductor and the worker.
+    told otherwise. Approve, reject, promote, abort and terminate need a token:
+    DASHBOARD_TOKEN if set, else a new one printed here, in the URL's #token= part (which the
+    browser keeps and never sends to a server). `server up` starts it in the background
+    beside Conductor and the worker.
+    Needs `pip install 'deploy-dsl[dashboard]'`.
     """
+    require_extra("dashboard", "deploy-dsl dashboard")
     from deploy_dsl.client.api import ConductorApi
     from deploy_dsl.dashboard.app import DashboardConfig, create_app
     from deploy_dsl.dashboard.serve import new_token, serve
@@ -79,7 +90,7 @@ def dashboard(host: str | None, port: int | None, build_dir: Path, env_file: Pat
             err=True,
         )
     config = DashboardConfig(
-        build_dir=build_dir.resolve(),
+        build_dir=(build_dir or project().build_dir).resolve(),
         token=token,
         host=host,
         secrets=tuple(s for s in (connection.key_id, connection.key_secret) if s),

@@ -10,7 +10,7 @@ from typing import Any
 import click
 
 from deploy_dsl.cli import main as cli
-from deploy_dsl.cli.common import settings
+from deploy_dsl.cli.common import project, settings
 from deploy_dsl.cli.run import follow, start
 from deploy_dsl.local import stack
 
@@ -46,7 +46,7 @@ def _step(title: str, args: list[str]) -> None:
 
 def _scenario(scenario: Scenario) -> dict[str, Any]:
     click.secho(f"\n== {scenario.title}: {scenario.workflow} < {scenario.input_file}", bold=True)
-    api, workflow_id = start(scenario.workflow, scenario.input_file, "definitions")
+    api, workflow_id = start(scenario.workflow, scenario.input_file, project().definitions)
     return follow(api, workflow_id, 300, sys.stderr)
 
 

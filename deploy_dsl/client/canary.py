@@ -18,10 +18,12 @@ from deploy_dsl.client.tree import ExecutionNode
 
 __all__ = [
     "abort",
+    "analysis_result",
     "measurement_lines",
     "pause_lines",
     "pauses_in",
     "promote",
+    "reading_text",
     "waiting_pauses",
 ]
 
@@ -65,30 +67,46 @@ def pause_lines(pauses: Sequence[WaitingGate], workflow_id: str, now_ms: int) ->
     return lines
 
 
+def analysis_result(task: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """The AnalysisResult so far of an analysis's measurement task (an INLINE marked with
+    `canaryAnalysis`) once it holds a measurement; None for any other task."""
+    data = task.get("inputData") or {}
+    if not isinstance(data.get(ANALYSIS_INPUT), Mapping):
+        return None
+    result = (task.get("outputData") or {}).get("result")
+    if not isinstance(result, Mapping) or not result.get("measurements"):
+        return None
+    return result
+
+
+def reading_text(reading: Mapping[str, Any]) -> tuple[str, str | None]:
+    """A metric's reading as people read it: its value (4 significant digits), and what to
+    say beside it. A reading without a value says why instead: no data, an error, or a value
+    such as +Inf."""
+    value, detail, verdict = reading.get("value"), reading.get("detail"), reading.get("verdict")
+    if detail and verdict in ("passed", "failed"):
+        return str(detail), None
+    shown = f"{value:.4g}" if isinstance(value, int | float) else "-"
+    return shown, str(detail) if detail else None
+
+
 def measurement_lines(task: Mapping[str, Any]) -> list[str]:
     """For an analysis's measurement task that completed: its newest measurement, a line per
     metric (value, condition, verdict), and the analysis's verdict once decided. Nothing for
     any other task."""
-    data = task.get("inputData") or {}
-    if not isinstance(data.get(ANALYSIS_INPUT), Mapping):
-        return []
-    result = (task.get("outputData") or {}).get("result")
-    if not isinstance(result, Mapping) or not result.get("measurements"):
+    result = analysis_result(task)
+    if result is None:
         return []
     last = result["measurements"][-1]
     lines = [
         f"      measurement {last.get('number')} at {result.get('where')}: {last.get('verdict')}"
     ]
     for reading in last.get("readings") or []:
-        value, detail, verdict = reading.get("value"), reading.get("detail"), reading.get("verdict")
-        # A reading without a value says why: no data, an error, or a value such as +Inf.
-        shown = f"{value:.4g}" if isinstance(value, int | float) else "-"
-        if detail and verdict in ("passed", "failed"):
-            shown, detail = str(detail), None
+        shown, detail = reading_text(reading)
         why = f" ({detail})" if detail else ""
         lines.append(
             f"        {reading.get('metric', '?'):14s} {shown:>10s}  "
-            f"{reading.get('condition', '')}  {verdict}{why}"
+            f"{reading.get('condition', '')}  {reading.get('verdict')}{why}"
         )
     if result.get("done"):
         verdict = result.get("verdict")

@@ -117,7 +117,7 @@ class Settings(BaseSettings):
         default=DEFAULT_DASHBOARD_PORT, ge=1, le=65535, validation_alias="DASHBOARD_PORT"
     )
     dashboard_host: str = Field(default=DEFAULT_DASHBOARD_HOST, validation_alias="DASHBOARD_HOST")
-    # What the dashboard's approve, reject and terminate need; unset: a new one at each start.
+    # What the dashboard's decisions and terminate need; unset: a new one at each start.
     dashboard_token: SecretStr | None = Field(default=None, validation_alias="DASHBOARD_TOKEN")
 
     @field_validator("orkes_key", "orkes_secret", "dashboard_token")

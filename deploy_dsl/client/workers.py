@@ -21,7 +21,7 @@ from deploy_dsl.client.settings import Settings, load_settings
 from deploy_dsl.errors import DeployDslError
 from deploy_dsl.kinds.simple import Simple
 
-__all__ = ["ContractBroken", "handler", "serve"]
+__all__ = ["ContractBroken", "WorkerFunction", "handler", "serve"]
 
 # A worker function: the request model (or the raw input, without one) in, the response
 # model (or a mapping that validates as it) out.

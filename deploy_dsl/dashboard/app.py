@@ -3,10 +3,10 @@ page for live updates, and the actions that change an execution.
 
 Safe by default: every value is escaped by the templates (autoescape) and the Content Security
 Policy allows only the package's own script and styles, so text from the server is shown and
-never run; approve, reject and terminate need the token (header X-Dashboard-Token) and are
-refused with 403 JSON without it; on a loopback address only a loopback Host is answered, so a
-web page elsewhere cannot reach it through DNS rebinding; values under secret-named keys, and
-the secrets the dashboard knows, are hidden.
+never run; approve, reject, promote, abort and terminate need the token (header
+X-Dashboard-Token) and are refused with 403 JSON without it; on a loopback address only a
+loopback Host is answered, so a web page elsewhere cannot reach it through DNS rebinding;
+values under secret-named keys, and the secrets the dashboard knows, are hidden.
 """
 
 from __future__ import annotations
@@ -27,10 +27,11 @@ from markupsafe import Markup
 from werkzeug.exceptions import HTTPException
 
 from deploy_dsl.client.api import AuthenticationFailed, ServerError, ServerUnreachable
-from deploy_dsl.client.approvals import NoGateWaiting, gates_in
+from deploy_dsl.client.approvals import NoGateWaiting, WaitingGate, gates_in
+from deploy_dsl.client.canary import pauses_in
 from deploy_dsl.client.diff import workflow_changes
 from deploy_dsl.client.settings import LOCAL_HOSTS
-from deploy_dsl.dashboard import flow, listing
+from deploy_dsl.dashboard import canary, flow, listing
 from deploy_dsl.dashboard.build_dir import BuildDir
 from deploy_dsl.dashboard.cache import TtlCache
 from deploy_dsl.dashboard.redact import redact
@@ -94,7 +95,7 @@ def create_app(config: DashboardConfig, connect: Callable[[], Api]) -> Flask:
         searches = listing.queries(filters, names, now)
         answers = [source.get().search(s.query, s.free_text, s.size) for s in searches]
         summaries, total = listing.merge(answers)
-        rows = listing.rows(summaries, filters, build.waves_workflows())
+        rows = listing.rows(summaries, filters, build.waves_workflows(), build.canary_workflows())
         context = {
             "rows": rows,
             "total": total,
@@ -141,6 +142,7 @@ def create_app(config: DashboardConfig, connect: Callable[[], Api]) -> Flask:
             "chart": drawn,
             "charts": flow.charts(drawn),
             "gates": gates_in(tree),
+            "canaries": canary.panels(tree, pauses_in(tree)),
             "now_ms": _now_ms(),
             "final": is_finished(root),
         }
@@ -219,17 +221,46 @@ def create_app(config: DashboardConfig, connect: Callable[[], Api]) -> Flask:
 
     # -- actions ----------------------------------------------------------------------------
 
-    @app.post("/api/executions/<workflow_id>/approve")
-    def approve(workflow_id: str) -> tuple[Response, int] | Response:
+    def gate_decision(workflow_id: str, *, approved: bool) -> Response:
         body = _body()
-        return _decided(source.get(), _checked(workflow_id), body, approved=True)
+        if not approved and not _text(body, "reason"):
+            return _problem(400, "a rejection needs a reason")
+        gate = _text(body, "gate") or None
+
+        def act(by: str, reason: str | None) -> WaitingGate:
+            return source.get().decide(
+                _checked(workflow_id), approved=approved, by=by, reason=reason, gate=gate
+            )
+
+        return _decided(act, body, "approved" if approved else "rejected")
+
+    @app.post("/api/executions/<workflow_id>/approve")
+    def approve(workflow_id: str) -> Response:
+        return gate_decision(workflow_id, approved=True)
 
     @app.post("/api/executions/<workflow_id>/reject")
-    def reject(workflow_id: str) -> tuple[Response, int] | Response:
+    def reject(workflow_id: str) -> Response:
+        return gate_decision(workflow_id, approved=False)
+
+    @app.post("/api/executions/<workflow_id>/promote")
+    def promote(workflow_id: str) -> Response:
+        body = _body()
+
+        def act(by: str, reason: str | None) -> WaitingGate:
+            return source.get().promote(_checked(workflow_id), by=by, reason=reason)
+
+        return _decided(act, body, "promoted")
+
+    @app.post("/api/executions/<workflow_id>/abort")
+    def abort_canary(workflow_id: str) -> Response:
         body = _body()
         if not _text(body, "reason"):
-            return _problem(400, "a rejection needs a reason")
-        return _decided(source.get(), _checked(workflow_id), body, approved=False)
+            return _problem(400, "an abort needs a reason")
+
+        def act(by: str, reason: str | None) -> WaitingGate:
+            return source.get().abort(_checked(workflow_id), by=by, reason=reason or "")
+
+        return _decided(act, body, "aborted")
 
     @app.post("/api/executions/<workflow_id>/terminate")
     def terminate(workflow_id: str) -> tuple[Response, int] | Response:
@@ -292,16 +323,15 @@ def _registered_versions(source: Source, name: str) -> list[int]:
 
 
 def _decided(
-    source: Source, workflow_id: str, body: Mapping[str, Any], *, approved: bool
-) -> tuple[Response, int] | Response:
+    act: Callable[[str, str | None], WaitingGate], body: Mapping[str, Any], verb: str
+) -> Response:
+    """A person's decision at a gate or a canary pause: who and why from the body; 409 when
+    nothing waits to be decided."""
     by = _text(body, "by") or "dashboard"
-    reason = _text(body, "reason") or None
-    gate = _text(body, "gate") or None
     try:
-        done = source.decide(workflow_id, approved=approved, by=by, reason=reason, gate=gate)
+        done = act(by, _text(body, "reason") or None)
     except NoGateWaiting as error:
         return _problem(409, str(error))
-    verb = "approved" if approved else "rejected"
     return jsonify(ok=True, message=f"{verb} {done.title} as {by}", gate=done.gate)
 
 

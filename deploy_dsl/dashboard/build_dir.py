@@ -22,6 +22,7 @@ from markdown_it.token import Token
 from markdown_it.utils import EnvType, OptionsDict
 from pydantic import ValidationError
 
+from deploy_dsl.dashboard.canary import holds_canary
 from deploy_dsl.wire import WorkflowDef
 
 __all__ = ["BuildDir", "DocsPage"]
@@ -41,6 +42,8 @@ class DocsPage:
 class BuildDir:
     def __init__(self, root: Path) -> None:
         self.root = root
+        # Whether each workflow runs canary steps, with the file's (mtime, size) when read.
+        self._canaries: dict[str, tuple[tuple[int, int], bool]] = {}
 
     @property
     def workflows_dir(self) -> Path:
@@ -72,6 +75,24 @@ class BuildDir:
         for name in self.workflow_names():
             body = self.workflow(name) or {}
             if "waves" in (body.get("inputParameters") or []):
+                found.append(name)
+        return found
+
+    def canary_workflows(self) -> list[str]:
+        """The workflows that run canary steps (their execution page shows the canary). Each
+        file is read again only when it changes: the deployments page asks every second."""
+        found = []
+        for name in self.workflow_names():
+            try:
+                stat = (self.workflows_dir / f"{name}.json").stat()
+            except OSError:
+                continue
+            stamp = (stat.st_mtime_ns, stat.st_size)
+            known = self._canaries.get(name)
+            if known is None or known[0] != stamp:
+                known = (stamp, holds_canary(self.workflow(name) or {}))
+                self._canaries[name] = known
+            if known[1]:
                 found.append(name)
         return found
 

@@ -28,6 +28,7 @@ __all__ = [
     "chart",
     "charts",
     "definition_chart",
+    "definition_ref",
     "server_definition",
     "static_refs",
 ]
@@ -113,7 +114,7 @@ def chart(node: ExecutionNode) -> Chart:
     forked: dict[str, list[Task]] = {}
     last_fork: str | None = None
     for task in tasks:
-        ref = _ref(task)
+        ref = definition_ref(task)
         if ref in types:
             by_ref.setdefault(ref, []).append(task)
             if types[ref] == "FORK_JOIN_DYNAMIC":
@@ -208,7 +209,7 @@ def _definition(execution: Mapping[str, Any]) -> WorkflowDef | None:
     return server_definition(execution.get("workflowDefinition"))
 
 
-def _ref(task: Task) -> str:
+def definition_ref(task: Task) -> str:
     """The reference as the definition writes it: the server adds `__N` in loops."""
     given = task.get("workflowTask")
     if isinstance(given, Mapping) and isinstance(given.get("taskReferenceName"), str):

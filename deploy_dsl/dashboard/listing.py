@@ -121,6 +121,7 @@ class Row:
     reason: str
     parent_id: str
     waves: bool  # a pipeline or rollout: its page shows the waves
+    canary: bool  # runs canary steps: its execution page shows the canary's panel
 
     @property
     def running(self) -> bool:
@@ -143,11 +144,14 @@ def merge(answers: Sequence[Mapping[str, Any]]) -> tuple[list[Mapping[str, Any]]
 
 
 def rows(
-    summaries: Iterable[Mapping[str, Any]], filters: Filters, waves_workflows: Iterable[str]
+    summaries: Iterable[Mapping[str, Any]],
+    filters: Filters,
+    waves_workflows: Iterable[str],
+    canary_workflows: Iterable[str] = (),
 ) -> list[Row]:
     """One row per summary, keeping those whose scopes hold the scope filter (the server's free
     text matched it anywhere in the execution's summary)."""
-    waves = set(waves_workflows)
+    waves, canaries = set(waves_workflows), set(canary_workflows)
     found = []
     for summary in summaries:
         text = str(summary.get("input") or "")
@@ -168,6 +172,7 @@ def rows(
                 reason=str(summary.get("reasonForIncompletion") or ""),
                 parent_id=str(summary.get("parentWorkflowId") or ""),
                 waves=name in waves,
+                canary=name in canaries,
             )
         )
     return found

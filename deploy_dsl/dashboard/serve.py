@@ -17,7 +17,7 @@ THREADS = 8
 
 
 def new_token() -> str:
-    """A token for approve, reject and terminate, when none is configured."""
+    """A token for approve, reject, promote, abort and terminate, when none is configured."""
     return secrets.token_urlsafe(24)
 
 

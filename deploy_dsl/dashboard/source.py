@@ -4,15 +4,18 @@ second, whatever the number of pages open."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, Protocol
+from collections.abc import Callable, Mapping
+from typing import Any, Protocol, TypeVar
 
+from deploy_dsl.client import canary
 from deploy_dsl.client.approvals import WaitingGate, decide
 from deploy_dsl.client.timeline import TERMINAL_STATUSES
 from deploy_dsl.client.tree import ExecutionNode, Follow, load_tree
 from deploy_dsl.dashboard.cache import TtlCache
 
 __all__ = ["Api", "Source", "is_finished"]
+
+T = TypeVar("T")
 
 # PAUSED is in TERMINAL_STATUSES for `run --wait`, but a paused execution can be resumed.
 _FINISHED = TERMINAL_STATUSES - {"PAUSED"}
@@ -77,16 +80,32 @@ class Source:
     def decide(
         self, workflow_id: str, *, approved: bool, by: str, reason: str | None, gate: str | None
     ) -> WaitingGate:
-        """Completes the gate through `client.approvals` on fresh reads, then forgets what
-        may have changed so the next poll shows the decision."""
-        try:
-            return decide(self.api, workflow_id, approved=approved, by=by, reason=reason, gate=gate)
-        finally:
-            self.cache.forget()
+        """Completes the gate through `client.approvals` on fresh reads."""
+        return self._then_forget(
+            lambda: decide(
+                self.api, workflow_id, approved=approved, by=by, reason=reason, gate=gate
+            )
+        )
+
+    def promote(self, workflow_id: str, *, by: str, reason: str | None) -> WaitingGate:
+        """Ends the canary pause waiting in the execution: the canary goes on
+        (`client.canary.promote`)."""
+        return self._then_forget(
+            lambda: canary.promote(self.api, workflow_id, by=by, reason=reason)
+        )
+
+    def abort(self, workflow_id: str, *, by: str, reason: str) -> WaitingGate:
+        """Ends the canary pause waiting in the execution with an abort: the canary rolls back
+        (`client.canary.abort`)."""
+        return self._then_forget(lambda: canary.abort(self.api, workflow_id, by=by, reason=reason))
 
     def terminate(self, workflow_id: str, reason: str | None) -> None:
+        self._then_forget(lambda: self.api.terminate(workflow_id, reason))
+
+    def _then_forget(self, action: Callable[[], T]) -> T:
+        """Runs an action, then forgets what may have changed so the next poll shows it."""
         try:
-            self.api.terminate(workflow_id, reason)
+            return action()
         finally:
             self.cache.forget()
 

@@ -5,8 +5,10 @@ verifies about 17,000 classes from the jars. Measured on 2 shared cores (`python
 start`): the archive cuts the server's start by a third of its CPU time.
 
 It is made without a run of its own: the first start writes the list of classes it loads
-(`-XX:DumpLoadedClassList`); the next start dumps the archive from that list (`-Xshare:dump`,
-about 20 CPU-seconds, once) and every start after maps it (`-XX:SharedArchiveFile`). The JVM
+(`-XX:DumpLoadedClassList`) into the project's state directory (one server at a time writes
+there: the stack's lock); the next start dumps the archive from that list (`-Xshare:dump`,
+about 20 CPU-seconds, once) into the user's jar cache, beside the jar it belongs to, and every
+start after, of any project, maps it (`-XX:SharedArchiveFile`). The JVM
 checks an archive against its own build and the class path and ignores one that does not match
 (`-Xshare:auto`, the default), so a stale archive slows a start down, never breaks it. A dump
 that fails is not tried again for that jar and Java (a `.failed` file says why).
@@ -15,6 +17,7 @@ that fails is not tried again for that jar and Java (a `.failed` file says why).
 from __future__ import annotations
 
 import hashlib
+import os
 import subprocess
 from pathlib import Path
 
@@ -27,19 +30,27 @@ DUMP_TIMEOUT_S = 600.0
 
 
 def class_data_options(
-    java: Path, jar: Path, jvm_options: tuple[str, ...], cache_dir: Path, progress: Progress
+    java: Path,
+    jar: Path,
+    jvm_options: tuple[str, ...],
+    *,
+    cache_dir: Path,
+    state_dir: Path,
+    progress: Progress,
 ) -> tuple[str, ...]:
-    """The JVM options of one start of `jar` on `java`: map the archive, or make it from the
-    class list a previous start wrote, or write that list."""
-    stem = _stem(java, jar, cache_dir)
-    archive, classes, failed = (stem.with_suffix(s) for s in (".jsa", ".classlist", ".failed"))
+    """The JVM options of one start of `jar` on `java`: map the archive (in `cache_dir`), or
+    make it from the class list a previous start wrote (in `state_dir`), or write that list."""
+    stem = _stem(java, jar)
+    archive, failed = (cache_dir / "cds" / f"{stem}{s}" for s in (".jsa", ".failed"))
+    classes = state_dir / f"{stem}.classlist"
     if archive.is_file():
         return (f"-XX:SharedArchiveFile={archive}",)
     if failed.is_file():
         return ()
     if not classes.is_file():
-        stem.parent.mkdir(parents=True, exist_ok=True)
+        state_dir.mkdir(parents=True, exist_ok=True)
         return (f"-XX:DumpLoadedClassList={classes}",)
+    archive.parent.mkdir(parents=True, exist_ok=True)
     progress("conductor: writing a class-data archive for faster starts (once)")
     whole = _complete_lines(classes)
     why = _dump(java, jar, jvm_options, whole, archive)
@@ -52,11 +63,11 @@ def class_data_options(
     return ()
 
 
-def _stem(java: Path, jar: Path, cache_dir: Path) -> Path:
+def _stem(java: Path, jar: Path) -> str:
     # One archive per Java runtime and extracted jar: either changing makes a new one.
     stat = java.resolve().stat()
     key = f"{java.resolve()}:{stat.st_size}:{stat.st_mtime_ns}:{jar.resolve()}"
-    return cache_dir / "cds" / f"conductor-{hashlib.sha256(key.encode()).hexdigest()[:12]}"
+    return f"conductor-{hashlib.sha256(key.encode()).hexdigest()[:12]}"
 
 
 def _complete_lines(classes: Path) -> Path:
@@ -72,7 +83,8 @@ def _dump(
     java: Path, jar: Path, jvm_options: tuple[str, ...], classes: Path, archive: Path
 ) -> str | None:
     """Writes the archive (under a scratch name, renamed when whole); None, else why not."""
-    scratch = archive.with_suffix(".jsa.tmp")
+    # Two projects may dump at once: each under its own name, the last rename wins.
+    scratch = archive.with_suffix(f".{os.getpid()}.tmp")
     command = [
         str(java),
         "-Xshare:dump",

@@ -29,12 +29,11 @@ from deploy_dsl.local.processes import alive, read_number, spawn, terminate, wri
 from deploy_dsl.local.stack import (
     CONDUCTOR_START_TIMEOUT,
     STOP_TIMEOUT,
-    WORKER_APP,
     WORKER_START_TIMEOUT,
     ProcessStatus,
     Service,
     StartStep,
-    check_worker_sources,
+    check_worker,
     forget_pid,
     healthy,
     live_pid,
@@ -46,6 +45,7 @@ from deploy_dsl.local.stack import (
     start_service,
     stop_service,
     wait_healthy,
+    worker_argv,
 )
 
 __all__ = [
@@ -102,7 +102,7 @@ class ClusterPorts:
 @dataclass(frozen=True)
 class ClusterUrls:
     nodes: tuple[str, ...]  # base URLs, without /api
-    worker: str
+    worker: str | None  # None: the project has no worker
     database: str  # without the password
     env_file: Path  # CONDUCTOR_BASE_URL (node 1) and WORKER_BASE_URL, for --env-file
 
@@ -142,7 +142,7 @@ def _node(layout: Layout, number: int) -> Service:
 def _worker(layout: Layout) -> Service:
     here = cluster_dir(layout)
     # Its own state directory on its command line: never mistaken for the single stack's.
-    marker = f"--env WORKER_STATE_DIR={here / 'worker'} {WORKER_APP}"
+    marker = f"--env WORKER_STATE_DIR={here / 'worker'} "  # then the app
     return _part("worker", here / "worker", marker, "CLUSTER_WORKER_PORT")
 
 
@@ -179,9 +179,10 @@ def up(
     # The nodes start together and share the cores: each gets the single node's time. Measured:
     # two nodes at once took 185 s on 2 cores under a load of 13 (one alone: about 50 s).
     timeout = timeout if timeout is not None else CONDUCTOR_START_TIMEOUT * max(1, nodes)
-    layout = layout or Layout()
+    layout = layout or Layout.of_project()
     ports.check(nodes)
-    check_worker_sources(layout)
+    if layout.worker is not None:
+        check_worker(layout)
     with locked(layout, progress):
         extra = [n for n in _running_nodes(layout) if n > nodes]
         if extra:
@@ -199,13 +200,14 @@ def up(
                 _node_step(layout, number, ports.node(number), database, progress, timeout)
                 for number in range(1, nodes + 1)
             ]
-            worker = _worker_step(layout, ports.worker)
+            worker = _worker_step(layout, ports.worker) if layout.worker else None
             _release_for_the_dead(postgres, node_steps, progress)
-            pending = [s for s in [*node_steps, worker] if running_port(s, progress) is None]
+            steps = [*node_steps, *([worker] if worker else [])]
+            pending = [s for s in steps if running_port(s, progress) is None]
             for step in pending:
                 require_free_port(step)
             started += _start_together([s for s in pending if s is not worker], progress)
-            if worker in pending:
+            if worker is not None and worker in pending:
                 start_service(worker, progress)
                 started.append(worker.service.name)
             if _ensure_keeper(layout, ports, progress):
@@ -216,7 +218,7 @@ def up(
             raise
     urls = ClusterUrls(
         tuple(local_url(ports.node(n)) for n in range(1, nodes + 1)),
-        local_url(ports.worker),
+        local_url(ports.worker) if layout.worker else None,
         database.display_url,
         env_file(layout),
     )
@@ -226,7 +228,7 @@ def up(
 
 def down(progress: Progress = _quiet, *, layout: Layout | None = None) -> bool:
     """Stop the keeper, the worker, every node, then PostgreSQL; True if anything ran."""
-    layout = layout or Layout()
+    layout = layout or Layout.of_project()
     with locked(layout, progress):
         names = ["keeper", "worker", *(f"node{n}" for n in _recorded_nodes(layout)), "postgres"]
         return any([_stop_part(layout, name, None, progress) for name in names])
@@ -234,7 +236,7 @@ def down(progress: Progress = _quiet, *, layout: Layout | None = None) -> bool:
 
 def stop(name: str, progress: Progress = _quiet, *, layout: Layout | None = None) -> bool:
     """Stop one part ("postgres", "nodeN", "worker", "keeper"); True if it was running."""
-    layout = layout or Layout()
+    layout = layout or Layout.of_project()
     known = {"postgres", "worker", "keeper", *(f"node{n}" for n in _recorded_nodes(layout))}
     if name not in known:
         raise LocalServerError(
@@ -254,7 +256,7 @@ def started_for(
 ) -> Iterator[ClusterUrls]:
     """The cluster for the length of a block (a test session, a benchmark): what already runs
     is used as it is, and only what this started is stopped at the end."""
-    layout = layout or Layout()
+    layout = layout or Layout.of_project()
     before = set(running(layout))
     urls = up(ports, nodes, progress=progress, layout=layout)
     try:
@@ -270,7 +272,7 @@ def started_for(
 
 def running(layout: Layout | None = None) -> list[str]:
     """The parts that run now (whatever their health)."""
-    layout = layout or Layout()
+    layout = layout or Layout.of_project()
     found = []
     if _postgres_pid(layout) is not None:
         found.append("postgres")
@@ -284,7 +286,7 @@ def status(ports: ClusterPorts, nodes: int, *, layout: Layout | None = None) -> 
 
     Lists nodes 1..`nodes` and any other node that runs.
     """
-    layout = layout or Layout()
+    layout = layout or Layout.of_project()
     postgres = postgres_server(layout, ports.postgres)
     pid = postgres.pid()
     port = (postgres.listening_port() if pid else None) or ports.postgres
@@ -298,9 +300,11 @@ def status(ports: ClusterPorts, nodes: int, *, layout: Layout | None = None) -> 
         )
     ]
     numbers = sorted(set(range(1, nodes + 1)) | set(_running_nodes(layout)))
+    worker = _worker(layout)
+    has_worker = layout.worker is not None or live_pid(worker) is not None
     for service, default in [
         *((_node(layout, n), ports.node(n)) for n in numbers),
-        (_worker(layout), ports.worker),
+        *([(worker, ports.worker)] if has_worker else []),
     ]:
         result.append(_http_status(service, default))
     keeper_pid = live_pid(_keeper(layout))
@@ -368,8 +372,9 @@ def _worker_step(layout: Layout, port: int) -> StartStep:
     state = cluster_dir(layout) / "worker"
 
     def launch() -> int:
-        argv = [sys.executable, "-m", "gunicorn", "-c", str(layout.worker_config)]
-        argv += ["--env", f"WORKER_STATE_DIR={state}", WORKER_APP]
+        # WORKER_STATE_DIR: a worker that keeps state (this repository's mock worker) keeps
+        # the cluster's apart from the single node's.
+        argv = worker_argv(layout, port, "--env", f"WORKER_STATE_DIR={state}")
         env = {**os.environ, "WORKER_PORT": str(port), "WORKER_STATE_DIR": str(state)}
         return spawn(argv, cwd=layout.root, log=service.log_file, env=env)
 
@@ -476,8 +481,9 @@ def _write_env_file(urls: ClusterUrls) -> None:
         "# `deploy-dsl register --env-file` (and plan, run, status, ...).\n"
         "# Any node serves any call.\n"
         f"CONDUCTOR_BASE_URL={urls.nodes[0]}\n"
-        f"WORKER_BASE_URL={urls.worker}\n"
     )
+    if urls.worker is not None:
+        text += f"WORKER_BASE_URL={urls.worker}\n"
     scratch = urls.env_file.with_name(urls.env_file.name + ".tmp")
     scratch.write_text(text, encoding="utf-8")
     scratch.replace(urls.env_file)

@@ -89,7 +89,14 @@ def conductor_argv(layout: Layout, port: int, progress: Progress) -> list[str]:
     layout.properties_file.write_text(render_properties(port, database), encoding="utf-8")
     options: tuple[str, ...] = JVM_OPTIONS
     if os.environ.get(CDS_ENV) != "0":
-        options += class_data_options(java.path, jar, JVM_OPTIONS, layout.cache_dir, progress)
+        options += class_data_options(
+            java.path,
+            jar,
+            JVM_OPTIONS,
+            cache_dir=layout.cache_dir,
+            state_dir=layout.conductor_dir,
+            progress=progress,
+        )
     progress(f"conductor: starting {jar.name} on port {port}")
     return java_command(java.path, options, jar, layout.properties_file)
 

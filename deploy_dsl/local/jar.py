@@ -1,16 +1,20 @@
 """The Conductor OSS server jar: which one, where it comes from, and the form it is run in.
 
 The boot jar is fetched once with Maven into a cache directory (unless ``CONDUCTOR_SERVER_JAR``
-names one), then extracted there once for a faster start.
+names one), then extracted there once for a faster start. The cache is the user's (see
+deploy_dsl.workspace.config), shared by every project and clone: a lock file keeps two commands
+from fetching or extracting into it at once.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import os
 import shutil
 import subprocess
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from deploy_dsl.errors import DeployDslError
@@ -44,9 +48,25 @@ def resolve_jar(cache_dir: Path, progress: Callable[[str], None]) -> Path:
             raise LocalServerError(f"{JAR_ENV}={override}: no such file")
         return jar
     cached = cache_dir / JAR_NAME
-    if not cached.is_file():
-        _fetch_jar(cached, progress)
+    if cached.is_file():
+        return cached
+    with _cache_locked(cache_dir, progress):
+        if not cached.is_file():  # another command may have fetched it while this one waited
+            _fetch_jar(cached, progress)
     return cached
+
+
+@contextlib.contextmanager
+def _cache_locked(cache_dir: Path, progress: Callable[[str], None]) -> Iterator[None]:
+    """One command at a time fills the cache (another project's `server up`, a test)."""
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    with (cache_dir / ".lock").open("w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            progress(f"conductor: waiting for another command to fill {cache_dir}")
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
 
 
 def _fetch_jar(target: Path, progress: Callable[[str], None]) -> None:
@@ -97,6 +117,13 @@ def launcher(java: Path, jar: Path, cache_dir: Path, progress: Callable[[str], N
     key = hashlib.sha256(f"{jar.resolve()}:{stat.st_size}:{stat.st_mtime_ns}".encode())
     target = cache_dir / "extracted" / f"{jar.stem}-{key.hexdigest()[:10]}"
     if (target / jar.name).is_file():
+        return target / jar.name
+    with _cache_locked(cache_dir, progress):
+        return _extract(java, jar, target, progress)
+
+
+def _extract(java: Path, jar: Path, target: Path, progress: Callable[[str], None]) -> Path:
+    if (target / jar.name).is_file():  # extracted while this command waited for the lock
         return target / jar.name
     progress(f"conductor: extracting {jar.name} for a faster start (once)")
     scratch = target.with_name(target.name + ".tmp")

@@ -1,6 +1,10 @@
 """The local development stack: Conductor OSS from its boot jar (SQLite, no Docker), the worker,
 the dashboard and, when its port is given and it is installed, Prometheus scraping the worker.
 
+The worker is the WSGI app the project configures (`worker` in `[tool.deploy-dsl]`), served
+by gunicorn; a project without one runs Conductor and the dashboard only (and no Prometheus,
+which would have nothing to scrape).
+
 The processes run detached in their own sessions, so they outlive the command that started
 them; pid files in `.state/` are how `down` and `status` find them again, and when those are
 gone (`rm -rf .state`) the processes are found by their command lines (see `processes`).
@@ -47,14 +51,13 @@ __all__ = [
     "DASHBOARD_START_TIMEOUT",
     "PROMETHEUS_START_TIMEOUT",
     "STOP_TIMEOUT",
-    "WORKER_APP",
     "WORKER_START_TIMEOUT",
     "LocalUrls",
     "Ports",
     "ProcessStatus",
     "Service",
     "StartStep",
-    "check_worker_sources",
+    "check_worker",
     "dashboard_link",
     "down",
     "forget_pid",
@@ -73,9 +76,8 @@ __all__ = [
     "stop_service",
     "up",
     "wait_healthy",
+    "worker_argv",
 ]
-
-WORKER_APP = "worker.app:create_app()"
 
 CONDUCTOR_START_TIMEOUT = 180.0
 WORKER_START_TIMEOUT = 30.0
@@ -95,7 +97,7 @@ def _quiet(_line: str) -> None:
 @dataclass(frozen=True)
 class Ports:
     conductor: int
-    worker: int
+    worker: int | None  # None: no worker, even if the project has one (flow tests)
     dashboard: int | None = None  # None: no dashboard (a caller that needs none)
     # None: this call neither starts nor lists Prometheus (only `server up` and the end-to-end
     # tests need it, for the canary analyses).
@@ -105,7 +107,7 @@ class Ports:
 @dataclass(frozen=True)
 class LocalUrls:
     conductor: str  # base URL, e.g. http://127.0.0.1:8080
-    worker: str
+    worker: str | None  # None: the project has no worker, or none was asked for
     dashboard: str | None = None
     # The token `up` made for the dashboard (None when DASHBOARD_TOKEN is configured).
     dashboard_token: str | None = field(default=None, repr=False)
@@ -159,7 +161,7 @@ def _services(layout: Layout) -> tuple[Service, Service, Service, Service]:
         "worker",
         layout.state_dir / "worker.pid",
         layout.state_dir / "worker.log",
-        marker=f"-c {layout.worker_config} {WORKER_APP}",
+        marker=_worker_marker(layout),
         port_env="WORKER_PORT",
     )
     dashboard = Service(
@@ -195,18 +197,17 @@ def up(
     layout: Layout | None = None,
     dashboard_token: str | None = None,
 ) -> LocalUrls:
-    """Start Conductor, the worker, (with a dashboard port) the dashboard and (with
-    `ports.prometheus`) Prometheus unless they already run and answer; return their URLs.
-    Prometheus is skipped, with a note, when it is not installed: everything but the canary
-    analyses works without it.
+    """Start Conductor, the project's worker (if it has one and `ports.worker` is given), (with
+    a dashboard port) the dashboard and (with `ports.prometheus`, and a worker to scrape)
+    Prometheus unless they already run and answer; return their URLs. Prometheus is skipped,
+    with a note, when it is not installed: everything but the canary analyses works without it.
 
     The dashboard's token is `dashboard_token` (DASHBOARD_TOKEN), else one made here and kept
     in `.state/dashboard/token` for the link. Raises LocalServerError (or JavaNotFoundError),
     both DeployDslError; whatever this call started is stopped again first.
     """
-    layout = layout or Layout()
+    layout = layout or Layout.of_project()
     conductor, worker, dashboard, prometheus = _services(layout)
-    check_worker_sources(layout)
     made_token = None if dashboard_token else secrets.token_urlsafe(24)
     steps = [
         StartStep(
@@ -218,14 +219,19 @@ def up(
                 log=conductor.log_file,
             ),
             timeout,
-        ),
-        StartStep(
-            worker,
-            ports.worker,
-            lambda: _launch_worker(layout, ports.worker, worker.log_file),
-            WORKER_START_TIMEOUT,
-        ),
+        )
     ]
+    worker_port = ports.worker if layout.worker is not None else None
+    if worker_port is not None:
+        check_worker(layout)
+        steps.append(
+            StartStep(
+                worker,
+                worker_port,
+                lambda: _launch_worker(layout, worker_port, worker.log_file),
+                WORKER_START_TIMEOUT,
+            )
+        )
     if ports.dashboard is not None:
         port = ports.dashboard
         token = dashboard_token or made_token or ""
@@ -238,18 +244,18 @@ def up(
             )
         )
     binary = find_prometheus()
-    if ports.prometheus is not None and binary is None:
+    if ports.prometheus is not None and worker_port is not None and binary is None:
         progress(
             f"prometheus: not installed, not started (canary analyses need it): {PROMETHEUS_HELP}"
         )
-    elif ports.prometheus is not None and binary is not None:
-        prometheus_port, worker_port = ports.prometheus, ports.worker
+    elif ports.prometheus is not None and worker_port is not None and binary is not None:
+        prometheus_port, scraped = ports.prometheus, worker_port
         steps.append(
             StartStep(
                 prometheus,
                 prometheus_port,
                 lambda: _launch_prometheus(
-                    binary, layout, prometheus_port, worker_port, prometheus.log_file
+                    binary, layout, prometheus_port, scraped, prometheus.log_file
                 ),
                 PROMETHEUS_START_TIMEOUT,
             )
@@ -275,7 +281,7 @@ def up(
     kept = None if dashboard_token or ports.dashboard is None else _kept_token(layout)
     return LocalUrls(
         urls["conductor"],
-        urls["worker"],
+        urls.get("worker"),
         urls.get("dashboard"),
         kept,
         urls.get("prometheus"),
@@ -283,8 +289,8 @@ def up(
 
 
 def down(progress: Progress = _quiet, *, layout: Layout | None = None) -> None:
-    """Stop the dashboard, the worker and Conductor; say what was stopped."""
-    layout = layout or Layout()
+    """Stop Prometheus, the dashboard, the worker and Conductor; say what was stopped."""
+    layout = layout or Layout.of_project()
     with locked(layout, progress):
         stopped = [stop_service(service, progress) for service in reversed(_services(layout))]
         (layout.dashboard_dir / TOKEN_FILE).unlink(missing_ok=True)
@@ -298,10 +304,11 @@ def down(progress: Progress = _quiet, *, layout: Layout | None = None) -> None:
 def stop(name: str, progress: Progress = _quiet, *, layout: Layout | None = None) -> bool:
     """Stop one of the stack's processes ("conductor", "worker", "dashboard" or "prometheus");
     True if it was running."""
-    services = {service.name: service for service in _services(layout or Layout())}
+    layout = layout or Layout.of_project()
+    services = {service.name: service for service in _services(layout)}
     if name not in services:
         raise LocalServerError(f"no such process {name!r}: expected one of {sorted(services)}")
-    with locked(layout or Layout(), progress):
+    with locked(layout, progress):
         return stop_service(services[name], progress)
 
 
@@ -327,13 +334,20 @@ def started_for(
 
 def status(ports: Ports, *, layout: Layout | None = None) -> list[ProcessStatus]:
     """Each process: its pid if it runs, its URL (the recorded port if it runs) and health.
-    Prometheus is listed when it runs, or when its port is given and it is installed."""
+    The worker is listed when the project has one, or when one still runs; Prometheus when it
+    runs, or when its port is given, there is a worker and it is installed."""
     result = []
-    conductor, worker, dashboard, prometheus = _services(layout or Layout())
-    wanted = [(conductor, ports.conductor), (worker, ports.worker)]
+    layout = layout or Layout.of_project()
+    conductor, worker, dashboard, prometheus = _services(layout)
+    wanted = [(conductor, ports.conductor)]
+    has_worker = layout.worker is not None or live_pid(worker) is not None
+    if ports.worker is not None and has_worker:
+        wanted.append((worker, ports.worker))
     if ports.dashboard is not None:
         wanted.append((dashboard, ports.dashboard))
-    expected = ports.prometheus is not None and find_prometheus() is not None
+    expected = (
+        ports.prometheus is not None and layout.worker is not None and find_prometheus() is not None
+    )
     if expected or live_pid(prometheus) is not None:
         wanted.append((prometheus, ports.prometheus or 0))
     for service, port in wanted:
@@ -347,7 +361,7 @@ def status(ports: Ports, *, layout: Layout | None = None) -> list[ProcessStatus]
 
 def running(layout: Layout | None = None) -> list[str]:
     """The names of the stack's processes that run now (whatever their health)."""
-    return [s.name for s in _services(layout or Layout()) if live_pid(s) is not None]
+    return [s.name for s in _services(layout or Layout.of_project()) if live_pid(s) is not None]
 
 
 # --- starting -------------------------------------------------------------------------------
@@ -410,8 +424,45 @@ def start_service(step: StartStep, progress: Progress) -> None:
     progress(f"{service.name}: healthy after {elapsed:.1f}s (pid {pid}, {url})")
 
 
+def worker_argv(layout: Layout, port: int, *options: str) -> list[str]:
+    """gunicorn serving the project's worker app from its root, on 127.0.0.1:`port` (the
+    command line's `--bind` wins over a settings file's `bind`); `options` come last before
+    the app."""
+    worker = layout.worker
+    if worker is None:
+        raise LocalServerError(_NO_WORKER)
+    argv = [sys.executable, "-m", "gunicorn", "--chdir", str(layout.root)]
+    argv += ["--bind", f"{HOST}:{port}"]
+    if worker.config is not None:
+        argv += ["-c", str(worker.config)]
+    return [*argv, *options, worker.app]
+
+
+_NO_WORKER = (
+    'the project has no worker: set worker = "module:app" (a WSGI app) in [tool.deploy-dsl] '
+    "of its pyproject.toml"
+)
+
+
+def _worker_name(layout: Layout) -> list[str]:
+    """Without a settings file, gunicorn's process name (a no-op without setproctitle) on the
+    command line says whose worker it is: the project's state directory."""
+    worker = layout.worker
+    return [] if worker and worker.config else ["--name", f"deploy-dsl-worker:{layout.state_dir}"]
+
+
+def _worker_marker(layout: Layout) -> str:
+    """The end of the worker's command line: `-c CONFIG APP` (as before the project's table
+    named them, so that a worker started then is still found), or `--name ... APP`. The
+    cluster's worker has `--env ...` between the two, so neither is taken for the other."""
+    worker = layout.worker
+    if worker is None:  # none configured (any more): one started without a settings file
+        return " ".join(_worker_name(layout)) + " "
+    return " ".join(worker_argv(layout, 0, *_worker_name(layout))[-3:])
+
+
 def _launch_worker(layout: Layout, port: int, log: Path) -> int:
-    argv = [sys.executable, "-m", "gunicorn", "-c", str(layout.worker_config), WORKER_APP]
+    argv = worker_argv(layout, port, *_worker_name(layout))
     env = {**os.environ, "WORKER_PORT": str(port)}
     return spawn(argv, cwd=layout.root, log=log, env=env)
 
@@ -453,10 +504,17 @@ def dashboard_link(url: str, token: str | None) -> str:
     return f"{url}/#token={token}" if token else f"{url}/"
 
 
-def check_worker_sources(layout: Layout) -> None:
-    for path in (layout.root / "worker" / "app.py", layout.worker_config):
-        if not path.is_file():
-            raise LocalServerError(f"the mock worker is missing: {path} does not exist")
+def check_worker(layout: Layout) -> None:
+    """The worker's settings file exists (its app is imported by gunicorn, which says so in
+    the worker's log when it cannot)."""
+    worker = layout.worker
+    if worker is None:
+        raise LocalServerError(_NO_WORKER)
+    if worker.config is not None and not worker.config.is_file():
+        raise LocalServerError(
+            f"the worker's gunicorn settings are missing: {worker.config} does not exist "
+            "(worker-config in [tool.deploy-dsl])"
+        )
 
 
 def wait_healthy(service: Service, pid: int, url: str, progress: Progress, timeout: float) -> None:
@@ -514,7 +572,7 @@ def forget_pid(service: Service) -> None:
 
 @contextlib.contextmanager
 def locked(layout: Layout, progress: Progress) -> Iterator[None]:
-    """One `up`/`down` at a time per repository (e.g. `make demo` while a test session starts)."""
+    """One `up`/`down` at a time per project (e.g. `make demo` while a test session starts)."""
     layout.state_dir.mkdir(parents=True, exist_ok=True)
     with (layout.state_dir / "server.lock").open("w") as handle:
         try:

@@ -4,9 +4,11 @@
         result = flow.run(deploy_simple_v1, {...}, mocks={swap_traffic: responds({...}), ...})
         assert result.status == "COMPLETED"
 
-Tests that use `flow` are marked `flow` (`pytest -m flow`). `--flow-results FILE` writes what
-every flow test's runs did (ids replaced by what they stand for) to FILE, so that two sessions
-can be compared for determinism.
+Tests that use `flow` are marked `flow` (`pytest -m flow`). The project's TaskDefs (its retries
+and timeouts) come from its definitions, found as every command finds them: `definitions` in
+`[tool.deploy-dsl]` of the pyproject.toml around pytest's root directory. `--flow-results FILE`
+writes what every flow test's runs did (ids replaced by what they stand for) to FILE, so that
+two sessions can be compared for determinism.
 
 Loading the plugin imports pytest and nothing heavy: the runner, the SDK and the definitions
 are imported by the `flow_runner` fixture, so sessions that run no flow test never pay for them.
@@ -72,11 +74,6 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="FILE",
         help="write what each flow test's runs did (ids normalised) to FILE as JSON",
     )
-    parser.addini(
-        "flow_definitions",
-        "the definitions package or directory whose TaskDefs flow tests apply",
-        default="definitions",
-    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -116,11 +113,15 @@ def pytest_terminal_summary(
 @pytest.fixture(scope="session")
 def flow_runner(pytestconfig: pytest.Config) -> FlowRunner:
     """One FlowRunner for the session, on the server of the project's settings."""
+    from deploy_dsl.local.layout import Layout
     from deploy_dsl.testing.runner import FlowRunner
     from deploy_dsl.testing.server import flow_server
+    from deploy_dsl.workspace.config import load_config
 
-    taskdefs = project_taskdefs(str(pytestconfig.getini("flow_definitions")))
-    runner = pytestconfig.stash[_RUNNER] = FlowRunner(flow_server(_say(pytestconfig)), taskdefs)
+    taskdefs = project_taskdefs(load_config(pytestconfig.rootpath).definitions)
+    layout = Layout.of_project(pytestconfig.rootpath)
+    connection = flow_server(_say(pytestconfig), layout)
+    runner = pytestconfig.stash[_RUNNER] = FlowRunner(connection, taskdefs)
     return runner
 
 

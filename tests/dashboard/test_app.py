@@ -189,3 +189,74 @@ def test_two_registered_versions_are_compared_field_by_field() -> None:
     assert "&#34;http://a/one&#34;" in page and "&#34;http://a/two&#34;" in page
     assert "1 difference(s) from version 1 to version 2" in page
     assert client_for(api).get("/definitions/w/diff?from=1&to=9").status_code == 404
+
+
+@pytest.fixture
+def canary_waiting() -> RecordedApi:
+    return RecordedApi(recorded("canary_waiting"))
+
+
+def test_a_canary_page_shows_its_steps_measurements_and_buttons(
+    canary_waiting: RecordedApi,
+) -> None:
+    canary_id = recorded("canary_waiting")[0]["workflowId"]
+    page = client_for(canary_waiting).get(f"/executions/{canary_id}").get_data(as_text=True)
+    assert '<div id="canary">' in page
+    assert page.count('class="reading"') == 12  # 3 analyses, 2 measurements, 2 metrics
+    assert page.count("<code>result &lt;= 0.05</code>") == 6
+    assert f'data-url="/api/executions/{canary_id}/promote"' in page
+    assert f'data-url="/api/executions/{canary_id}/abort"' in page
+    assert "50% to the new version" in page and "step 3 (50%) of 4" in page
+    summaries = [summary(canary_id, "svc-shop-a", "RUNNING") | {"workflowType": "canary_v1"}]
+    listed = client_for(RecordedApi(summaries=summaries)).get("/").get_data(as_text=True)
+    assert f'href="/executions/{canary_id}#canary">canary</a>' in listed
+
+
+def test_promote_and_abort_need_the_token(canary_waiting: RecordedApi) -> None:
+    client = client_for(canary_waiting)
+    canary_id = recorded("canary_waiting")[0]["workflowId"]
+    for action in ("promote", "abort"):
+        for headers in ({}, {TOKEN_HEADER: "wrong"}):
+            answer = client.post(
+                f"/api/executions/{canary_id}/{action}", json={"reason": "r"}, headers=headers
+            )
+            assert answer.status_code == 403 and "token" in answer.get_json()["error"]
+    assert canary_waiting.completed == []
+    answer = client.post(
+        f"/api/executions/{canary_id}/promote", json={"by": "ann"}, headers={TOKEN_HEADER: TOKEN}
+    )
+    assert answer.status_code == 200, answer.get_json()
+    assert answer.get_json()["message"] == "promoted svc-shop-a 1.0.0 in prod as ann"
+    (pause,) = [t for t in recorded("canary_waiting")[0]["tasks"] if t["status"] == "IN_PROGRESS"]
+    assert canary_waiting.completed == [
+        (canary_id, pause["taskId"], {"promote": True, "by": "ann", "reason": None})
+    ]
+
+
+def test_an_abort_needs_a_reason_and_a_pause_that_waits(canary_waiting: RecordedApi) -> None:
+    client = client_for(canary_waiting)
+    canary_id = recorded("canary_waiting")[0]["workflowId"]
+    url, headers = f"/api/executions/{canary_id}/abort", {TOKEN_HEADER: TOKEN}
+    assert client.post(url, json={"reason": "  "}, headers=headers).status_code == 400
+    answer = client.post(url, json={"reason": "p99 looks odd", "by": "bo"}, headers=headers)
+    assert answer.get_json()["message"] == "aborted svc-shop-a 1.0.0 in prod as bo"
+    assert canary_waiting.completed[0][2] == {
+        "promote": False,
+        "by": "bo",
+        "reason": "p99 looks odd",
+    }
+    again = client.post(url, json={"reason": "twice"}, headers=headers)
+    assert again.status_code == 409 and "no canary pause" in again.get_json()["error"]
+
+
+def test_a_canary_panel_escapes_what_the_server_sends() -> None:
+    executions = recorded("canary_failed_analysis")
+    failure = executions[0]["output"]["failure"]
+    failure["metric"], failure["condition"] = HOSTILE, f"result < 1 {HOSTILE}"
+    executions[0]["output"]["reason"] = HOSTILE
+    page = client_for(RecordedApi(executions)).get(f"/executions/{executions[0]['workflowId']}")
+    text = page.get_data(as_text=True)
+    assert HOSTILE not in text
+    panel = text[text.index('<section class="canary"') : text.index("</section>")]
+    assert panel.count("&lt;script&gt;alert(1)&lt;/script&gt;") == 3  # reason, metric, condition
+    assert "back on the previous version (aborted at 10%)" in panel

@@ -1,8 +1,9 @@
 """The dashboard in a real browser (the system's headless Chromium, through Playwright) against
 the real local stack: a rollout waits at its gate and is approved from the page (refused
-without the token), a rolled-back deploy shows the path through its SWITCH and the rollback
-sub-workflow with every task's input and output, a failed deploy shows its reason whole, and a
-hostile scope is shown as text, never run.
+without the token), a canary judged by the real Prometheus shows its measurements and is
+promoted from the page (refused without the token), a rolled-back deploy shows the path through
+its SWITCH and the rollback sub-workflow with every task's input and output, a failed deploy
+shows its reason whole, and a hostile scope is shown as text, never run.
 
 The tests take screenshots; `make screenshots` (DEPLOY_DSL_SCREENSHOTS=1) writes them to
 docs/screenshots/ for the README, otherwise they go to the test's temporary directory. No
@@ -23,9 +24,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, FloatRect, Page, expect
 
 from deploy_dsl.client.approvals import gates_in
+from deploy_dsl.client.canary import pauses_in, reading_text
 from deploy_dsl.client.settings import load_settings
 from deploy_dsl.client.tree import load_tree
 from deploy_dsl.local import stack as local_stack
@@ -49,6 +51,8 @@ _LOOPBACK = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 # Long enough for a deploy's retries (10, 1 s apart) on a busy machine.
 SLOW = 90_000
 HOSTILE = "<script>alert(1)</script>"
+# A canary measuring every 2 s, twice per step, as tests/e2e/test_canary.py runs it.
+QUICK_CANARY = {"interval": "2s", "count": 2, "window": "10s", "pause_before_full": "manual"}
 
 
 @dataclass(frozen=True)
@@ -90,12 +94,21 @@ def page(browser: Browser) -> Iterator[Page]:
     assert dialogs == [], f"the page opened dialogs: {dialogs}"
 
 
-def shoot(page: Page, name: str, tmp_path: Path, *, full_page: bool = True) -> Path:
-    """A screenshot: into docs/screenshots/ when refreshing them, else tmp_path."""
+def shoot(
+    page: Page, name: str, tmp_path: Path, *, full_page: bool = True, down_to: str | None = None
+) -> Path:
+    """A screenshot: into docs/screenshots/ when refreshing them, else tmp_path. `down_to`:
+    from the top of the page to the bottom of that element only."""
     folder = SCREENSHOTS if os.environ.get("DEPLOY_DSL_SCREENSHOTS") == "1" else tmp_path
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / name
-    page.screenshot(path=str(path), full_page=full_page)
+    box = page.locator(down_to).bounding_box() if down_to else None
+    if box is not None:
+        width = page.viewport_size["width"] if page.viewport_size else 1400
+        clip: FloatRect = {"x": 0, "y": 0, "width": width, "height": box["y"] + box["height"] + 16}
+        page.screenshot(path=str(path), full_page=True, clip=clip)
+    else:
+        page.screenshot(path=str(path), full_page=full_page)
     assert path.stat().st_size > 0
     return path
 
@@ -237,6 +250,79 @@ def test_a_rollout_waits_at_its_gate_and_is_approved_from_the_page(
     execution = conductor.execution(rollout_id)
     assert execution["status"] == "COMPLETED"
     assert execution["output"]["waves"][1]["approval"]["by"] == "e2e-approver"
+
+
+def test_a_canary_shows_its_measurements_and_is_promoted_from_the_page(
+    registered: CliResult,
+    prometheus: str,
+    conductor: Conductor,
+    dashboard: Dashboard,
+    page: Page,
+    unique: str,
+    tmp_path: Path,
+    started: list[str],
+) -> None:
+    scope = f"svc-canary-{unique}"
+    canary_id = start(conductor, "canary_v1", {**service(scope), **QUICK_CANARY})
+    started.append(canary_id)
+    page.goto(f"{dashboard.url}/executions/{canary_id}")
+    # The panel updates itself until the canary pauses at 50 %, before the full step.
+    promote = page.locator("#canary .pause button[data-action='promote']")
+    expect(promote).to_be_visible(timeout=SLOW)
+    expect(page.locator("#canary .canary-state .badge")).to_have_text("waiting")
+    expect(page.locator("#canary .canary-traffic")).to_have_text("50% to the new version")
+    states = page.locator("#canary tr.canary-step-row td.step-state")
+    expect(states).to_have_text(["done", "done", "waiting", "not started"])
+    # Each measurement Prometheus answered, as Conductor holds it, on the page.
+    paused = conductor.execution(canary_id)
+    measured = [t for t in tasks_of(paused, "INLINE") if "canaryAnalysis" in t["inputData"]]
+    newest = {t["inputData"]["canaryAnalysis"]["analysis"]: t for t in measured}
+    assert sorted(newest) == [f"canary_{n}_analysis" for n in (1, 2, 3)]
+    for ref, task in newest.items():
+        step = ref.split("_")[1]
+        for measurement in task["outputData"]["result"]["measurements"]:
+            for reading in measurement["readings"]:
+                row = page.locator(
+                    f"#canary tr.reading[data-step='{step}']"
+                    f"[data-measurement='{measurement['number']}'][data-metric='{reading['metric']}']"
+                )
+                expect(row.locator("td.value")).to_have_text(reading_text(reading)[0])
+                expect(row.locator("td.condition")).to_have_text(reading["condition"])
+                expect(row.locator("td.verdict-cell")).to_have_text(reading["verdict"])
+    expect(page.locator("#canary tr.reading")).to_have_count(12)
+    shoot(page, "canary-waiting-at-pause.png", tmp_path, down_to="#canary")
+
+    # Without the token the page's Promote is refused, and so is the request itself.
+    promote.click()
+    expect(page.locator("#notice")).to_contain_text("refused (403)")
+    (pause,) = pauses_in(load_tree(conductor.execution, canary_id))
+    for token in (None, "not-the-token"):
+        status, answer = post(f"{dashboard.url}/api/executions/{canary_id}/promote", {}, token)
+        assert (status, "token" in answer["error"]) == (403, True), answer
+    assert pauses_in(load_tree(conductor.execution, canary_id)) == [pause], "it was promoted"
+
+    # With the token it goes on to 100 % and completes.
+    page.goto(f"{dashboard.url}/executions/{canary_id}#token={dashboard.token}")
+    expect(page.locator("#token-state")).to_have_text("token set: decisions allowed")
+    page.fill("#by-input", "e2e-promoter")
+    page.locator("#canary .pause button[data-action='promote']").click()
+    expect(page.locator("#notice")).to_contain_text(
+        f"promoted {scope} 2.4.0 in e2e as e2e-promoter"
+    )
+    expect(page.locator("dl.facts .badge").first).to_have_text("COMPLETED", timeout=SLOW)
+    expect(page.locator("#canary .canary-state .badge")).to_have_text("completed")
+    expect(states).to_have_text(["done"] * 4)
+    expect(page.locator("#canary .canary-traffic")).to_have_text("100% to the new version")
+    expect(page.locator("#canary tr.canary-step-row[data-step='3']")).to_contain_text(
+        "promoted at step 3 (50%) by e2e-promoter"
+    )
+    expect(page.locator("#canary tr.reading")).to_have_count(16)
+    shoot(page, "canary-promoted.png", tmp_path, down_to="#canary")
+
+    execution = conductor.execution(canary_id)
+    assert execution["status"] == "COMPLETED"
+    assert execution["output"]["outcome"] == "finalized"
+    assert [a["verdict"] for a in execution["output"]["analyses"]] == ["passed"] * 4
 
 
 def test_a_rolled_back_deploy_shows_the_path_and_every_task(

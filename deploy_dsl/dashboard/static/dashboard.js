@@ -1,6 +1,6 @@
 // The dashboard's only script: keeps the token, refreshes the live part of a page, and sends
-// approve / reject / terminate. The server renders (and escapes) every piece of HTML; this
-// script only moves it into place.
+// approve / reject / terminate and a canary's promote / abort. The server renders (and
+// escapes) every piece of HTML; this script only moves it into place.
 "use strict";
 
 const TOKEN_KEY = "deploy-dsl-dashboard-token";
@@ -127,7 +127,7 @@ async function act(element, body) {
 }
 
 document.addEventListener("click", (event) => {
-  const button = event.target.closest("button[data-action='approve']");
+  const button = event.target.closest("button[data-action='approve'], button[data-action='promote']");
   if (button) {
     event.preventDefault();
     act(button, {});
@@ -144,7 +144,7 @@ document.addEventListener("submit", (event) => {
     if (by) { try { window.localStorage.setItem(BY_KEY, by.value); } catch (e) { /* ignore */ } }
     return;
   }
-  if (form.dataset.action === "reject" || form.dataset.action === "terminate") {
+  if (["reject", "abort", "terminate"].includes(form.dataset.action)) {
     event.preventDefault();
     const reason = form.querySelector("input[name='reason']");
     act(form, { reason: reason ? reason.value : "" });

@@ -29,10 +29,11 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
         settings.cluster_worker_port,
         settings.cluster_postgres_port,
     )
-    layout = Layout()
+    layout = Layout.of_project()
     before = frozenset(local_cluster.running(layout))
     progress(f"cluster: running now: {sorted(before) or 'nothing'}")
     with local_cluster.started_for(ports, NODES, progress=progress, layout=layout) as urls:
+        assert urls.worker is not None, "this repository's pyproject.toml names its worker"
         for url in (*urls.nodes, urls.worker):
             assert healthy(url), f"{url} does not answer after `server up --backend postgres`"
         here = Cluster(urls, ports, layout, before, tmp_path_factory.mktemp("cluster-env"))
