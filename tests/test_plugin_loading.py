@@ -17,8 +17,7 @@ HEAVY = ("conductor", "deploy_dsl.kinds", "deploy_dsl.testing.runner", "deploy_d
 
 def test_loading_the_plugin_imports_nothing_heavy() -> None:
     probe = (
-        "import json, sys; import deploy_dsl.testing.plugin; "
-        "print(json.dumps(sorted(sys.modules)))"
+        "import json, sys; import deploy_dsl.testing.plugin; print(json.dumps(sorted(sys.modules)))"
     )
     done = subprocess.run(
         [sys.executable, "-c", probe], cwd=REPO_ROOT, capture_output=True, text=True, check=True
