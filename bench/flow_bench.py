@@ -210,7 +210,8 @@ def _flow_tests(runs: int) -> dict[str, float]:
     print(f"    slowest: {shown}")
     passed = sum(1 for run in done if not run.failed)
     distinct = {run.results for run in done}
-    report.record("flow test runs with distinct results", len(distinct), "result sets")
+    # Issue 29: the same flows give the same results, run after run (20 runs: --runs 20).
+    report.at_most(f"distinct result sets in {runs} runs", len(distinct), "sets", 1)
     print(
         f"    {passed} of {runs} runs passed; {len(distinct)} distinct result set(s) in {runs} "
         "runs (what each test's runs did, ids normalised)"
