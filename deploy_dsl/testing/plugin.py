@@ -7,8 +7,8 @@
 Tests that use `flow` are marked `flow` (`pytest -m flow`). The project's TaskDefs (its retries
 and timeouts) come from its definitions, found as every command finds them: `definitions` in
 `[tool.deploy-dsl]` of the pyproject.toml around pytest's root directory. `--flow-results FILE`
-writes what every flow test's runs did (ids replaced by what they stand for) to FILE, so that
-two sessions can be compared for determinism.
+writes what every flow test's runs did (the server's ids and clock readings replaced by what
+they stand for) to FILE, so that two sessions can be compared for determinism.
 
 Loading the plugin imports pytest and nothing heavy: the runner, the SDK and the definitions
 are imported by the `flow_runner` fixture, so sessions that run no flow test never pay for them.
