@@ -1,4 +1,9 @@
-"""`python -m bench`: every benchmark in one run, each printing its figures and ratios."""
+"""`python -m bench`: every benchmark in one run, each printing its figures and ratios.
+
+A section that fails (a server that would not start, a run that ended otherwise than expected,
+a bug) says so in one line and the next section runs; the figures of the sections that ran are
+written all the same, with the failures beside them, and the exit status is 1.
+"""
 
 from __future__ import annotations
 
@@ -13,21 +18,23 @@ from bench import (
     dashboard_bench,
     flow_bench,
     import_bench,
+    loop_bench,
     plan_bench,
     recovery_bench,
     replay_bench,
     report,
     scale_bench,
     server_bench,
+    start_bench,
     validate_bench,
     worker_bench,
 )
-from deploy_dsl.errors import DeployDslError
 
 SECTIONS = {
     "compile": compile_bench.main,
     "import": import_bench.main,
     "validate": validate_bench.main,
+    "loop": loop_bench.main,
     "worker": worker_bench.main,
     "server": server_bench.main,
     "plan": plan_bench.main,
@@ -37,6 +44,8 @@ SECTIONS = {
     "canary": canary_bench.main,
     "scale": scale_bench.main,
     "dashboard": dashboard_bench.main,
+    # Starts servers of its own (scratch state, free ports): tuned and untuned cold starts.
+    "start": start_bench.main,
     # Last: it kills and restarts the local Conductor.
     "recovery": recovery_bench.main,
 }
@@ -48,7 +57,10 @@ def main() -> None:
         description="Benchmarks, each printing its figures and ratios measured side by side.",
     )
     parser.add_argument(
-        "sections", nargs="*", metavar="SECTION", help=f"any of: {', '.join(SECTIONS)} (all)"
+        "sections",
+        nargs="*",
+        metavar="SECTION",
+        help=f"any of: {', '.join(SECTIONS)} (all)",
     )
     parser.add_argument(
         "--json",
@@ -60,16 +72,19 @@ def main() -> None:
     unknown = [name for name in args.sections if name not in SECTIONS]
     if unknown:
         parser.error(f"unknown benchmark {unknown[0]!r}; choose from: {', '.join(SECTIONS)}")
+    report.clear()
     for name in args.sections or list(SECTIONS):
         print(f"== {name} ==", flush=True)
         report.reset(name)
-        try:
-            SECTIONS[name]()
-        except DeployDslError as error:  # a server that would not start: say so in one line
-            sys.exit(f"bench {name}: {str(error).splitlines()[0]}")
+        failure = report.run_section(SECTIONS[name])
+        if failure is not None:
+            print(f"bench {name} FAILED: {failure}", flush=True)
     if args.json:
         report.write_json(args.json)
         print(f"wrote {len(report.figures())} figure(s) to {args.json}")
+    failed = report.failures()
+    if failed:
+        sys.exit(f"bench: {len(failed)} section(s) failed: {', '.join(failed)}")
 
 
 if __name__ == "__main__":

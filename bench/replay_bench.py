@@ -32,7 +32,7 @@ from deploy_dsl.client.recording import Recording, record
 from deploy_dsl.client.settings import Connection
 from deploy_dsl.client.timeline import TERMINAL_STATUSES
 from deploy_dsl.testing.plan import TaskDefs, project_taskdefs
-from deploy_dsl.testing.replay import DEFAULT_JOBS, Load, Replay, replay, replay_many
+from deploy_dsl.testing.replaying import DEFAULT_JOBS, Load, Replay, replay, replay_many
 from deploy_dsl.testing.runner import FlowRunner
 from deploy_dsl.workflow import AnyWorkflow
 from deploy_dsl.workspace.loader import load_project

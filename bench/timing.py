@@ -33,15 +33,18 @@ def interleaved_process_times(
     rounds: int,
     cwd: str,
     env: Mapping[str, str] | None = None,
+    envs: Mapping[str, Mapping[str, str]] | None = None,
 ) -> dict[str, ProcessTime]:
-    """Median times of each command, run in turn so that load hits all of them alike."""
+    """Median times of each command, run in turn so that load hits all of them alike; each
+    with `env`, or its own environment from `envs`."""
     walls: dict[str, list[float]] = {name: [] for name in commands}
     cpus: dict[str, list[float]] = {name: [] for name in commands}
     for _ in range(rounds):
         for name, command in commands.items():
             before = resource.getrusage(resource.RUSAGE_CHILDREN)
             start = time.perf_counter()
-            subprocess.run(command, cwd=cwd, env=env, check=True, capture_output=True)
+            own = (envs or {}).get(name, env)
+            subprocess.run(command, cwd=cwd, env=own, check=True, capture_output=True)
             walls[name].append(time.perf_counter() - start)
             after = resource.getrusage(resource.RUSAGE_CHILDREN)
             cpus[name].append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)

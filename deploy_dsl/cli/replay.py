@@ -1,5 +1,5 @@
 """`deploy-dsl record` and `deploy-dsl replay`: real executions as recordings, and the current
-definitions replayed on them (deploy_dsl.client.recording, deploy_dsl.testing.replay)."""
+definitions replayed on them (deploy_dsl.client.recording, deploy_dsl.testing.replaying)."""
 
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from deploy_dsl.client.recording import RecordedExecution
     from deploy_dsl.client.settings import Settings
     from deploy_dsl.project import Project
-    from deploy_dsl.testing.replay import Load, Replay, ReplayFailed
+    from deploy_dsl.testing.replaying import Load, Replay, ReplayFailed
     from deploy_dsl.workflow import AnyWorkflow
 
 __all__ = [
@@ -237,7 +237,7 @@ def _workflow(project: Project, name: str) -> AnyWorkflow:
 
 
 def _default_jobs() -> int:
-    from deploy_dsl.testing.replay import DEFAULT_JOBS
+    from deploy_dsl.testing.replaying import DEFAULT_JOBS
 
     return DEFAULT_JOBS
 
@@ -291,7 +291,7 @@ def _run(
     quiet: bool,
 ) -> list[Replay | ReplayFailed]:
     from deploy_dsl.testing.plan import project_taskdefs
-    from deploy_dsl.testing.replay import DEFAULT_JOBS, replay_many
+    from deploy_dsl.testing.replaying import DEFAULT_JOBS, replay_many
 
     if not loads:
         return []
@@ -322,7 +322,7 @@ def _run(
 
 def echo_replays(results: Sequence[Replay | ReplayFailed], indent: str) -> None:
     """One block per execution: `same`, `DIVERGES` with what each side did, or `ERROR`."""
-    from deploy_dsl.testing.replay import ReplayFailed
+    from deploy_dsl.testing.replaying import ReplayFailed
 
     for result in results:
         if isinstance(result, ReplayFailed):
@@ -359,7 +359,7 @@ def _summary(results: Sequence[Replay | ReplayFailed], seconds: float) -> str:
 
 def counts(results: Sequence[Replay | ReplayFailed]) -> tuple[int, int, int]:
     """How many replayed the same, diverged, and could not be replayed."""
-    from deploy_dsl.testing.replay import ReplayFailed
+    from deploy_dsl.testing.replaying import ReplayFailed
 
     errors = sum(1 for r in results if isinstance(r, ReplayFailed))
     same = sum(1 for r in results if not isinstance(r, ReplayFailed) and r.matches)
@@ -374,7 +374,7 @@ def _exit_code(results: Sequence[Replay | ReplayFailed]) -> int:
 def replays_json(
     workflow: AnyWorkflow, results: Sequence[Replay | ReplayFailed], seconds: float | None = None
 ) -> dict[str, Any]:
-    from deploy_dsl.testing.replay import ReplayFailed
+    from deploy_dsl.testing.replaying import ReplayFailed
 
     same, diverged, errors = counts(results)
     document: dict[str, Any] = {

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from deploy_dsl.local import jar as server_jar
+from deploy_dsl.local.cds import CDS_ENV, class_data_options
 from deploy_dsl.local.java import find_java
 from deploy_dsl.local.layout import HOST, Layout, Progress
 from deploy_dsl.local.recovery import release_taken_work
@@ -85,8 +87,18 @@ def conductor_argv(layout: Layout, port: int, progress: Progress) -> list[str]:
             f"conductor: {released} queued message(s) a stopped server had taken are queued again"
         )
     layout.properties_file.write_text(render_properties(port, database), encoding="utf-8")
+    options: tuple[str, ...] = JVM_OPTIONS
+    if os.environ.get(CDS_ENV) != "0":
+        options += class_data_options(
+            java.path,
+            jar,
+            JVM_OPTIONS,
+            cache_dir=layout.cache_dir,
+            state_dir=layout.conductor_dir,
+            progress=progress,
+        )
     progress(f"conductor: starting {jar.name} on port {port}")
-    return java_command(java.path, JVM_OPTIONS, jar, layout.properties_file)
+    return java_command(java.path, options, jar, layout.properties_file)
 
 
 def java_command(

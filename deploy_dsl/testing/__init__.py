@@ -18,29 +18,35 @@ pool of one thread of their own (deploy_dsl.local.conductor). On another server 
 can make a run differ.
 """
 
-from deploy_dsl.testing.errors import (
-    FlowTestError,
-    InputRefused,
-    MissingMock,
-    MockError,
-    RunDidNotFinish,
-    StoppedRun,
-)
-from deploy_dsl.testing.mocks import (
-    InIteration,
-    Mock,
-    at_iteration,
-    completes,
-    fails,
-    in_progress,
-    responds,
-    times_out,
-)
-from deploy_dsl.testing.plugin import Flow
-from deploy_dsl.testing.references import find_task
-from deploy_dsl.testing.replay import Replay, ReplayFailed, replay, replay_many
-from deploy_dsl.testing.result import FlowResult, TaskRun
-from deploy_dsl.testing.runner import FlowRunner
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from deploy_dsl.testing.errors import (
+        FlowTestError,
+        InputRefused,
+        MissingMock,
+        MockError,
+        RunDidNotFinish,
+        StoppedRun,
+    )
+    from deploy_dsl.testing.mocks import (
+        InIteration,
+        Mock,
+        at_iteration,
+        completes,
+        fails,
+        in_progress,
+        responds,
+        times_out,
+    )
+    from deploy_dsl.testing.plugin import Flow
+    from deploy_dsl.testing.references import find_task
+    from deploy_dsl.testing.replaying import Replay, ReplayFailed, replay, replay_many
+    from deploy_dsl.testing.result import FlowResult, TaskRun
+    from deploy_dsl.testing.runner import FlowRunner
 
 __all__ = [
     "Flow",
@@ -67,3 +73,42 @@ __all__ = [
     "responds",
     "times_out",
 ]
+
+# Imported on first use: pytest imports this package for the plugin in every session of a
+# project that installs deploy-dsl, and most of those sessions run no flow test. Hidden from
+# type checkers, which see the imports above and so still reject a misspelt name.
+_HOMES = {
+    "Flow": "plugin",
+    "FlowResult": "result",
+    "FlowRunner": "runner",
+    "FlowTestError": "errors",
+    "InIteration": "mocks",
+    "InputRefused": "errors",
+    "MissingMock": "errors",
+    "Mock": "mocks",
+    "MockError": "errors",
+    "Replay": "replaying",
+    "ReplayFailed": "replaying",
+    "RunDidNotFinish": "errors",
+    "StoppedRun": "errors",
+    "TaskRun": "result",
+    "at_iteration": "mocks",
+    "completes": "mocks",
+    "fails": "mocks",
+    "find_task": "references",
+    "in_progress": "mocks",
+    "replay": "replaying",
+    "replay_many": "replaying",
+    "responds": "mocks",
+    "times_out": "mocks",
+}
+
+if not TYPE_CHECKING:
+
+    def __getattr__(name: str) -> object:
+        home = _HOMES.get(name)
+        if home is None:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        value = getattr(importlib.import_module(f"{__name__}.{home}"), name)
+        globals()[name] = value
+        return value

@@ -11,41 +11,42 @@
 Tests that use `flow` are marked `flow` (`pytest -m flow`). The project's TaskDefs (its retries
 and timeouts) come from its definitions, found as every command finds them: `definitions` in
 `[tool.deploy-dsl]` of the pyproject.toml around pytest's root directory. `--flow-results FILE`
-writes what every flow test's runs did (ids replaced by what they stand for) to FILE, so that
-two sessions can be compared for determinism.
+writes what every flow test's runs did (the server's ids and clock readings replaced by what
+they stand for) to FILE, so that two sessions can be compared for determinism.
+
+Loading the plugin imports pytest and nothing heavy: the runner, the SDK and the definitions
+are imported by the `flow_runner` fixture, so sessions that run no flow test never pay for them.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
-from pydantic import BaseModel
 
 from deploy_dsl.client.outcome import OUTCOME_FIELD
-from deploy_dsl.client.recording import parse_recording
-from deploy_dsl.local.layout import Layout
-from deploy_dsl.project import Project
-from deploy_dsl.task import Task
-from deploy_dsl.testing.errors import FlowTestError
-from deploy_dsl.testing.plan import Mocks, TaskDefs
-from deploy_dsl.testing.plan import project_taskdefs as taskdefs_of
-from deploy_dsl.testing.replay import Replay, replay
-from deploy_dsl.testing.result import FlowResult, TaskRun
-from deploy_dsl.testing.runner import FlowRunner
-from deploy_dsl.testing.server import flow_server
-from deploy_dsl.workflow import AnyWorkflow
-from deploy_dsl.workspace.config import load_config
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
+    from deploy_dsl.project import Project
+    from deploy_dsl.task import Task
+    from deploy_dsl.testing.plan import Mocks
+    from deploy_dsl.testing.replaying import Replay
+    from deploy_dsl.testing.result import FlowResult, TaskRun
+    from deploy_dsl.testing.runner import FlowRunner
+    from deploy_dsl.workflow import AnyWorkflow
 
 __all__ = ["Flow", "flow", "flow_runner"]
 
 _RESULTS = pytest.StashKey[dict[str, list[Any]]]()
-_RUNNER = pytest.StashKey[FlowRunner]()
-_PROJECT = pytest.StashKey[Project]()
+_RUNNER = pytest.StashKey["FlowRunner"]()
+_PROJECT = pytest.StashKey["Project"]()
 
 
 class Flow:
@@ -88,7 +89,11 @@ class Flow:
         """Replays a recording file (`deploy-dsl record`) against the definition of its
         workflow, the project's (`definitions` in `[tool.deploy-dsl]`) unless `workflow` is
         given: the same path and outcome (`replay.matches`), or where the path diverges and the
-        outcome each reaches (`replay.explain()`). See deploy_dsl.testing.replay."""
+        outcome each reaches (`replay.explain()`). See deploy_dsl.testing.replaying."""
+        from deploy_dsl.client.recording import parse_recording
+        from deploy_dsl.testing.errors import FlowTestError
+        from deploy_dsl.testing.replaying import replay
+
         source = Path(path)
         try:
             text = source.read_text(encoding="utf-8")
@@ -148,16 +153,35 @@ def pytest_terminal_summary(
 
 
 @pytest.fixture(scope="session")
-def flow_runner(pytestconfig: pytest.Config) -> Iterator[FlowRunner]:
+def flow_runner(pytestconfig: pytest.Config) -> FlowRunner:
     """One FlowRunner for the session, on the server of the project's settings."""
+    from deploy_dsl.local.layout import Layout
+    from deploy_dsl.testing.plan import project_taskdefs
+    from deploy_dsl.testing.runner import FlowRunner
+    from deploy_dsl.testing.server import flow_server
+    from deploy_dsl.workspace.config import load_config
     from deploy_dsl.workspace.loader import load_project
 
     config = load_config(pytestconfig.rootpath)
     project = pytestconfig.stash[_PROJECT] = load_project(config.definitions)
-    taskdefs = taskdefs_of(project)
-    with flow_server(_progress, Layout.of_project(pytestconfig.rootpath)) as server:
-        runner = pytestconfig.stash[_RUNNER] = FlowRunner(server, taskdefs)
-        yield runner
+    layout = Layout.of_project(pytestconfig.rootpath)
+    connection = flow_server(_say(pytestconfig), layout)
+    runner = pytestconfig.stash[_RUNNER] = FlowRunner(connection, project_taskdefs(project))
+    return runner
+
+
+def _say(config: pytest.Config) -> Callable[[str], None]:
+    """Prints a line on the terminal even while pytest captures the output: a server being
+    started must never look like a test that hangs."""
+    # pytest's capture manager (not public API: reached by name, absent when -p no:capture).
+    capture = config.pluginmanager.getplugin("capturemanager")
+    disabled = getattr(capture, "global_and_fixture_disabled", None)
+
+    def say(line: str) -> None:
+        with disabled() if disabled is not None else contextlib.nullcontext():
+            print(f"[flow] {line}", file=sys.stderr, flush=True)
+
+    return say
 
 
 @pytest.fixture
@@ -165,14 +189,3 @@ def flow(flow_runner: FlowRunner, request: pytest.FixtureRequest) -> Flow:
     """Runs workflows on the real engine with mocked tasks; see deploy_dsl.testing."""
     record = request.config.stash[_RESULTS].setdefault(request.node.nodeid, [])
     return Flow(flow_runner, record, request.config.stash[_PROJECT])
-
-
-def _progress(line: str) -> None:
-    print(f"[flow] {line}", file=sys.stderr, flush=True)
-
-
-def project_taskdefs(source: str) -> TaskDefs:
-    """The TaskDefs of the project in `source` by name, as JSON."""
-    from deploy_dsl.workspace.loader import load_project
-
-    return taskdefs_of(load_project(source))

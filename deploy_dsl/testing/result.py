@@ -73,6 +73,7 @@ class FlowResult:
     # Why the runner stopped this run before it ended (a replay keeps such runs to compare them
     # as far as they went; a flow test raises instead).
     stopped: StoppedRun | None = None
+    clock: tuple[int, int] = (0, 0)  # the server's startTime and endTime of the execution (ms)
 
     def __repr__(self) -> str:
         return (
@@ -128,12 +129,15 @@ class FlowResult:
 
     def fingerprint(self) -> Any:
         """Everything a test can assert on, as JSON, with the server's random ids replaced by
-        what they stand for: equal across runs that behaved the same."""
+        what they stand for, and its clock's readings (a script's `Date.now()`: whole numbers
+        of milliseconds from the execution's start to its end) by `<server time>`: equal across
+        runs that behaved the same."""
         names: dict[str, str] = {}
         _name_ids(self, "", names)
         pattern = re.compile("|".join(re.escape(i) for i in sorted(names, key=len, reverse=True)))
         text = json.dumps(_fingerprint(self), sort_keys=True)
-        return json.loads(pattern.sub(lambda m: names[m.group(0)], text) if names else text)
+        named = json.loads(pattern.sub(lambda m: names[m.group(0)], text) if names else text)
+        return _without_clock(named, *self.clock)
 
     @staticmethod
     def _name(task: Task | InIteration) -> str:
@@ -172,6 +176,7 @@ def read_result(
         failure=failure(str(started), level) if started else None,
         failure_started=str(started) if started else None,
         stopped=stopped,
+        clock=(int(execution.get("startTime") or 0), int(execution.get("endTime") or 0)),
     )
 
 
@@ -217,6 +222,15 @@ def _name_ids(result: FlowResult, path: str, names: dict[str, str]) -> None:
         names[result.failure_started] = f"<failure workflow of {here}, as the server started it>"
     if result.failure is not None:
         _name_ids(result.failure, f"{here} > failure workflow", names)
+
+
+def _without_clock(value: Any, start: int, end: int) -> Any:
+    if isinstance(value, dict):
+        return {key: _without_clock(item, start, end) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_without_clock(item, start, end) for item in value]
+    is_number = isinstance(value, int) and not isinstance(value, bool)
+    return "<server time>" if is_number and 0 < start <= value <= end else value
 
 
 def _fingerprint(result: FlowResult) -> dict[str, Any]:

@@ -31,12 +31,12 @@ from deploy_dsl.testing import (
     times_out,
 )
 from deploy_dsl.testing.isolation import ISOLATION_GROUP, SCRATCH_OWNER, Isolator
-from deploy_dsl.testing.plan import KEEPALIVE, TaskDefs, mock_request, plan
-from deploy_dsl.testing.plugin import project_taskdefs
+from deploy_dsl.testing.plan import KEEPALIVE, TaskDefs, mock_request, plan, project_taskdefs
 from deploy_dsl.testing.references import TaskIndex
+from deploy_dsl.workspace.loader import load_project
 from tests.flows.deployments import FINALIZE, Deployment
 
-TASKDEFS: TaskDefs = project_taskdefs("definitions")
+TASKDEFS: TaskDefs = project_taskdefs(load_project("definitions"))
 SERVICE = Deployment("svc-a")
 
 

@@ -23,7 +23,7 @@ from definitions.taskdefs import PROVISIONING_WAIT
 from deploy_dsl.client.recording import parse_recording
 from deploy_dsl.dsl import AnyWorkflow, Switch
 from deploy_dsl.testing import Flow, FlowRunner, in_progress, replay, times_out
-from deploy_dsl.testing.replay import replayed_execution
+from deploy_dsl.testing.replaying import replayed_execution
 from tests.conftest import REPO_ROOT
 from tests.flows.deployments import FINALIZE, ROLLBACK, Deployment
 
