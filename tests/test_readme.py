@@ -68,10 +68,12 @@ def test_every_validation_code_is_in_the_readme() -> None:
 
 
 # Where the README's Python examples come from: files `make check` holds to mypy --strict and
-# pyright strict, so an example that stops type-checking fails there.
+# pyright (strict on definitions/ and tests/typing/), so an example that stops type-checking
+# fails there; the replay example is tests/flows/test_replay.py's own test.
 TYPE_CHECKED = [
     *sorted((REPO_ROOT / "definitions").glob("*.py")),
     *sorted((REPO_ROOT / "tests" / "typing").glob("readme_*.py")),
+    REPO_ROOT / "tests" / "flows" / "test_replay.py",
 ]
 # `# ...` leaves lines out: each part between two is an excerpt on its own.
 _ELISION = re.compile(r"\s*# \.\.\.")
@@ -111,6 +113,7 @@ def test_every_python_example_is_code_the_type_checkers_pass() -> None:
     assert len(excerpts) >= 3
     for excerpt in excerpts:
         assert any(_within(lines, excerpt) for lines in files.values()), (
-            "README.md: this example is not code of definitions/ or tests/typing/readme_*.py, "
-            "which make check type-checks:\n" + "\n".join(excerpt)
+            "README.md: this example is not code that make check type-checks "
+            "(definitions/, tests/typing/readme_*.py, tests/flows/test_replay.py):\n"
+            + "\n".join(excerpt)
         )
