@@ -127,7 +127,7 @@ def test_the_wheel_holds_the_library_only(wheel: Path) -> None:
     core = sorted(r.split("<")[0].split(">")[0] for r in requires if "extra ==" not in r)
     assert core == [
         "click", "conductor-python", "esprima-fork==5.0.0", "jinja2", "jq==1.13.0", "pydantic",
-        "pydantic-settings", "tzdata",
+        "pydantic-settings", "typing-extensions", "tzdata",
     ]  # fmt: skip
     assert 'deploy-dsl[dashboard]; extra == "server"' in requires
     assert "Typing :: Typed" in (metadata.get_all("Classifier") or [])
