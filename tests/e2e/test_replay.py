@@ -1,7 +1,8 @@
 """`deploy-dsl record` and `deploy-dsl replay` on the real server: real deploys and a pipeline
 run through the worker, then replay the same against the definitions; with the deploy's SWITCH
-case key changed (in a copy of definitions/), the finalized ones diverge at decide_outcome and
-the rolled-back ones still match. `plan --replay` shows the same beside the plan."""
+reading the health check's `reason` instead of its `status` (in a copy of definitions/), the
+finalized ones diverge at decide_outcome and the rolled-back ones still match. `plan --replay`
+shows the same beside the plan."""
 
 from __future__ import annotations
 
@@ -31,14 +32,17 @@ def service(scope: str) -> dict[str, str]:
 
 
 def changed_definitions(root: Path, version: int) -> Path:
-    """definitions/ copied, with the deploy's success case keyed `healthy` (the worker says
-    `success`) and the deploy's version (`version` now) bumped, built to check it compiles."""
+    """definitions/ copied, with the deploy's SWITCH on the health check's `reason` (free text,
+    never `success`) instead of its `status`, and the deploy's version (`version` now) bumped,
+    built to check it compiles: a change that builds (a case key the typed status can never
+    give would not: DSL092) and still changes the path, which is what replay is for."""
     copy = root / "definitions"
     shutil.copytree(REPO_ROOT / "definitions", copy, ignore=shutil.ignore_patterns("__pycache__"))
-    (switch,) = [m for m in copy.glob("*.py") if '"success": [' in m.read_text(encoding="utf-8")]
+    status = "value=check.output.response.body.status,"
+    (switch,) = [m for m in copy.glob("*.py") if status in m.read_text(encoding="utf-8")]
     source = switch.read_text(encoding="utf-8")
-    assert source.count('"success": [') == 1 and '"decide_outcome"' in source
-    switch.write_text(source.replace('"success": [', '"healthy": ['), encoding="utf-8")
+    assert source.count(status) == 1 and '"decide_outcome"' in source
+    switch.write_text(source.replace(status, status.replace("status", "reason")), "utf-8")
     deploy = copy / "deploy_simple.py"
     source = deploy.read_text(encoding="utf-8")
     assert source.count(f"version={version},") == 1
