@@ -10,8 +10,9 @@ fresh scopes for every run). For each cell:
   with a 2xx exactly once (wait_infrastructure_created's 503s are the provisioning wait, not a
   step that ran). A step missing is lost work, a step twice is a duplicate.
 
-Target (issue 13): 10x50 completes, nothing lost or doubled, within 1.5x of ten times the
-single 1x50 wave. For the largest cell it also says where each wave's time went.
+Targets: 10x50 completes, nothing lost or doubled, within 1.5x of ten times the single 1x50
+wave (issue 13); a wave of 50 within 3x one deploy and 10x50 within 4x the ideal (issue 29).
+For the largest cell it also says where each wave's time went.
 
 Uses the running local stack at the settings' URLs, or starts it (and stops what it started).
 """
@@ -47,6 +48,8 @@ GRID = ((1, 1), (1, 10), (1, 50), (3, 10), (10, 50))  # (waves, deploys per wave
 DEPLOY_RUNS = 5
 TIMEOUT_S = 900.0  # the largest cell; a deploy's own timeoutSeconds is 900 too
 TARGET_10X50_VS_1X50 = 1.5
+# Issue 29: a wave of 50 within 3x one deploy (its ideal), ten of them within 4x theirs.
+VS_IDEAL_TARGETS = {"1x50": 3.0, "10x50": 4.0}
 # The finalize path, as the worker names its steps; each must be answered 2xx exactly once.
 STEPS = (
     "create_infrastructure",
@@ -181,7 +184,11 @@ def main() -> None:
                 flush=True,
             )
             report.record(f"pipeline {cell.label}", cell.run.server, "s")
-            report.record(f"pipeline {cell.label} vs ideal", cell.run.server / ideal, "x")
+            versus = f"pipeline {cell.label} vs ideal"
+            if cell.label in VS_IDEAL_TARGETS:
+                report.at_most(versus, cell.run.server / ideal, "x", VS_IDEAL_TARGETS[cell.label])
+            else:
+                report.record(versus, cell.run.server / ideal, "x")
             report.record(f"Conductor RSS after {cell.label}", cell.rss_mb, "MB")
             report.at_most(f"pipeline {cell.label} steps lost", cell.lost, "steps", 0)
             report.at_most(f"pipeline {cell.label} steps doubled", cell.doubled, "steps", 0)
