@@ -50,6 +50,11 @@ def create_app(settings: WorkerSettings | None = None) -> Flask:
     body_timeout = settings.body_timeout_seconds
 
     app = _WorkerFlask(__name__)
+    # No redirects: werkzeug answers `//` in a path and a missing or extra trailing slash with
+    # a 308 and an HTML page, and Flask hands routing redirects to no error handler. Unmerged,
+    # `/deployments//0` matches no route (a JSON 404); unstrict, `/health/` is `/health`.
+    app.url_map.merge_slashes = False
+    app.url_map.strict_slashes = False
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
     configure_logging()
     register_error_handlers(app)

@@ -76,6 +76,19 @@ def test_unknown_path(worker: Worker) -> None:
     assert "/create_infrastructur" in str(payload["detail"])
 
 
+@pytest.mark.parametrize("path", ["/deployments//0", "//health", "/health/", "/metrics/"])
+def test_a_doubled_or_trailing_slash_is_no_html_redirect(worker: Worker, path: str) -> None:
+    """werkzeug would answer these with a 308 and an HTML page (found by the fuzz test)."""
+    reply = worker.get(path)
+    assert reply.status != 308 and reply.headers["Content-Type"].startswith(
+        ("application/json", "text/plain")  # /metrics answers Prometheus' text format
+    ), (reply.status, reply.text)
+    if path.startswith("/deployments"):
+        _assert_json_error(reply.status, reply.json, 404)
+    elif path == "/health/":
+        assert reply.status == 200
+
+
 def test_wrong_method(worker: Worker) -> None:
     reply = worker.get("/create_infrastructure")
     payload = _assert_json_error(reply.status, reply.json, 405)
