@@ -17,6 +17,11 @@ class Code(Enum):
     DUPLICATE_REF = "DSL001"
     DOUBLE_UNDERSCORE_REF = "DSL002"
     EMPTY_NAME = "DSL003"
+    # A definition module that cannot be loaded or a task that cannot be compiled: reported
+    # alone, at the line at fault, before any other check runs.
+    NOT_PYTHON = "DSL004"
+    BUILDER_REFUSED = "DSL005"
+    MODULE_RAISED = "DSL006"
     UNKNOWN_ROOT = "DSL010"
     BAD_WORKFLOW_FIELD = "DSL011"
     BAD_TASK_FIELD = "DSL012"

@@ -22,7 +22,7 @@ from typing_extensions import TypeVar
 from deploy_dsl.arguments import require
 from deploy_dsl.errors import DefinitionError
 from deploy_dsl.expressions import Ref, render, value_schema
-from deploy_dsl.findings import Problem
+from deploy_dsl.findings import Code, Problem
 from deploy_dsl.location import Location, caller_location
 from deploy_dsl.options import CacheConfig, StateChangeEvent
 from deploy_dsl.schemas import ANY, Schema
@@ -337,10 +337,12 @@ def unknown_argument(owner: str, argument: str, builder: Callable[..., Any]) -> 
 
 
 class LocatedError(DefinitionError):
-    """A definition error found while compiling, with where the failing task was written."""
+    """A definition error found while compiling, with where the failing task was written and
+    its code (DSL005: a builder refused what that line wrote)."""
 
     def __init__(self, where: Location | None, message: str) -> None:
-        super().__init__(f"{where}: {message}" if where else message)
+        coded = f"{Code.BUILDER_REFUSED.value} {message}"
+        super().__init__(f"{where}: {coded}" if where else coded)
         self.where = where
 
 

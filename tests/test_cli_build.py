@@ -165,20 +165,21 @@ def test_lenient_build_turns_json_style_findings_into_warnings(tmp_path: Path) -
 
 
 LOADING_DIR = REPO_ROOT / "tests" / "invalid" / "loading"
-_EXPECT_LOAD = re.compile(r"# expect-load: (.+)$")
+# `# expect-load: DSL005 <a fragment of the message>` on the line the error must name.
+_EXPECT_LOAD = re.compile(r"# expect-load: (DSL\d{3}) (.+)$")
 
 
-def _load_case(name: str) -> tuple[int, str]:
+def _load_case(name: str) -> tuple[int, str, str]:
     lines = (LOADING_DIR / f"{name}.py").read_text().splitlines()
     for number, line in enumerate(lines, start=1):
         if match := _EXPECT_LOAD.search(line):
-            return number, match.group(1)
-    raise AssertionError(f"tests/invalid/loading/{name}.py has no '# expect-load:' marker")
+            return number, match.group(1), match.group(2)
+    raise AssertionError(f"tests/invalid/loading/{name}.py has no '# expect-load: DSLnnn' marker")
 
 
 @pytest.mark.parametrize("name", sorted(p.stem for p in LOADING_DIR.glob("*.py")))
 def test_a_definition_that_cannot_load_is_one_line_at_its_place(name: str, tmp_path: Path) -> None:
-    line, fragment = _load_case(name)
+    line, code, fragment = _load_case(name)
     defs = tmp_path / "defs"
     defs.mkdir()
     shutil.copy(LOADING_DIR / f"{name}.py", defs / f"{name}.py")
@@ -187,7 +188,7 @@ def test_a_definition_that_cannot_load_is_one_line_at_its_place(name: str, tmp_p
     assert result.returncode == 1, result.stderr
     assert "Traceback" not in result.stderr
     (error,) = result.stderr.splitlines()
-    assert error.startswith(f"Error: defs/{name}.py:{line}: "), error
+    assert error.startswith(f"Error: defs/{name}.py:{line}: {code} "), error
     assert fragment in error, error
     assert not out.exists()
 

@@ -14,6 +14,7 @@ from types import ModuleType
 from pydantic import ValidationError
 
 from deploy_dsl.errors import DeployDslError
+from deploy_dsl.findings import Code
 from deploy_dsl.location import is_user_code
 from deploy_dsl.project import Project, collect
 from deploy_dsl.task import unknown_argument
@@ -45,7 +46,24 @@ def load_project(source: str = DEFAULT_DEFINITIONS) -> Project:
     except LoadError:
         raise
     except Exception as error:  # whatever a definition module raises, said in one line
-        raise LoadError(f"{_user_frame(error) or source}: {_describe(error)}") from error
+        where, code = _user_frame(error) or source, _code(error).value
+        raise LoadError(f"{where}: {code} {_describe(error)}") from error
+
+
+def _code(error: Exception) -> Code:
+    """DSL004 for what Python cannot parse; DSL005 for what a builder or a reference refused
+    (our own errors, a model's validation, a misspelt keyword or attribute, a field a typed
+    reference lacks); DSL006 for any other exception the module raised."""
+    if isinstance(error, SyntaxError):
+        return Code.NOT_PYTHON
+    if isinstance(error, DeployDslError | ValidationError):
+        return Code.BUILDER_REFUSED
+    if isinstance(error, TypeError) and _UNEXPECTED_KEYWORD.fullmatch(str(error)):
+        return Code.BUILDER_REFUSED
+    owner = getattr(error, "obj", None) if isinstance(error, AttributeError) else None
+    if owner is not None and type(owner).__module__.startswith("deploy_dsl."):
+        return Code.BUILDER_REFUSED  # `task.outptu`: a misspelt attribute of a task or model
+    return Code.MODULE_RAISED
 
 
 def _describe(error: Exception) -> str:

@@ -1,2 +1,2 @@
 settings = {"region": "eu"}
-region = settings["regoin"]  # expect-load: KeyError: 'regoin'
+region = settings["regoin"]  # expect-load: DSL006 KeyError: 'regoin'

@@ -7,4 +7,4 @@ class In(BaseModel):
     scope: str
 
 
-task = Simple("t", inputs={"s": workflow_input(In).scpoe})  # expect-load: has no field 'scpoe'
+task = Simple("t", inputs={"s": workflow_input(In).scpoe})  # expect-load: DSL005 has no field 'scpoe'

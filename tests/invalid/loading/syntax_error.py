@@ -1,3 +1,3 @@
 from deploy_dsl.dsl import Simple
 
-task = Simple("t", inputs={"x": 1)  # expect-load: syntax error
+task = Simple("t", inputs={"x": 1)  # expect-load: DSL004 syntax error
