@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Literal
 
-__all__ = ["Code", "Finding", "Problem", "Severity", "printable"]
+__all__ = ["Code", "Finding", "Problem", "Severity", "coded", "printable"]
 
 Severity = Literal["error", "warning"]
 
@@ -112,6 +112,13 @@ class Finding:
         return printable(
             f"{where}: {self.severity} {self.code.value} [{_shown(subject)}] {self.message}"
         )
+
+
+def coded(code: Code, message: str) -> str:
+    """An error that stops a build before validation (a module that cannot load, a task that
+    cannot compile) with its code, spelt as a Finding spells it: a CI filter on
+    `error DSL` sees both."""
+    return f"error {code.value} {message}"
 
 
 def _shown(text: str, limit: int = 80) -> str:

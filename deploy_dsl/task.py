@@ -22,7 +22,7 @@ from typing_extensions import TypeVar
 from deploy_dsl.arguments import require
 from deploy_dsl.errors import DefinitionError
 from deploy_dsl.expressions import Ref, render, value_schema
-from deploy_dsl.findings import Code, Problem
+from deploy_dsl.findings import Code, Problem, coded
 from deploy_dsl.location import Location, caller_location
 from deploy_dsl.options import CacheConfig, StateChangeEvent
 from deploy_dsl.schemas import ANY, Schema
@@ -341,8 +341,8 @@ class LocatedError(DefinitionError):
     its code (DSL005: a builder refused what that line wrote)."""
 
     def __init__(self, where: Location | None, message: str) -> None:
-        coded = f"{Code.BUILDER_REFUSED.value} {message}"
-        super().__init__(f"{where}: {coded}" if where else coded)
+        text = coded(Code.BUILDER_REFUSED, message)
+        super().__init__(f"{where}: {text}" if where else text)
         self.where = where
 
 

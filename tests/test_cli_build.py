@@ -188,7 +188,7 @@ def test_a_definition_that_cannot_load_is_one_line_at_its_place(name: str, tmp_p
     assert result.returncode == 1, result.stderr
     assert "Traceback" not in result.stderr
     (error,) = result.stderr.splitlines()
-    assert error.startswith(f"Error: defs/{name}.py:{line}: {code} "), error
+    assert error.startswith(f"Error: defs/{name}.py:{line}: error {code} "), error
     assert fragment in error, error
     assert not out.exists()
 

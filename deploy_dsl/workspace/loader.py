@@ -14,7 +14,7 @@ from types import ModuleType
 from pydantic import ValidationError
 
 from deploy_dsl.errors import DeployDslError
-from deploy_dsl.findings import Code
+from deploy_dsl.findings import Code, coded
 from deploy_dsl.location import is_user_code
 from deploy_dsl.project import Project, collect
 from deploy_dsl.task import unknown_argument
@@ -46,8 +46,8 @@ def load_project(source: str = DEFAULT_DEFINITIONS) -> Project:
     except LoadError:
         raise
     except Exception as error:  # whatever a definition module raises, said in one line
-        where, code = _user_frame(error) or source, _code(error).value
-        raise LoadError(f"{where}: {code} {_describe(error)}") from error
+        where = _user_frame(error) or source
+        raise LoadError(f"{where}: {coded(_code(error), _describe(error))}") from error
 
 
 def _code(error: Exception) -> Code:
