@@ -37,9 +37,10 @@ def test_registering_again_sends_nothing(registered: CliResult, conductor: Condu
 
 # Accepted by our validator, refused by the server: a string longer than the server's JSON
 # reader takes (Jackson's StreamReadConstraints.maxStringLength, 20,000,000 characters in the
-# 3.32.3 jar). Every definition rule the server applies at registration is checked by the
-# build now (a `javascript` SWITCH that does not parse was this test's refusal until then), so
-# a limit of the server's JSON reader is what is left to show a refusal in its own words.
+# 3.32.3 jar). This test's refusal was a `javascript` SWITCH that does not parse until the
+# build parsed scripts as the server does (DSL090); of what else the server refuses at
+# registration, what was tried is refused by the build first, so a limit of the server's JSON
+# reader shows a refusal in the server's own words.
 REFUSED_MODULE = """
 from deploy_dsl.dsl import SetVariable, TaskDef, Workflow
 
